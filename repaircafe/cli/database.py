@@ -1,0 +1,58 @@
+"""`repaircafe db upgrade|rebuild|check`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from repaircafe import migrate
+from repaircafe.cli import engine
+from repaircafe.db import session_scope
+
+
+@click.group()
+def db() -> None:
+    """Create, upgrade and check the database."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def upgrade() -> None:
+    """Create the database or bring it to the newest schema, and add reference data."""
+    from repaircafe.services.setup import seed_reference_data
+
+    migrate.upgrade(engine())
+    with session_scope(engine()) as session:
+        added = seed_reference_data(session)
+    click.echo(f"Database at revision {migrate.current_revision(engine())}; "
+               f"{added} categories added.")
+
+
+@db.command("rebuild")
+@with_appcontext
+def rebuild() -> None:
+    """Recompute every object's and part's state from its events alone."""
+    from repaircafe.services.integrity import rebuild_states
+
+    with session_scope(engine()) as session:
+        changed = rebuild_states(session)
+    click.echo(f"{changed} states corrected from events.")
+
+
+@db.command("check")
+@with_appcontext
+def check() -> None:
+    """Report states that disagree with events, broken lineage and mass-balance errors."""
+    from repaircafe.services.integrity import check as run_check
+
+    with session_scope(engine()) as session:
+        problems = run_check(session)
+    for problem in problems:
+        click.echo(f"{problem.kind}: {problem.subject}: {problem.message}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} problems found.")
+    click.echo("No problems found.")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db)

@@ -1,0 +1,1 @@
+"""Pure rules of the product: codes, lifecycle, impact, permissions. No Flask, no SQL."""

@@ -1,0 +1,591 @@
+"""Impact methodology: factor sets as data, and the pure rules that turn a record into savings.
+
+A **factor set** is a versioned CSV shipped in ``repaircafe/factors/`` (or uploaded by an admin):
+``meta`` rows (name, version, displacement, per-kg ratios, weight policy) and one ``category`` row
+per product category (average weight, pre-use footprint, source). Numbers live in the data files,
+never here. Every computed figure carries the set's name and version and the weight source used,
+so a published report never changes when factors change later (design.md section 6).
+
+Two weight policies:
+
+``restart``
+    The Restart Project's own rules (impact-facts.md section 1): a powered item outside Misc is
+    credited its category average whatever weight was recorded; Misc items and unpowered items
+    use a recorded weight times a per-kg ratio. ``restart-2021`` reproduces Restart's figures.
+``measured_first``
+    A recorded weight (measured, else estimated) wins over the category average for waste
+    prevented; CO2e is the category footprint x displacement, or weight x per-kg ratio where the
+    category has no footprint.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from repaircafe.domain.errors import Refused
+
+FACTORS_DIR = Path(__file__).resolve().parent.parent / "factors"
+_NOT_SETS = {"materials.csv", "category_map.csv", "material_splits.csv"}
+
+WEIGHT_SOURCES = ("measured", "estimated", "category_average")
+OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
+WEIGHT_POLICIES = ("restart", "measured_first")
+EU_REUSE_CATEGORIES = (
+    "textiles",
+    "electrical_and_electronic_equipment",
+    "furniture",
+    "construction_materials_and_products",
+    "other_products",
+)
+ORDS_UNPOWERED_GROUPS = ("Bicycle", "Furniture", "Household", "Jewellery", "Textile", "Other")
+SET_COLUMNS = (
+    "kind",
+    "key",
+    "value",
+    "restart_id",
+    "powered",
+    "cluster",
+    "avg_weight_kg",
+    "footprint_kg_co2e",
+    "source",
+    "note",
+)
+REQUIRED_META = (
+    "name",
+    "version",
+    "displacement",
+    "ratio_powered_kg_co2e_per_kg",
+    "ratio_unpowered_kg_co2e_per_kg",
+    "weight_policy",
+)
+
+
+class FactorSetError(Refused):
+    """A factor-set file that cannot be used; the message names the line and the problem."""
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class CategoryFactor:
+    name: str
+    powered: bool
+    avg_weight_kg: float
+    footprint_kg_co2e: float
+    source: str
+    note: str = ""
+    restart_id: int | None = None
+
+    @property
+    def is_misc(self) -> bool:
+        """A category with no average (Restart's Misc rows): scored by weight or not at all."""
+        return self.avg_weight_kg <= 0 or self.footprint_kg_co2e <= 0
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    name: str
+    version: str
+    displacement: float
+    ratio_powered: float
+    ratio_unpowered: float
+    weight_policy: str
+    categories: Mapping[str, CategoryFactor]
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    counted_outcomes: tuple[str, ...] = ("fixed",)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def category(self, name: str) -> CategoryFactor:
+        try:
+            return self.categories[name]
+        except KeyError:
+            raise FactorSetError(f"factor set {self.label} has no category {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Savings:
+    """The impact of one record, as stored beside it."""
+
+    waste_prevented_kg: float
+    co2e_avoided_kg: float
+    weight_kg: float | None  # the weight the figure rests on (None: no weight at all)
+    weight_source: str | None  # measured / estimated / category_average / None
+    factor_set: str
+    factor_set_version: str
+    counted: bool  # the outcome earns a credit under this set
+    rule: str  # which rule applied, for the audit trail
+
+    @property
+    def has_weight(self) -> bool:
+        return self.weight_kg is not None and self.weight_kg > 0
+
+
+@dataclass(frozen=True)
+class MaterialCredit:
+    material: str
+    label: str
+    central: float
+    low: float
+    unit: str
+    central_source: str
+    central_year: int
+    low_source: str
+    low_year: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MaterialCredits:
+    """Recycling credits, kg CO2e avoided per kg of material sent to recycling."""
+
+    rows: Mapping[str, MaterialCredit]
+
+    def factor(self, material: str, value: str = "central") -> float:
+        if value not in ("central", "low"):
+            raise ValueError(f"value must be 'central' or 'low', not {value!r}")
+        try:
+            row = self.rows[material]
+        except KeyError:
+            known = ", ".join(sorted(self.rows))
+            raise FactorSetError(f"unknown material {material!r}; known: {known}") from None
+        return row.central if value == "central" else row.low
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for r in self.rows.values():
+            seen.setdefault(r.central_source, None)
+            seen.setdefault(r.low_source, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class RecyclingCredit:
+    kg: float
+    co2e_credit_kg: float
+    by_material: Mapping[str, float]  # material -> kg CO2e credit
+    value: str  # "central" or "low"
+
+
+@dataclass(frozen=True)
+class CategoryMapping:
+    slug: str
+    name: str
+    powered: bool
+    ords_id: int | None
+    restart_category: str
+    eu_reuse_category: str
+    ords_unpowered_group: str
+    weee_category: int | None
+    split_profile: str
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _number(text: str, what: str, line: int, *, minimum: float = 0.0) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise FactorSetError(f"line {line}: {what} must be a number, got {text!r}") from None
+    if math.isnan(value) or math.isinf(value):
+        raise FactorSetError(f"line {line}: {what} must be a finite number, got {text!r}")
+    if value < minimum:
+        raise FactorSetError(f"line {line}: {what} must be at least {minimum:g}, got {text}")
+    return value
+
+
+def parse_factor_set_csv(text: str) -> FactorSet:
+    """Read a factor-set CSV; raise :class:`FactorSetError` naming the first problem found.
+
+    Columns: ``kind,key,value,restart_id,powered,cluster,avg_weight_kg,footprint_kg_co2e,
+    source,note``.
+    ``kind`` is ``meta`` (key/value pairs) or ``category`` (one row per category, ``powered``
+    Y/N, weights and footprints in kg, a non-empty ``source``).
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in SET_COLUMNS if c not in header]
+    if missing:
+        raise FactorSetError(
+            "line 1: missing column(s) "
+            + ", ".join(missing)
+            + "; expected header: "
+            + ",".join(SET_COLUMNS)
+        )
+    meta: dict[str, str] = {}
+    at: dict[str, int] = {}  # meta key -> line
+    sources: dict[str, None] = {}
+    categories: dict[str, CategoryFactor] = {}
+    for line, row in enumerate(reader, start=2):
+        kind = (row.get("kind") or "").strip()
+        key = (row.get("key") or "").strip()
+        source = (row.get("source") or "").strip()
+        if not kind and not key:
+            continue  # blank line
+        if not key:
+            raise FactorSetError(f"line {line}: empty key")
+        if kind == "meta":
+            if key in meta:
+                raise FactorSetError(f"line {line}: meta {key!r} given twice")
+            meta[key] = (row.get("value") or "").strip()
+            at[key] = line
+            if source:
+                sources.setdefault(source, None)
+        elif kind == "category":
+            if key in categories:
+                raise FactorSetError(f"line {line}: category {key!r} given twice")
+            powered = (row.get("powered") or "").strip().upper()
+            if powered not in ("Y", "N"):
+                raise FactorSetError(
+                    f"line {line}: powered must be Y or N for {key!r}, got {powered!r}"
+                )
+            if not source:
+                raise FactorSetError(f"line {line}: category {key!r} has no source")
+            rid = (row.get("restart_id") or "").strip()
+            categories[key] = CategoryFactor(
+                name=key,
+                powered=powered == "Y",
+                avg_weight_kg=_number(row.get("avg_weight_kg"), "avg_weight_kg", line),
+                footprint_kg_co2e=_number(row.get("footprint_kg_co2e"), "footprint_kg_co2e", line),
+                source=source,
+                note=(row.get("note") or "").strip(),
+                restart_id=int(_number(rid, "restart_id", line)) if rid else None,
+            )
+            sources.setdefault(source, None)
+        else:
+            raise FactorSetError(f"line {line}: kind must be 'meta' or 'category', got {kind!r}")
+    absent = [k for k in REQUIRED_META if not meta.get(k)]
+    if absent:
+        raise FactorSetError("missing meta row(s): " + ", ".join(absent))
+    if not categories:
+        raise FactorSetError("no category rows")
+    displacement = _number(meta["displacement"], "displacement", at["displacement"])
+    if not 0 < displacement <= 1:
+        raise FactorSetError(
+            f"line {at['displacement']}: displacement must be in (0, 1], got {meta['displacement']}"
+        )
+    policy = meta["weight_policy"]
+    if policy not in WEIGHT_POLICIES:
+        raise FactorSetError(
+            f"line {at['weight_policy']}: weight_policy must be one of "
+            f"{', '.join(WEIGHT_POLICIES)}, got {policy!r}"
+        )
+    counted = tuple(
+        o.strip() for o in meta.get("counted_outcomes", "fixed").split(";") if o.strip()
+    )
+    bad = [o for o in counted if o not in OUTCOMES]
+    if bad:
+        raise FactorSetError(f"counted_outcomes: unknown outcome(s) {', '.join(bad)}")
+    return FactorSet(
+        name=meta["name"],
+        version=meta["version"],
+        displacement=displacement,
+        ratio_powered=_number(
+            meta["ratio_powered_kg_co2e_per_kg"],
+            "ratio_powered_kg_co2e_per_kg",
+            at["ratio_powered_kg_co2e_per_kg"],
+        ),
+        ratio_unpowered=_number(
+            meta["ratio_unpowered_kg_co2e_per_kg"],
+            "ratio_unpowered_kg_co2e_per_kg",
+            at["ratio_unpowered_kg_co2e_per_kg"],
+        ),
+        weight_policy=policy,
+        categories=categories,
+        description=meta.get("description", ""),
+        sources=tuple(sources),
+        counted_outcomes=counted,
+    )
+
+
+def available_factor_sets() -> list[str]:
+    """Names of the factor sets shipped with the package."""
+    return sorted(p.stem for p in FACTORS_DIR.glob("*.csv") if p.name not in _NOT_SETS)
+
+
+def load_factor_set(name_or_path: str | Path) -> FactorSet:
+    """Load a shipped set by name (``"restart-2021"``) or any factor-set CSV by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = FACTORS_DIR / f"{name_or_path}.csv"
+        if not path.is_file():
+            raise FactorSetError(
+                f"no factor set {name_or_path!r}; available: {', '.join(available_factor_sets())}"
+            )
+    return _load_path(str(path.resolve()))
+
+
+@cache
+def _load_path(path: str) -> FactorSet:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FactorSetError(f"cannot read factor set {path}: {exc.strerror}") from None
+    return parse_factor_set_csv(text)
+
+
+@cache
+def load_material_credits(path: str | None = None) -> MaterialCredits:
+    p = Path(path) if path else FACTORS_DIR / "materials.csv"
+    rows: dict[str, MaterialCredit] = {}
+    with p.open(encoding="utf-8", newline="") as fh:
+        for line, r in enumerate(csv.DictReader(fh), start=2):
+            central = _number(r["central"], "central", line)
+            low = _number(r["low"], "low", line)
+            if low > central:
+                raise FactorSetError(f"line {line}: low ({low}) above central ({central})")
+            if not r["central_source"].strip() or not r["low_source"].strip():
+                raise FactorSetError(f"line {line}: material {r['material']!r} has no source")
+            rows[r["material"]] = MaterialCredit(
+                material=r["material"],
+                label=r["label"],
+                central=central,
+                low=low,
+                unit=r["unit"],
+                central_source=r["central_source"],
+                central_year=int(r["central_year"]),
+                low_source=r["low_source"],
+                low_year=int(r["low_year"]),
+                note=r.get("note") or "",
+            )
+    return MaterialCredits(rows=rows)
+
+
+@cache
+def load_category_map() -> dict[str, CategoryMapping]:
+    """Our category slugs -> Restart category, EU 2021/19 group, ORDS group, WEEE category."""
+    out: dict[str, CategoryMapping] = {}
+    with (FACTORS_DIR / "category_map.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            out[r["slug"]] = CategoryMapping(
+                slug=r["slug"],
+                name=r["name"],
+                powered=r["powered"] == "Y",
+                ords_id=int(r["ords_id"]) if r["ords_id"] else None,
+                restart_category=r["restart_category"],
+                eu_reuse_category=r["eu_reuse_category"],
+                ords_unpowered_group=r["ords_unpowered_group"],
+                weee_category=int(r["weee_category"]) if r["weee_category"] else None,
+                split_profile=r["split_profile"],
+                note=r["note"],
+            )
+    return out
+
+
+@cache
+def load_material_splits() -> dict[str, dict[str, float]]:
+    """Default material split per category slug (shares sum to 1)."""
+    out: dict[str, dict[str, float]] = {}
+    with (FACTORS_DIR / "material_splits.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["category"], {})[r["material"]] = float(r["share"])
+    return out
+
+
+def default_material_split(category_slug: str, kg: float) -> dict[str, float]:
+    """Split ``kg`` of a recycled object of ``category_slug`` by the default material shares."""
+    try:
+        shares = load_material_splits()[category_slug]
+    except KeyError:
+        raise FactorSetError(f"no default material split for category {category_slug!r}") from None
+    return {m: kg * s for m, s in shares.items()}
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _factor_for(category_slug: str | None, factor_set: FactorSet) -> CategoryFactor | None:
+    if not category_slug:
+        return None
+    if category_slug in factor_set.categories:  # an admin set may key rows by our slugs
+        return factor_set.categories[category_slug]
+    mapping = load_category_map().get(category_slug)
+    if mapping is None:
+        raise FactorSetError(f"unknown category {category_slug!r}")
+    return factor_set.category(mapping.restart_category)
+
+
+def _clean_weight(
+    weight_kg: float | None, weight_source: str | None
+) -> tuple[float | None, str | None]:
+    if (
+        weight_kg is None
+        or (isinstance(weight_kg, float) and math.isnan(weight_kg))
+        or weight_kg <= 0
+    ):
+        return None, None
+    if weight_source not in ("measured", "estimated"):
+        raise ValueError(
+            f"a recorded weight needs weight_source measured or estimated, not {weight_source!r}"
+        )
+    return float(weight_kg), weight_source
+
+
+def repair_savings(
+    category_slug: str | None,
+    powered: bool,
+    outcome: str,
+    weight_kg: float | None,
+    weight_source: str | None,
+    factor_set: FactorSet,
+    *,
+    back_in_use: bool = False,
+) -> Savings:
+    """Waste prevented and CO2e avoided by one repair attempt (or one refurbished hand-over).
+
+    ``weight_kg``/``weight_source`` are what was recorded (``measured`` or ``estimated``), or
+    ``None``. ``back_in_use`` credits an object that was refurbished and handed over even when
+    the outcome is not one the set counts. ``powered`` is used when the category is unknown.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    weight, source = _clean_weight(weight_kg, weight_source)
+    fs = factor_set
+
+    def result(waste: float, co2: float, w: float | None, ws: str | None, counted: bool, rule: str):
+        return Savings(
+            waste_prevented_kg=waste,
+            co2e_avoided_kg=co2,
+            weight_kg=w,
+            weight_source=ws,
+            factor_set=fs.name,
+            factor_set_version=fs.version,
+            counted=counted,
+            rule=rule,
+        )
+
+    counted = outcome in fs.counted_outcomes or back_in_use
+    factor = _factor_for(category_slug, fs)
+    is_powered = factor.powered if factor is not None else powered
+    if not counted:
+        return result(0.0, 0.0, weight, source, False, f"outcome {outcome} earns no credit")
+    ratio = fs.ratio_powered if is_powered else fs.ratio_unpowered
+    d = fs.displacement
+
+    if fs.weight_policy == "restart":
+        if factor is not None and is_powered and not factor.is_misc:
+            return result(
+                factor.avg_weight_kg,
+                factor.footprint_kg_co2e * d,
+                factor.avg_weight_kg,
+                "category_average",
+                True,
+                "powered: category average weight and footprint",
+            )
+        if weight is not None and (factor is None or factor.is_misc or not is_powered):
+            return result(
+                weight, weight * ratio * d, weight, source, True, "weight estimate x per-kg ratio"
+            )
+        if factor is not None and not factor.is_misc:
+            return result(
+                factor.avg_weight_kg,
+                factor.footprint_kg_co2e * d,
+                factor.avg_weight_kg,
+                "category_average",
+                True,
+                "unpowered without weight: category average",
+            )
+        return result(0.0, 0.0, None, None, True, "no weight and no category average")
+
+    # measured_first
+    if factor is not None and not factor.is_misc:
+        co2 = factor.footprint_kg_co2e * d
+        if weight is not None:
+            return result(weight, co2, weight, source, True, "recorded weight; category footprint")
+        return result(
+            factor.avg_weight_kg,
+            co2,
+            factor.avg_weight_kg,
+            "category_average",
+            True,
+            "category average weight and footprint",
+        )
+    if weight is not None:
+        return result(
+            weight, weight * ratio * d, weight, source, True, "recorded weight x per-kg ratio"
+        )
+    return result(0.0, 0.0, None, None, True, "no weight and no category average")
+
+
+def part_reuse_savings(
+    part_weight_kg: float | None,
+    weight_source: str | None,
+    category_slug: str | None,
+    powered: bool,
+    factor_set: FactorSet,
+) -> Savings:
+    """A harvested part installed into another object: its own weight and footprint share.
+
+    The share is weight / category average weight of the category the part belongs to (a
+    part of a laptop carries a laptop's footprint per kg); without a category average, the
+    per-kg ratio. The set's displacement applies, as for a repaired product.
+    """
+    weight, source = _clean_weight(part_weight_kg, weight_source)
+    fs = factor_set
+    if weight is None:
+        return Savings(0.0, 0.0, None, None, fs.name, fs.version, True, "part without weight")
+    factor = _factor_for(category_slug, fs)
+    is_powered = factor.powered if factor is not None else powered
+    if factor is not None and not factor.is_misc:
+        per_kg = factor.footprint_kg_co2e / factor.avg_weight_kg
+        rule = "part weight x category footprint per kg"
+    else:
+        per_kg = fs.ratio_powered if is_powered else fs.ratio_unpowered
+        rule = "part weight x per-kg ratio"
+    return Savings(
+        weight, weight * per_kg * fs.displacement, weight, source, fs.name, fs.version, True, rule
+    )
+
+
+def recycling_credit(
+    material_kg: Mapping[str, float], credits: MaterialCredits, value: str = "central"
+) -> RecyclingCredit:
+    """CO2e credit for material sent to recycling (reported apart from repair credits)."""
+    by_material: dict[str, float] = {}
+    total = 0.0
+    for material, kg in material_kg.items():
+        if kg is None or kg < 0:
+            raise ValueError(f"kg for {material!r} must be zero or more, got {kg!r}")
+        by_material[material] = by_material.get(material, 0.0) + kg * credits.factor(
+            material, value
+        )
+        total += kg
+    return RecyclingCredit(
+        kg=total, co2e_credit_kg=sum(by_material.values()), by_material=by_material, value=value
+    )
+
+
+@dataclass(frozen=True)
+class FactorSetSummary:
+    """Plain data describing a set, for reports (which must not import this package)."""
+
+    name: str
+    version: str
+    displacement: float
+    weight_policy: str
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+def summarise(factor_set: FactorSet) -> FactorSetSummary:
+    return FactorSetSummary(
+        factor_set.name,
+        factor_set.version,
+        factor_set.displacement,
+        factor_set.weight_policy,
+        factor_set.sources,
+    )

@@ -1,0 +1,84 @@
+"""User accounts: creating them with a role and scope, and checking passwords."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from repaircafe.domain import permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.models import RepairGroup, Territory, User
+from repaircafe.services.transactions import write_transaction
+
+# A hash computed once so that a login for an unknown name costs as much as a real one.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    group: str | None = None,
+    territory: str | None = None,
+    display_name: str | None = None,
+    now: datetime,
+) -> User:
+    """A new account; coordinators and fixers belong to a group, viewers to a territory."""
+    try:
+        permissions.check_role(role)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise Refused("A user name needs 1 to 80 characters.")
+    if len(password) < 4:
+        raise Refused("The password is too short (at least 4 characters).")
+    kind = permissions.scope_kind(role)
+    if kind == "group" and not group:
+        raise Refused(f"A {role} belongs to a group: give --group.")
+    if kind == "territory" and not territory:
+        raise Refused("A viewer belongs to a territory: give --territory.")
+    with write_transaction(session):
+        if session.exec(select(User).where(User.username == username)).first():
+            raise Refused(f"The user name “{username}” is taken.")
+        group_id = territory_id = None
+        if group:
+            found = session.exec(select(RepairGroup).where(RepairGroup.name == group)).first()
+            if found is None:
+                raise NotFound(f"No group called “{group}”.")
+            group_id = found.id
+        if territory:
+            place = session.exec(select(Territory).where(Territory.name == territory)).first()
+            if place is None:
+                raise NotFound(f"No territory called “{territory}”.")
+            territory_id = place.id
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=generate_password_hash(password),
+            role=role,
+            group_id=group_id,
+            territory_id=territory_id,
+            created_at=now,
+        )
+        session.add(user)
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (same cost either way)."""
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(id=user.id, name=user.display_name, role=user.role, group_id=user.group_id,
+                 territory_id=user.territory_id)

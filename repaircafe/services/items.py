@@ -1,0 +1,164 @@
+"""Reading objects: search within the user's scope, and one object's whole history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from repaircafe.domain import codes, permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound
+from repaircafe.models import (
+    Category,
+    Item,
+    LifecycleEvent,
+    Owner,
+    Part,
+    RepairSession,
+    Site,
+    Tag,
+)
+
+
+def scope_filter(actor: Actor) -> Any:
+    """A WHERE clause limiting objects to what the actor may see (design §8)."""
+    kind = permissions.scope_kind(actor.role)
+    if kind == "all":
+        return True
+    if kind == "group":
+        return Item.group_id == actor.group_id
+    sites = select(Site.id).where(Site.territory_id == actor.territory_id)
+    return col(Item.site_id).in_(sites)
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    code: str | None
+    category: str | None
+    brand: str
+    model: str
+    state: str
+    registered_at: Any
+    site: str | None
+
+
+def search_items(
+    session: Session, *, actor: Actor, query: str = "", category: str | None = None,
+    state: str | None = None, limit: int = 50, offset: int = 0,
+) -> tuple[list[ItemRow], int]:
+    """Objects matching a code, brand or category text, newest first, with the total count."""
+    stmt = (
+        select(Item, Tag.code, Category.name, Site.name)
+        .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
+        .join(Category, Category.id == Item.category_id, isouter=True)
+        .join(Site, Site.id == Item.site_id, isouter=True)
+        .where(scope_filter(actor))
+    )
+    text = query.strip()
+    if text:
+        normalised = codes.normalise(codes.extract(text))
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(or_(
+            col(Tag.code).startswith(normalised) if normalised else False,
+            func.lower(Item.brand).like(like),
+            func.lower(Item.model).like(like),
+            func.lower(Category.name).like(like),
+        ))
+    if category:
+        stmt = stmt.where(Category.slug == category)
+    if state:
+        stmt = stmt.where(Item.state == state)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(Item.registered_at).desc(), col(Item.id).desc()).limit(limit).offset(offset)
+    ).all()
+    return [
+        ItemRow(item.id, code, cat, item.brand, item.model, item.state, item.registered_at, site)
+        for item, code, cat, site in rows
+    ], total
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    occurred_at: Any
+    actor_name: str
+    public_note: str
+    internal_note: str
+    session_title: str | None
+    held_on: Any
+    corrects_id: int | None
+    corrected_by: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: Item
+    code: str | None
+    old_codes: list[str]
+    category: Category | None
+    site: Site | None
+    owner: Owner | None
+    history: list[HistoryEntry]
+    parts_taken: list[Part]
+    parts_installed: list[Part]
+
+
+def item_detail(session: Session, *, item_id: int, actor: Actor) -> ItemDetail:
+    """Everything the bench shows about one object, history first."""
+    item = session.exec(select(Item).where(Item.id == item_id, scope_filter(actor))).one_or_none()
+    if item is None:
+        raise NotFound("That object does not exist or is outside your group.")
+    tags = session.exec(select(Tag).where(Tag.item_id == item.id).order_by(col(Tag.id))).all()
+    code = next((t.code for t in tags if t.status == "linked"), None)
+    rows = session.exec(
+        select(LifecycleEvent, RepairSession)
+        .join(RepairSession, RepairSession.id == LifecycleEvent.repair_session_id, isouter=True)
+        .where(LifecycleEvent.item_id == item.id)
+        .order_by(col(LifecycleEvent.id))
+    ).all()
+    corrected: dict[int, list[int]] = {}
+    for event, _ in rows:
+        if event.corrects_id:
+            corrected.setdefault(event.corrects_id, []).append(event.id or 0)
+    history = [
+        HistoryEntry(e.id or 0, e.kind, e.payload or {}, e.occurred_at, e.actor_name,
+                     e.public_note, e.internal_note, s.title if s else None,
+                     s.held_on if s else None, e.corrects_id, corrected.get(e.id or 0, []))
+        for e, s in rows
+    ]
+    show_owner = permissions.can(actor.role, "view_personal_data")
+    return ItemDetail(
+        item=item,
+        code=code,
+        old_codes=[t.code for t in tags if t.status == "retired"],
+        category=session.get(Category, item.category_id) if item.category_id else None,
+        site=session.get(Site, item.site_id) if item.site_id else None,
+        owner=session.get(Owner, item.owner_id) if item.owner_id and show_owner else None,
+        history=history,
+        parts_taken=list(session.exec(select(Part).where(Part.donor_item_id == item.id)).all()),
+        parts_installed=list(
+            session.exec(select(Part).where(Part.installed_item_id == item.id)).all()
+        ),
+    )
+
+
+def item_by_code(session: Session, *, code: str) -> Item:
+    """The object a (linked or retired) code belongs to."""
+    parsed = codes.parse(code)
+    item = session.exec(
+        select(Item).join(Tag, Tag.item_id == Item.id).where(Tag.code == parsed)
+    ).first()
+    if item is None:
+        raise NotFound(f"No object carries label {codes.display(parsed)}.")
+    return item
+
+
+def categories(session: Session) -> list[Category]:
+    return list(session.exec(select(Category).order_by(col(Category.sort_order), col(Category.name))).all())

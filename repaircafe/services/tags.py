@@ -1,0 +1,124 @@
+"""Tags: issuing fresh codes, claiming blank labels, resolving a scan, and the scan log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from repaircafe.domain import codes
+from repaircafe.domain.errors import CheckCharacterError, CodeError, NotFound, Refused
+from repaircafe.models import ScanLog, Tag
+from repaircafe.services.transactions import write_transaction
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a scanned or typed code leads to.
+
+    `result` is one of: item, part, bin (a linked tag), blank (issued, unclaimed), retired
+    (a replaced label: item_id/part_id say whose), typo (check character fails), unknown (a
+    well-formed code we never issued), invalid (not a code at all).
+    """
+
+    result: str
+    code: str | None = None
+    message: str = ""
+    tag_id: int | None = None
+    item_id: int | None = None
+    part_id: int | None = None
+    bin_id: int | None = None
+
+
+def new_tags(session: Session, *, count: int, group_id: int | None, now: datetime) -> list[Tag]:
+    """Add `count` fresh issued tags to the session (the caller commits)."""
+    tags = [Tag(code=codes.new_code(), status="issued", kind="blank", group_id=group_id,
+                issued_at=now) for _ in range(count)]
+    session.add_all(tags)
+    return tags
+
+
+def issue_tags(session: Session, *, count: int, group_id: int | None, now: datetime) -> list[Tag]:
+    """Issue fresh codes for a sheet or roll of blank labels."""
+    if count < 1 or count > 5000:
+        raise Refused("Choose between 1 and 5,000 labels.")
+    for _attempt in range(3):
+        try:
+            with write_transaction(session):
+                tags = new_tags(session, count=count, group_id=group_id, now=now)
+            return tags
+        except IntegrityError:  # a 40-bit collision: vanishingly rare, simply draw again
+            continue
+    raise Refused("Could not issue unique codes; please try again.")
+
+
+def tag_by_code(session: Session, code: str) -> Tag | None:
+    return session.exec(select(Tag).where(Tag.code == code)).one_or_none()
+
+
+def claimable_tag(session: Session, text: str, *, for_update: bool = True) -> Tag:
+    """The blank tag a volunteer wants to stick on something, or a Refused saying why not."""
+    code = codes.parse(text)
+    query = select(Tag).where(Tag.code == code)
+    if for_update:
+        query = query.with_for_update()
+    tag = session.exec(query).one_or_none()
+    if tag is None:
+        raise NotFound(f"Label {codes.display(code)} was never issued by this system.")
+    if tag.status != "issued":
+        raise Refused(f"Label {codes.display(code)} is already in use; take a fresh label.")
+    return tag
+
+
+def resolve(session: Session, text: str) -> Resolution:
+    """Read a label URL or a code in any form and say what it points at."""
+    try:
+        code = codes.parse(text)
+    except CheckCharacterError as exc:
+        return Resolution("typo", codes.normalise(codes.extract(text)), exc.message)
+    except CodeError as exc:
+        return Resolution("invalid", None, exc.message)
+    tag = tag_by_code(session, code)
+    if tag is None:
+        return Resolution(
+            "unknown", code, f"Label {codes.display(code)} was never issued by this system."
+        )
+    common = dict(code=code, tag_id=tag.id, item_id=tag.item_id, part_id=tag.part_id,
+                  bin_id=tag.bin_id)
+    if tag.status == "issued":
+        return Resolution("blank", message="This label is not attached to anything yet.", **common)
+    if tag.status == "retired":
+        return Resolution("retired", message="This label was replaced by a new one.", **common)
+    kind = "item" if tag.item_id else "part" if tag.part_id else "bin"
+    return Resolution(kind, **common)
+
+
+def log_scan(
+    session: Session,
+    *,
+    raw: str,
+    resolution: Resolution,
+    user_id: int | None,
+    channel: str,
+    now: datetime,
+) -> None:
+    """Record a lookup, unknown and mistyped codes included."""
+    with write_transaction(session):
+        session.add(ScanLog(raw=raw[:300], code=resolution.code, result=resolution.result,
+                            tag_id=resolution.tag_id, user_id=user_id, channel=channel,
+                            scanned_at=now))
+
+
+def current_tag(session: Session, *, item_id: int | None = None, part_id: int | None = None,
+                bin_id: int | None = None) -> Tag | None:
+    """The linked tag of an object, part or bin."""
+    query = select(Tag).where(Tag.status == "linked")
+    if item_id is not None:
+        query = query.where(Tag.item_id == item_id)
+    elif part_id is not None:
+        query = query.where(Tag.part_id == part_id)
+    else:
+        query = query.where(Tag.bin_id == bin_id)
+    return session.exec(query.order_by(Tag.id.desc())).first()  # type: ignore[union-attr]

@@ -1,0 +1,57 @@
+"""Login and role checks for views, and the current user as a domain Actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import UserMixin, current_user, login_required
+
+from repaircafe.domain import permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LoginUser(UserMixin):
+    """What Flask-Login keeps for a request: a plain copy, never a live database row."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.display_name = user.display_name
+        self.role = user.role
+        self.group_id = user.group_id
+        self.territory_id = user.territory_id
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def can(self, capability: str) -> bool:
+        return permissions.can(self.role, capability)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.display_name, self.role, self.group_id, self.territory_id)
+
+
+def requires(capability: str) -> Callable[[F], F]:
+    """Anonymous users go to the login page; a signed-in user without the right gets 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[return-value]
+
+    return decorate
+
+
+def actor() -> Actor:
+    return current_user.actor  # type: ignore[no-any-return]

@@ -1,0 +1,52 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from repaircafe.db import get_session
+from repaircafe.extensions import limiter
+from repaircafe.services import accounts
+from repaircafe.web.access import LoginUser
+from repaircafe.web.forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.extensions["repaircafe.settings"].security.login_rate_limit
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(get_session(), username=form.username.data or "",
+                                     password=form.password.data or "")
+        if user is not None:
+            login_user(LoginUser(user))
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong user name or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    """Sign out (a POST, so no link can sign someone out)."""
+    logout_user()
+    return redirect(url_for("auth.login"))

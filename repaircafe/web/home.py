@@ -1,0 +1,29 @@
+"""The home page: today's café sessions for volunteers, figures for viewers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from repaircafe.db import get_session
+from repaircafe.models import utc_now
+from repaircafe.services import dashboard
+from repaircafe.web.access import actor
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Home per role."""
+    session, who = get_session(), actor()
+    today = utc_now().date()
+    return render_template(
+        "home/index.html",
+        figures=dashboard.figures(session, actor=who),
+        sessions=dashboard.sessions_on(session, actor=who, day=today),
+        sites=dashboard.sites_for(session, actor=who) if who.role != "viewer" else [],
+        today=today,
+    )

@@ -1,0 +1,173 @@
+"""Vector charts (reportlab.graphics) for the PDF report."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+
+from reports.i18n import OUTCOMES, fmt_number, t
+
+OUTCOME_COLOURS = {
+    "fixed": colors.HexColor("#2e7d32"),
+    "repairable": colors.HexColor("#f9a825"),
+    "end_of_life": colors.HexColor("#c62828"),
+    "unknown": colors.HexColor("#9e9e9e"),
+}
+ACCENT = colors.HexColor("#1565c0")
+FONT = "Helvetica"
+
+
+def _title(d: Drawing, text: str, width: float, height: float) -> None:
+    d.add(
+        String(
+            0,
+            height - 12,
+            text,
+            fontName="Helvetica-Bold",
+            fontSize=10,
+            fillColor=colors.HexColor("#222222"),
+        )
+    )
+
+
+def _axis(value: float, counts: bool = False) -> tuple[float, float]:
+    """A round axis (maximum, step) with at most about five steps; whole steps for counts."""
+    if counts:
+        value = max(value, 4.0)
+    if value <= 0:
+        return 1.0, 0.25
+    rough = value / 4
+    exp = 10 ** math.floor(math.log10(rough))
+    step = next(m * exp for m in (1, 2, 2.5, 5, 10) if m * exp >= rough)
+    if counts:
+        step = max(1.0, math.ceil(step))
+    return math.ceil(value / step) * step, step
+
+
+def _month_label(month: str, n: int) -> str:
+    # 2025-03 -> 03/25 when many months, else 2025-03
+    return f"{month[5:7]}/{month[2:4]}" if n > 6 else month
+
+
+def monthly_outcomes(
+    monthly: pd.DataFrame, lang: str, width: float = 480, height: float = 200
+) -> Drawing:
+    d = Drawing(width, height)
+    _title(d, t(lang, "trend_chart"), width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 40, 40
+    chart.width, chart.height = width - 60, height - 75
+    data = [list(monthly[o].astype(float)) for o in OUTCOMES]
+    if not monthly.empty:
+        chart.data = data
+    else:
+        chart.data = [[0.0] for _ in OUTCOMES]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.categoryNames = [
+        _month_label(m, len(monthly)) for m in monthly["month"]
+    ] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    if len(monthly) > 12:
+        chart.categoryAxis.labels.angle = 45
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    totals = monthly[list(OUTCOMES)].sum(axis=1).max() if not monthly.empty else 0
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = _axis(float(totals), counts=True)
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
+    chart.valueAxis.visibleGrid = True
+    chart.barSpacing = 0
+    chart.groupSpacing = 4
+    for i, o in enumerate(OUTCOMES):
+        chart.bars[i].fillColor = OUTCOME_COLOURS[o]
+        chart.bars[i].strokeColor = None
+    d.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 40, height - 24
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName = FONT
+    legend.fontSize = 8
+    legend.dx = legend.dy = 7
+    legend.deltax = 90
+    legend.colorNamePairs = [(OUTCOME_COLOURS[o], t(lang, o)) for o in OUTCOMES]
+    d.add(legend)
+    return d
+
+
+def monthly_co2e(
+    monthly: pd.DataFrame, lang: str, width: float = 480, height: float = 160
+) -> Drawing:
+    d = Drawing(width, height)
+    _title(d, t(lang, "co2e_chart"), width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 50, 30
+    chart.width, chart.height = width - 70, height - 55
+    values = [float(v) for v in monthly["co2e_avoided_kg"]] or [0.0]
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [
+        _month_label(m, len(monthly)) for m in monthly["month"]
+    ] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    if len(monthly) > 12:
+        chart.categoryAxis.labels.angle = 45
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = _axis(max(values))
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
+    chart.bars[0].fillColor = ACCENT
+    chart.bars[0].strokeColor = None
+    d.add(chart)
+    return d
+
+
+def top_categories(
+    by_category: pd.DataFrame, lang: str, n: int = 10, width: float = 480
+) -> Drawing:
+    top = by_category.head(n).iloc[::-1]
+    rows = max(len(top), 1)
+    height = 40 + rows * 16
+    d = Drawing(width, height)
+    _title(d, t(lang, "top_categories_chart", n=min(n, len(by_category))), width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 170, 10
+    chart.width, chart.height = width - 190, height - 30
+    if top.empty:
+        chart.data = [[0.0] for _ in OUTCOMES]
+    else:
+        chart.data = [list(top[o].astype(float)) for o in OUTCOMES]
+    chart.categoryAxis.style = "stacked"
+    names = [str(nm)[:34] for nm in top["category_name"]] or [""]
+    chart.categoryAxis.categoryNames = names
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = _axis(
+        float(top["objects"].max()) if not top.empty else 0, counts=True
+    )
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
+    chart.barSpacing = 0
+    for i, o in enumerate(OUTCOMES):
+        chart.bars[i].fillColor = OUTCOME_COLOURS[o]
+        chart.bars[i].strokeColor = None
+    d.add(chart)
+    return d

@@ -1,0 +1,475 @@
+"""Frames -> report figures (pandas). See the package docstring for the input contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reports.i18n import EU_CATEGORIES, OUTCOMES, barrier_label, check_language, material_label, t
+
+EU_ORDER = tuple(EU_CATEGORIES["en"])
+SUM_COLUMNS = ("waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg")
+TIDY_COLUMNS = [
+    "period",
+    "scope",
+    "category",
+    "outcome",
+    "objects",
+    "waste_prevented_kg",
+    "co2e_avoided_kg",
+    "co2e_avoided_conservative_kg",
+    "objects_with_weight",
+    "back_in_use_objects",
+    "factor_set",
+]
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Everything a report states about itself; plain data, filled in by the app."""
+
+    title: str
+    scope_label: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date  # inclusive
+    language: str = "en"
+    factor_set_name: str = "restart-2021"
+    factor_set_version: str = "1"
+    displacement: float = 0.5
+    conservative_set_name: str = "conservative-2021"
+    conservative_displacement: float = 0.3
+    sources: tuple[str, ...] = ()
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    recomputed_label: str | None = None  # e.g. "restart-2021 v1" when figures were recomputed
+
+    @property
+    def factor_set_label(self) -> str:
+        return f"{self.factor_set_name} v{self.factor_set_version}"
+
+
+@dataclass(frozen=True)
+class Headline:
+    objects_received: int
+    fixed: int
+    repairable: int
+    end_of_life: int
+    unknown: int
+    repair_success_rate: float | None  # fixed / objects with a known outcome
+    kg_kept_in_use: float
+    co2e_avoided_kg: float
+    co2e_avoided_conservative_kg: float
+    back_in_use_objects: int
+    parts_harvested: int
+    parts_reused: int
+    parts_reused_kg: float
+    parts_co2e_avoided_kg: float
+    parts_co2e_avoided_conservative_kg: float
+    kg_recycled: float
+    recycling_co2e_central_kg: float
+    recycling_co2e_low_kg: float
+    eu_reused_tonnes: float
+
+
+@dataclass(frozen=True)
+class Coverage:
+    objects: int
+    with_category: int
+    with_weight: int
+    fixed: int
+    fixed_without_weight: int
+
+    @property
+    def share_with_category(self) -> float | None:
+        return self.with_category / self.objects if self.objects else None
+
+    @property
+    def share_with_weight(self) -> float | None:
+        return self.with_weight / self.objects if self.objects else None
+
+
+@dataclass(frozen=True)
+class Report:
+    meta: ReportMeta
+    headline: Headline
+    coverage: Coverage
+    monthly: pd.DataFrame
+    by_category: pd.DataFrame
+    by_outcome: pd.DataFrame
+    by_barrier: pd.DataFrame
+    by_site: pd.DataFrame
+    hierarchy: pd.DataFrame
+    recycling_by_material: pd.DataFrame
+    eu_reuse: pd.DataFrame
+    tidy: pd.DataFrame
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _months(meta: ReportMeta) -> list[str]:
+    start = pd.Period(meta.period_start, freq="M")
+    end = pd.Period(meta.period_end, freq="M")
+    return [str(p) for p in pd.period_range(start, end, freq="M")]
+
+
+def _month_column(frame: pd.DataFrame, date_column: str) -> pd.Series:
+    if "month" in frame.columns:
+        col = frame["month"]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            return col.dt.strftime("%Y-%m")
+        return col.map(lambda v: str(pd.Period(v, freq="M")) if pd.notna(v) else None)
+    if date_column in frame.columns:
+        return pd.to_datetime(frame[date_column]).dt.strftime("%Y-%m")
+    raise ValueError(f"frame needs a 'month' or a '{date_column}' column")
+
+
+def _in_period(frame: pd.DataFrame, column: str, meta: ReportMeta) -> pd.Series:
+    dates = pd.to_datetime(frame[column])
+    return (
+        dates.notna()
+        & (dates >= pd.Timestamp(meta.period_start))
+        & (dates < pd.Timestamp(meta.period_end) + pd.Timedelta(days=1))
+    )
+
+
+def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Bring a per-record or pre-aggregated records frame to the aggregated shape."""
+    df = records.copy()
+    if "outcome" not in df.columns:
+        raise ValueError("records frame needs an 'outcome' column")
+    out = pd.DataFrame(index=df.index)
+    out["month"] = _month_column(df, "occurred_on")
+    out["objects"] = df["objects"].astype("int64") if "objects" in df.columns else 1
+    out["site"] = df["site"].fillna("–").astype(str) if "site" in df.columns else "–"
+    category = df["category"] if "category" in df.columns else pd.Series(None, index=df.index)
+    out["category"] = category.astype(object).where(category.notna(), None)
+    if "category_name" in df.columns:
+        out["category_name"] = df["category_name"].where(
+            df["category_name"].notna(), out["category"]
+        )
+    else:
+        out["category_name"] = out["category"]
+    outcome = df["outcome"].fillna("unknown").astype(str)
+    bad = sorted(set(outcome) - set(OUTCOMES))
+    if bad:
+        raise ValueError(f"unknown outcome(s) {', '.join(bad)}; expected {', '.join(OUTCOMES)}")
+    out["outcome"] = outcome
+    barrier = df["barrier"] if "barrier" in df.columns else pd.Series(None, index=df.index)
+    out["barrier"] = pd.to_numeric(barrier, errors="coerce").astype("Int64")
+    for col in SUM_COLUMNS:
+        out[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0) if col in df.columns else 0.0
+    if "objects_with_weight" in df.columns:
+        out["objects_with_weight"] = df["objects_with_weight"].fillna(0).astype("int64")
+    elif "weight_kg" in df.columns:
+        w = pd.to_numeric(df["weight_kg"], errors="coerce")
+        out["objects_with_weight"] = ((w > 0) & w.notna()).astype("int64") * out["objects"]
+    else:
+        out["objects_with_weight"] = 0
+    biu = df["back_in_use"] if "back_in_use" in df.columns else pd.Series(False, index=df.index)
+    out["back_in_use"] = biu.fillna(False).astype(bool)
+    if "back_in_use_objects" in df.columns:
+        out["back_in_use_objects"] = df["back_in_use_objects"].fillna(0).astype("int64")
+    else:
+        out["back_in_use_objects"] = out["objects"].where(out["back_in_use"], 0)
+    if "back_in_use_kg" in df.columns:
+        out["back_in_use_kg"] = pd.to_numeric(df["back_in_use_kg"], errors="coerce").fillna(0.0)
+    else:
+        out["back_in_use_kg"] = out["waste_prevented_kg"].where(out["back_in_use"], 0.0)
+    eu = df["eu_reuse_category"] if "eu_reuse_category" in df.columns else None
+    out["eu_reuse_category"] = (
+        eu.fillna("other_products").astype(str) if eu is not None else "other_products"
+    )
+    unknown_eu = sorted(set(out["eu_reuse_category"]) - set(EU_ORDER))
+    if unknown_eu:
+        raise ValueError(f"unknown eu_reuse_category {', '.join(unknown_eu)}")
+    return out
+
+
+def normalise_parts(parts: pd.DataFrame | None, meta: ReportMeta) -> pd.DataFrame:
+    """-> one row per event: month, event (harvested/installed), parts, weight_kg, co2e columns."""
+    cols = [
+        "month",
+        "event",
+        "site",
+        "parts",
+        "weight_kg",
+        "co2e_avoided_kg",
+        "co2e_avoided_conservative_kg",
+    ]
+    if parts is None or parts.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    df = parts.copy()
+    for col in ("weight_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0) if col in df else 0.0
+    if "site" not in df:
+        df["site"] = "–"
+    if "event" in df.columns:
+        df["month"] = _month_column(df, "occurred_on")
+        df["parts"] = df["parts"].astype("int64") if "parts" in df else 1
+        return df[cols].reset_index(drop=True)
+    frames = []
+    if "harvested_on" in df.columns:
+        h = df[_in_period(df, "harvested_on", meta)].copy()
+        h["month"] = pd.to_datetime(h["harvested_on"]).dt.strftime("%Y-%m")
+        h["event"], h["parts"] = "harvested", 1
+        h[["weight_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg"]] = 0.0
+        frames.append(h[cols])
+    if "installed_on" in df.columns:
+        i = df[_in_period(df, "installed_on", meta)].copy()
+        i["month"] = pd.to_datetime(i["installed_on"]).dt.strftime("%Y-%m")
+        i["event"], i["parts"] = "installed", 1
+        frames.append(i[cols])
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    return pd.concat(frames, ignore_index=True)
+
+
+def normalise_recycling(recycling: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["month", "site", "material", "kg", "co2e_credit_central_kg", "co2e_credit_low_kg"]
+    if recycling is None or recycling.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    df = recycling.copy()
+    df["month"] = _month_column(df, "recycled_on")
+    if "site" not in df:
+        df["site"] = "–"
+    for col in ("kg", "co2e_credit_central_kg", "co2e_credit_low_kg"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0) if col in df else 0.0
+    return df[cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _outcome_pivot(rec: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    counts = rec.pivot_table(
+        index=keys,
+        columns="outcome",
+        values="objects",
+        aggfunc="sum",
+        fill_value=0,
+        observed=True,
+        dropna=False,
+    )
+    for o in OUTCOMES:
+        if o not in counts.columns:
+            counts[o] = 0
+    return counts[list(OUTCOMES)].astype("int64")
+
+
+def _success_rate(fixed: pd.Series | int, known: pd.Series | int):
+    if isinstance(known, pd.Series):
+        return (fixed / known.where(known > 0)).astype("float64")
+    return fixed / known if known else None
+
+
+def _grouped(rec: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    sums = rec.groupby(keys, dropna=False, observed=True)[
+        ["objects", *SUM_COLUMNS, "objects_with_weight", "back_in_use_objects"]
+    ].sum()
+    piv = _outcome_pivot(rec, keys)
+    out = sums.join(piv, how="left").fillna({o: 0 for o in OUTCOMES})
+    known = out["fixed"] + out["repairable"] + out["end_of_life"]
+    out["success_rate"] = _success_rate(out["fixed"], known)
+    return out.reset_index()
+
+
+def build_report(
+    records: pd.DataFrame,
+    parts: pd.DataFrame | None,
+    recycling: pd.DataFrame | None,
+    meta: ReportMeta,
+) -> Report:
+    """Aggregate the three frames into every figure and table a report shows."""
+    lang = check_language(meta.language)
+    rec = normalise_records(records)
+    prt = normalise_parts(parts, meta)
+    rcy = normalise_recycling(recycling)
+    months = _months(meta)
+
+    total = int(rec["objects"].sum())
+    by_outcome_n = rec.groupby("outcome")["objects"].sum().reindex(list(OUTCOMES), fill_value=0)
+    known = int(by_outcome_n[["fixed", "repairable", "end_of_life"]].sum())
+    fixed_rows = rec["outcome"] == "fixed"
+
+    harvested = prt[prt["event"] == "harvested"]
+    installed = prt[prt["event"] == "installed"]
+
+    # EU 2021/19 re-use: objects actually back in use, by the five product categories.
+    eu = (
+        rec[rec["back_in_use_objects"] > 0]
+        .groupby("eu_reuse_category")[["back_in_use_objects", "back_in_use_kg"]]
+        .sum()
+        .reindex(list(EU_ORDER), fill_value=0)
+        .reset_index()
+        .rename(
+            columns={
+                "eu_reuse_category": "eu_category",
+                "back_in_use_objects": "objects",
+                "back_in_use_kg": "reused_kg",
+            }
+        )
+    )
+    eu["objects"] = eu["objects"].astype("int64")
+    eu["reused_tonnes"] = eu["reused_kg"] / 1000.0
+    eu.insert(1, "label", eu["eu_category"].map(EU_CATEGORIES[lang]))
+
+    headline = Headline(
+        objects_received=total,
+        fixed=int(by_outcome_n["fixed"]),
+        repairable=int(by_outcome_n["repairable"]),
+        end_of_life=int(by_outcome_n["end_of_life"]),
+        unknown=int(by_outcome_n["unknown"]),
+        repair_success_rate=_success_rate(int(by_outcome_n["fixed"]), known),
+        kg_kept_in_use=float(rec["waste_prevented_kg"].sum()),
+        co2e_avoided_kg=float(rec["co2e_avoided_kg"].sum()),
+        co2e_avoided_conservative_kg=float(rec["co2e_avoided_conservative_kg"].sum()),
+        back_in_use_objects=int(rec["back_in_use_objects"].sum()),
+        parts_harvested=int(harvested["parts"].sum()),
+        parts_reused=int(installed["parts"].sum()),
+        parts_reused_kg=float(installed["weight_kg"].sum()),
+        parts_co2e_avoided_kg=float(installed["co2e_avoided_kg"].sum()),
+        parts_co2e_avoided_conservative_kg=float(installed["co2e_avoided_conservative_kg"].sum()),
+        kg_recycled=float(rcy["kg"].sum()),
+        recycling_co2e_central_kg=float(rcy["co2e_credit_central_kg"].sum()),
+        recycling_co2e_low_kg=float(rcy["co2e_credit_low_kg"].sum()),
+        eu_reused_tonnes=float(eu["reused_tonnes"].sum()),
+    )
+    coverage = Coverage(
+        objects=total,
+        with_category=int(rec.loc[rec["category"].notna(), "objects"].sum()),
+        with_weight=int(rec["objects_with_weight"].sum()),
+        fixed=int(by_outcome_n["fixed"]),
+        fixed_without_weight=int(
+            (rec.loc[fixed_rows, "objects"] - rec.loc[fixed_rows, "objects_with_weight"]).sum()
+        ),
+    )
+
+    # Monthly trend over every month of the period, empty months included.
+    monthly = _grouped(rec, ["month"]).set_index("month")
+    monthly = monthly.reindex(sorted(set(months) | set(monthly.index)), fill_value=0)
+    monthly["parts_reused"] = installed.groupby("month")["parts"].sum()
+    monthly["kg_recycled"] = rcy.groupby("month")["kg"].sum()
+    monthly = monthly.fillna({"parts_reused": 0, "kg_recycled": 0.0})
+    monthly["parts_reused"] = monthly["parts_reused"].astype("int64")
+    known_m = monthly["fixed"] + monthly["repairable"] + monthly["end_of_life"]
+    monthly["success_rate"] = _success_rate(monthly["fixed"], known_m)
+    monthly = monthly.rename_axis("month").reset_index()[
+        ["month", "objects", *OUTCOMES, "success_rate", *SUM_COLUMNS, "parts_reused", "kg_recycled"]
+    ]
+
+    cat = rec.assign(
+        category=rec["category"].fillna(""), category_name=rec["category_name"].fillna("")
+    )
+    by_category = _grouped(cat, ["category", "category_name"])
+    by_category.loc[by_category["category"] == "", "category_name"] = t(lang, "uncategorised")
+    by_category = by_category.sort_values(["objects", "category_name"], ascending=[False, True])
+    by_category = by_category[
+        [
+            "category",
+            "category_name",
+            "objects",
+            *OUTCOMES,
+            "success_rate",
+            *SUM_COLUMNS,
+            "objects_with_weight",
+        ]
+    ].reset_index(drop=True)
+
+    by_outcome = (
+        rec.groupby("outcome")[["objects", *SUM_COLUMNS]]
+        .sum()
+        .reindex(list(OUTCOMES), fill_value=0)
+        .rename_axis("outcome")
+        .reset_index()
+    )
+    by_outcome["objects"] = by_outcome["objects"].astype("int64")
+    by_outcome.insert(1, "label", [t(lang, o) for o in OUTCOMES])
+    by_outcome["share"] = by_outcome["objects"] / total if total else float("nan")
+
+    eol = rec[rec["outcome"] == "end_of_life"]
+    by_barrier = (
+        eol.groupby("barrier", dropna=False)["objects"].sum().reset_index()
+        if not eol.empty
+        else pd.DataFrame(
+            {"barrier": pd.Series(dtype="Int64"), "objects": pd.Series(dtype="int64")}
+        )
+    )
+    by_barrier["label"] = [barrier_label(b, lang) for b in by_barrier["barrier"]]
+    eol_total = int(eol["objects"].sum())
+    by_barrier["share"] = by_barrier["objects"] / eol_total if eol_total else float("nan")
+    by_barrier = by_barrier.sort_values("barrier", na_position="last")[
+        ["barrier", "label", "objects", "share"]
+    ].reset_index(drop=True)
+
+    by_site = _grouped(rec, ["site"])
+    recycled_by_site = rcy.groupby("site")["kg"].sum().to_dict()
+    by_site["kg_recycled"] = [float(recycled_by_site.get(site, 0.0)) for site in by_site["site"]]
+    by_site = by_site.sort_values(["objects", "site"], ascending=[False, True])[
+        ["site", "objects", *OUTCOMES, "success_rate", *SUM_COLUMNS, "kg_recycled"]
+    ].reset_index(drop=True)
+
+    refurbished_kg = float(rec.loc[~fixed_rows, "back_in_use_kg"].sum())
+    hierarchy = pd.DataFrame(
+        {
+            "level": ["prevention", "preparing_reuse", "recycling", "not_recorded"],
+            "label": [
+                t(lang, k) for k in ("prevention", "preparing_reuse", "recycling", "not_recorded")
+            ],
+            "kg": [
+                headline.kg_kept_in_use - refurbished_kg,
+                refurbished_kg + headline.parts_reused_kg,
+                headline.kg_recycled,
+                float("nan"),
+            ],
+            "objects": [
+                headline.fixed,
+                headline.back_in_use_objects
+                - int(rec.loc[fixed_rows, "back_in_use_objects"].sum())
+                + headline.parts_reused,
+                pd.NA,
+                headline.end_of_life,
+            ],
+        }
+    )
+
+    recycling_by_material = (
+        rcy.groupby("material")[["kg", "co2e_credit_central_kg", "co2e_credit_low_kg"]]
+        .sum()
+        .sort_values("kg", ascending=False)
+        .reset_index()
+    )
+    recycling_by_material.insert(
+        1, "label", [material_label(m, lang) for m in recycling_by_material["material"]]
+    )
+
+    tidy = (
+        rec.assign(category=rec["category"].fillna("uncategorised"))
+        .groupby(["month", "category", "outcome"], observed=True)[
+            ["objects", *SUM_COLUMNS, "objects_with_weight", "back_in_use_objects"]
+        ]
+        .sum()
+        .reset_index()
+        .rename(columns={"month": "period"})
+    )
+    tidy.insert(1, "scope", meta.scope_label)
+    tidy["factor_set"] = meta.factor_set_label
+    tidy = tidy.sort_values(["period", "category", "outcome"]).reset_index(drop=True)[TIDY_COLUMNS]
+
+    return Report(
+        meta=meta,
+        headline=headline,
+        coverage=coverage,
+        monthly=monthly,
+        by_category=by_category,
+        by_outcome=by_outcome,
+        by_barrier=by_barrier,
+        by_site=by_site,
+        hierarchy=hierarchy,
+        recycling_by_material=recycling_by_material,
+        eu_reuse=eu,
+        tidy=tidy,
+    )

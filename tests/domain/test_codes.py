@@ -1,0 +1,73 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repaircafe.domain import codes
+from repaircafe.domain.errors import CheckCharacterError, CodeError
+
+data_codes = st.text(alphabet=codes.ALPHABET, min_size=codes.DATA_LENGTH, max_size=codes.DATA_LENGTH)
+
+
+def with_check(data: str) -> str:
+    return data + codes.check_character(data)
+
+
+def test_new_codes_have_40_random_bits_and_a_valid_check():
+    made = {codes.new_code() for _ in range(2000)}
+    assert len(made) == 2000
+    for code in made:
+        assert len(code) == 9 and codes.parse(code) == code
+
+
+def test_display_groups_for_reading_aloud():
+    assert codes.display("7K3M9QXA2") == "7K3M-9QXA-2"
+
+
+@given(data_codes)
+def test_parsing_forgives_case_spaces_hyphens_and_lookalikes(data):
+    code = with_check(data)
+    messy = " " + codes.display(code).lower().replace("1", "l").replace("0", "o") + " "
+    assert codes.parse(messy) == code
+
+
+@given(data_codes)
+def test_label_urls_are_read_in_any_case(data):
+    code = with_check(data)
+    assert codes.parse(f"HTTPS://RC.EXAMPLE.ORG/I/{code}") == code
+    assert codes.parse(f"https://rc.example.org/i/{code.lower()}?x=1") == code
+
+
+@settings(max_examples=500)
+@given(data_codes, st.integers(0, codes.CODE_LENGTH - 1), st.sampled_from(codes.ALPHABET))
+def test_every_single_character_typo_is_detected(data, position, replacement):
+    code = with_check(data)
+    if code[position] == replacement:
+        return
+    typo = code[:position] + replacement + code[position + 1:]
+    with pytest.raises(CheckCharacterError):
+        codes.parse(typo)
+
+
+@settings(max_examples=500)
+@given(data_codes, st.integers(0, codes.CODE_LENGTH - 2))
+def test_every_swap_of_neighbours_is_detected(data, position):
+    code = with_check(data)
+    if code[position] == code[position + 1]:
+        return
+    swapped = code[:position] + code[position + 1] + code[position] + code[position + 2:]
+    with pytest.raises(CheckCharacterError):
+        codes.parse(swapped)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("", "enter or scan"),
+    ("7K3M-9QXA", "9 characters"),
+    ("7K3M-9QXA-2Z", "9 characters"),
+    ("7K3M-9QXA-U", "contains U"),
+    ("hello world!", "not a label code"),
+])
+def test_malformed_codes_are_refused_with_a_reason(text, needle):
+    with pytest.raises(CodeError) as info:
+        codes.parse(text)
+    assert needle in info.value.message
+    assert not isinstance(info.value, CheckCharacterError)

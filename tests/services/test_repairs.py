@@ -1,0 +1,100 @@
+import pytest
+from sqlmodel import select
+
+from repaircafe.domain.errors import Refused, TransitionRefused
+from repaircafe.models import ImpactRecord, LifecycleEvent, Tag
+from repaircafe.services import repairs, tags
+from repaircafe.services.events import new_key
+from repaircafe.services.integrity import check
+from tests.factories import NOW, make_item
+
+
+def test_register_issues_a_tag_and_records_the_first_event(session, world):
+    item = make_item(session, world, brand="Philips", problem="No heat")
+    assert item.state == "registered"
+    tag = session.exec(select(Tag).where(Tag.item_id == item.id)).one()
+    assert tag.status == "linked" and tag.kind == "item"
+    events = session.exec(select(LifecycleEvent).where(LifecycleEvent.item_id == item.id)).all()
+    assert [e.kind for e in events] == ["registered"]
+    assert events[0].actor_name == "Fixer"
+
+
+def test_register_claims_a_blank_label(session, world):
+    blank = tags.issue_tags(session, count=1, group_id=world.group.id, now=NOW)[0]
+    item = make_item(session, world, tag_code=blank.code.lower())
+    session.refresh(blank)
+    assert blank.status == "linked" and blank.item_id == item.id
+
+
+def test_claiming_a_used_label_is_refused_and_writes_nothing(session, world):
+    first = make_item(session, world)
+    code = session.exec(select(Tag.code).where(Tag.item_id == first.id)).one()
+    before = session.exec(select(LifecycleEvent)).all()
+    with pytest.raises(Refused, match="already in use"):
+        make_item(session, world, tag_code=code)
+    assert len(session.exec(select(LifecycleEvent)).all()) == len(before)
+
+
+def test_fixed_repair_records_impact_with_its_factor_set(session, world):
+    item = make_item(session, world, category="laptop", weight=None)
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed", minutes="30",
+                                  actor=world.actor(), now=NOW, key=new_key())
+    record = session.exec(select(ImpactRecord)).one()
+    assert record.factor_set == "restart-2021"
+    assert record.co2e_avoided_kg == pytest.approx(132.66, abs=0.01)
+    assert record.co2e_avoided_conservative_kg < record.co2e_avoided_kg
+
+
+def test_retried_request_returns_first_event_and_writes_nothing(session, world):
+    item = make_item(session, world)
+    key = new_key()
+    first = repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                          actor=world.actor(), now=NOW, key=key)
+    again = repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                          actor=world.actor(), now=NOW, key=key)
+    assert again.id == first.id
+    assert len(session.exec(select(ImpactRecord)).all()) == 1
+
+
+def test_barrier_only_with_end_of_life(session, world):
+    item = make_item(session, world)
+    with pytest.raises(Refused, match="End of life"):
+        repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed", barrier=1,
+                                      actor=world.actor(), now=NOW, key=new_key())
+
+
+def test_impossible_transition_is_refused_and_changes_nothing(session, world):
+    item = make_item(session, world)
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                  actor=world.actor(), now=NOW, key=new_key())
+    repairs.hand_over(session, item_id=item.id, actor=world.actor(), now=NOW, key=new_key())
+    with pytest.raises(TransitionRefused, match="handed over"):
+        repairs.record_diagnosis(session, item_id=item.id, diagnosis="x", actor=world.actor(),
+                                 now=NOW, key=new_key())
+    session.refresh(item)
+    assert item.state == "in_use"
+    assert check(session) == []
+
+
+def test_correction_changes_state_and_impact_but_keeps_the_original(session, world):
+    item = make_item(session, world, category="kettle")
+    attempt = repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                            actor=world.actor(), now=NOW, key=new_key())
+    repairs.correct_event(session, event_id=attempt.id, replace={"outcome": "end_of_life",
+                          "barrier": 1}, reason="Wrong button", actor=world.actor(), now=NOW,
+                          key=new_key())
+    session.refresh(item)
+    assert item.state == "end_of_life"
+    assert session.get(LifecycleEvent, attempt.id).payload["outcome"] == "fixed"
+    assert all(r.is_void for r in session.exec(select(ImpactRecord)).all())
+    assert check(session) == []
+
+
+def test_replace_tag_retires_old_one(session, world):
+    item = make_item(session, world)
+    old = session.exec(select(Tag).where(Tag.item_id == item.id)).one()
+    new = repairs.replace_tag(session, item_id=item.id, actor=world.actor(), now=NOW, key=new_key())
+    session.refresh(old)
+    assert old.status == "retired" and new.status == "linked" and new.item_id == item.id
+    assert tags.resolve(session, old.code).result == "retired"
+    assert tags.resolve(session, new.code).result == "item"
