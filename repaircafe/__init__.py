@@ -11,6 +11,7 @@ from flask import Flask
 
 from repaircafe import db, extensions
 from repaircafe.config import Settings, load_settings, with_instance_defaults
+from repaircafe.i18n import compile_catalogues
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -41,7 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(flask_overrides)
     db.init_app(app, db.make_engine(settings.database.url, echo=settings.database.echo))
     extensions.csrf.init_app(app)
-    extensions.babel.init_app(app, locale_selector=extensions.select_locale)
+    catalogues = compile_catalogues(Path(settings.app.instance_path) / "translations")
+    extensions.babel.init_app(app, locale_selector=extensions.select_locale,
+                              default_translation_directories=str(catalogues))
     extensions.limiter.init_app(app)
 
     from repaircafe import web

@@ -24,9 +24,9 @@ _CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from repaircafe.web import auth, health, home, items, public
+    from repaircafe.web import auth, health, home, items, language, public
 
-    for module in (auth, health, home, items, public):
+    for module in (auth, health, home, items, language, public):
         app.register_blueprint(module.bp)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

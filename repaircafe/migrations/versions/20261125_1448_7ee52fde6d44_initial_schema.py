@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e4424747e142
+Revision ID: 7ee52fde6d44
 Revises: 
-Create Date: 2026-11-25 14:46:37.147283
+Create Date: 2026-11-25 14:48:53.703140
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = 'e4424747e142'
+revision = '7ee52fde6d44'
 down_revision = None
 branch_labels = None
 depends_on = None
