@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     flask_overrides = {k: config.pop(k) for k in list(config) if k.isupper()}
     app = Flask(__name__, instance_relative_config=True)
     settings = with_instance_defaults(load_settings(overrides=config), app.instance_path)
+    app.instance_path = settings.app.instance_path
     Path(settings.app.instance_path).mkdir(parents=True, exist_ok=True)
     app.extensions["repaircafe.settings"] = settings
     app.config.update(

@@ -16,7 +16,9 @@ from typing import Any
 
 EXAMPLE_SECRET = "change-me-to-a-long-random-string"
 # Variables that belong to the test and CI harness, not to the application.
-_IGNORED_ENV_PREFIXES = ("REPAIRCAFE_TEST_", "REPAIRCAFE_REQUIRE_", "REPAIRCAFE_CONFIG")
+_IGNORED_ENV_PREFIXES = ("REPAIRCAFE_TEST_", "REPAIRCAFE_REQUIRE_")
+# Not settings: the path of the settings file itself, and the browser the test suite drives.
+_LOADER_ENV_NAMES = ("REPAIRCAFE_CONFIG", "REPAIRCAFE_CHROMIUM")
 
 
 class ConfigError(Exception):
@@ -106,17 +108,20 @@ def _coerce(section: str, key: str, raw: Any, target: Any) -> Any:
     if kind is bool:
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
+        if not isinstance(raw, str):
+            raise ConfigError(f"{name} must be true or false, not {raw!r}")
+        text = raw.strip().lower()
         if text in ("1", "true", "yes", "on"):
             return True
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     if kind is int:
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            return int(raw.strip())
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}")
     if kind is tuple:
         if isinstance(raw, str):
             return tuple(p for p in raw.split(os.pathsep) if p)
@@ -154,7 +159,8 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
     }
     found: dict[str, dict[str, str]] = {}
     for name, value in environ.items():
-        if not name.startswith("REPAIRCAFE_") or name.startswith(_IGNORED_ENV_PREFIXES):
+        if (not name.startswith("REPAIRCAFE_") or name.startswith(_IGNORED_ENV_PREFIXES)
+                or name in _LOADER_ENV_NAMES):
             continue
         if name not in by_name:
             raise ConfigError(f"unknown setting in environment variable {name}")
@@ -202,8 +208,12 @@ def _check(settings: Settings) -> Settings:
 
 
 def with_instance_defaults(settings: Settings, instance_path: str) -> Settings:
-    """Fill the paths that default to the instance folder (database file, reports folder)."""
+    """Fill the paths that default to the instance folder (database file, reports folder).
+
+    A configured `app.instance_path` wins over the folder Flask would pick.
+    """
     database, reports, app = settings.database, settings.reports, settings.app
+    instance_path = str(Path(app.instance_path or instance_path).resolve())
     if not database.url:
         database = replace(database, url=f"sqlite:///{Path(instance_path) / 'repaircafe.sqlite'}")
     if not reports.folder:

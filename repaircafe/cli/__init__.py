@@ -12,6 +12,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from repaircafe import create_app
 from repaircafe.config import ConfigError
@@ -24,7 +25,11 @@ def _app_factory() -> Flask:
 
 
 class RepairCafeGroup(FlaskGroup):
-    """Turns refusals and configuration errors into one readable line and exit status 1."""
+    """Turns refusals, configuration and database errors into one readable line and exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Our own commands only, so `--help` works even when the settings are broken."""
+        return sorted(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +38,14 @@ class RepairCafeGroup(FlaskGroup):
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip()) from None
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise click.ClickException(
+                f"database error: {reason} (check database.url; a new database needs "
+                "`repaircafe db upgrade`)"
+            ) from None
+        except ArgumentError as exc:
+            raise click.ClickException(f"database.url cannot be used: {exc}") from None
 
 
 @click.group(cls=RepairCafeGroup, create_app=_app_factory, add_default_commands=False,

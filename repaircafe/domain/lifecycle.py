@@ -251,3 +251,62 @@ def project_part(events: Iterable[EventFact]) -> str | None:
 def board_column(state: str | None) -> str:
     """waiting / at_bench / done for the live session board."""
     return BOARD_COLUMN.get(state or "", "done")
+
+
+PART_CONDITIONS = ("untested", "tested")
+
+
+def ancestors(donors_of: Mapping[int, Iterable[int]], item_id: int) -> set[int]:
+    """Every object whose parts ended up, directly or through others, in `item_id`.
+
+    `donors_of` maps a recipient object to the donors of the parts installed in it.
+    """
+    seen: set[int] = set()
+    todo = list(donors_of.get(item_id, ()))
+    while todo:
+        donor = todo.pop()
+        if donor in seen:
+            continue
+        seen.add(donor)
+        todo.extend(donors_of.get(donor, ()))
+    return seen
+
+
+def install_closes_loop(
+    donors_of: Mapping[int, Iterable[int]], *, donor_id: int | None, recipient_id: int
+) -> bool:
+    """Installing a part of `donor_id` into `recipient_id` adds the lineage donor -> recipient.
+
+    That is impossible when the recipient is the donor itself, or an object whose parts already
+    went into the donor: material cannot flow in a circle.
+    """
+    if donor_id is None:
+        return False
+    return recipient_id == donor_id or recipient_id in ancestors(donors_of, donor_id)
+
+
+def find_cycle(edges: Iterable[tuple[int, int]]) -> list[int] | None:
+    """A loop in donor -> recipient lineage (as a list of object ids), or None."""
+    graph: dict[int, set[int]] = {}
+    for donor, recipient in edges:
+        graph.setdefault(donor, set()).add(recipient)
+    colour: dict[int, int] = {}  # 1 = on the current path, 2 = finished
+    for start in sorted(graph):
+        if colour.get(start):
+            continue
+        path: list[int] = [start]
+        stack = [iter(sorted(graph.get(start, ())))]
+        colour[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                colour[path.pop()] = 2
+                stack.pop()
+                continue
+            if colour.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if not colour.get(nxt):
+                colour[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None

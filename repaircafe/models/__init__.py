@@ -2,7 +2,10 @@
 
 from repaircafe.models.accounts import ROLES, ApiToken, Owner, User
 from repaircafe.models.base import UTCDateTime, utc_now
+from repaircafe.models.circularity import MATERIALS, RecyclingLine, RecyclingRecord
 from repaircafe.models.events import EVENT_KINDS, ImpactRecord, LifecycleEvent, ScanLog
+from repaircafe.models.interop import SheetMapping
+from repaircafe.models.labelling import LabelBatch
 from repaircafe.models.objects import Item, Part, StockBin, Tag
 from repaircafe.models.organisation import Category, RepairGroup, RepairSession, Site, Territory
 from repaircafe.models.reporting import (
@@ -13,6 +16,7 @@ from repaircafe.models.reporting import (
     ReportRun,
     ReportSubscription,
 )
+from repaircafe.models.rollup import ReportFlow, ReportRollup, ReportRollupState, ReportVisit
 
 __all__ = [
     "ROLES",
@@ -22,17 +26,26 @@ __all__ = [
     "FactorSet",
     "ImpactRecord",
     "Item",
+    "LabelBatch",
     "LifecycleEvent",
+    "MATERIALS",
     "Owner",
     "Part",
     "PrinterProfile",
     "Recycler",
     "RecyclingBatch",
+    "RecyclingLine",
+    "RecyclingRecord",
     "RepairGroup",
     "RepairSession",
+    "ReportFlow",
+    "ReportRollup",
+    "ReportRollupState",
     "ReportRun",
     "ReportSubscription",
+    "ReportVisit",
     "ScanLog",
+    "SheetMapping",
     "Site",
     "StockBin",
     "Tag",

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from repaircafe.domain import lifecycle, permissions
 from repaircafe.domain.actors import Actor
-from repaircafe.models import ImpactRecord, Item, LifecycleEvent, RepairSession, Site
+from repaircafe.models import (
+    ImpactRecord,
+    Item,
+    LifecycleEvent,
+    RepairGroup,
+    RepairSession,
+    Site,
+    Territory,
+)
+from repaircafe.services import impact as impact_service
+from repaircafe.services import reporting, subscriptions
 from repaircafe.services.items import scope_filter
 
 
@@ -41,7 +52,9 @@ def figures(session: Session, *, actor: Actor) -> Figures:
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
                func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
         .join(Item, Item.id == ImpactRecord.item_id)
-        .where(ImpactRecord.is_void == False, scope)  # noqa: E712
+        .where(ImpactRecord.is_void == False, scope,  # noqa: E712
+               ImpactRecord.kind == "repair",
+               ImpactRecord.factor_set == impact_service.CENTRAL_SET)
     ).one()
     return Figures(objects, sum(outcomes.values()), outcomes.get("fixed", 0), float(co2e),
                    float(waste))
@@ -88,3 +101,86 @@ def sites_for(session: Session, *, actor: Actor) -> list[Site]:
     elif permissions.scope_kind(actor.role) == "territory":
         stmt = stmt.where(Site.territory_id == actor.territory_id)
     return list(session.exec(stmt.order_by(col(Site.name))).all())
+
+
+# --------------------------------------------------------------------------- impact dashboard
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    key: str
+    label: str
+    depth: int  # 0 = the actor's own scope, 1 = inside it
+
+
+@dataclass(frozen=True)
+class ImpactDashboard:
+    """What the reports page shows: one report's figures plus the choices around it."""
+
+    report: Any
+    scope: reporting.Scope
+    period: reporting.Period
+    category: str | None
+    choices: list[ScopeChoice]
+    site_keys: dict[str, str]  # site name -> scope key, for drill-down
+    presets: list[tuple[str, str]]  # (period key, label)
+    archived: list[Any]  # the latest archived reports the actor can open
+
+
+def default_period(today: date) -> reporting.Period:
+    """The last twelve months, the current one included (whole months: read from the rollup)."""
+    start = date(today.year, 1, 1)
+    if today.month < 12:
+        start = date(today.year - 1, today.month + 1, 1)
+    end = reporting.period_of("month", today).end
+    return reporting.Period("range", start, end)
+
+
+def scope_choices(session: Session, *, actor: Actor) -> list[ScopeChoice]:
+    """The actor's own scope first, then what lies inside it (sites; for admins, everything)."""
+    home = reporting.home_scope(session, actor)
+    choices = [ScopeChoice(home.key, home.name or _ALL_LABEL, 0)]
+    if home.kind == "all":
+        choices += [ScopeChoice(f"territory:{t.id}", t.name, 1)
+                    for t in session.exec(select(Territory).order_by(col(Territory.name))).all()]
+        choices += [ScopeChoice(f"group:{g.id}", g.name, 1)
+                    for g in session.exec(select(RepairGroup).order_by(col(RepairGroup.name)))]
+    ids = reporting.scope_sites(session, home)
+    sites = select(Site).order_by(col(Site.name))
+    if ids is not None:
+        sites = sites.where(col(Site.id).in_(ids))
+    choices += [ScopeChoice(f"site:{s.id}", s.name, 1) for s in session.exec(sites).all()]
+    return choices
+
+
+_ALL_LABEL = "All groups"
+
+
+def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, period: str | None,
+                     category: str | None, language: str, now: datetime) -> ImpactDashboard:
+    """Figures and charts for a scope the actor may see; aggregates only, no personal data."""
+    chosen = (reporting.check_scope(session, actor, reporting.parse_scope(session, scope_key(scope)))
+              if scope else reporting.home_scope(session, actor))
+    today = now.date()
+    span = reporting.parse_period(period) if period else default_period(today)
+    report = reporting.make_report(session, scope=chosen, period=span, now=now,
+                                   language=language, category=category or None)
+    ids = reporting.scope_sites(session, chosen)
+    stmt = select(Site.id, Site.name)
+    if ids is not None:
+        stmt = stmt.where(col(Site.id).in_(ids))
+    site_keys = {name: f"site:{i}" for i, name in session.exec(stmt).all()}
+    this_year, last = str(today.year), reporting.previous_period("month", today)
+    presets = [("", "12 months"), (this_year, this_year), (str(today.year - 1), str(today.year - 1)),
+               (reporting.previous_period("quarter", today).key,
+                reporting.previous_period("quarter", today).label(language)),
+               (last.key, last.label(language))]
+    archived = subscriptions.list_runs(session, actor=actor, limit=6, status="done")
+    return ImpactDashboard(report, chosen, span, category or None,
+                           scope_choices(session, actor=actor), site_keys, presets, archived)
+
+
+def scope_key(scope: str) -> str:
+    """URL scopes name rows by id (``site:3``); the parser reads ``site:#3``."""
+    kind, _, ref = scope.partition(":")
+    return f"{kind}:#{ref}" if ref.isdigit() else scope

@@ -82,7 +82,9 @@ def rebuild_states(session: Session) -> int:
 
 def check(session: Session) -> list[Problem]:
     """Everything `repaircafe db check` reports."""
+    from repaircafe.services import mass_balance
+
     return [
         Problem("state", f"{kind} {row.id}", message)
         for kind, row, _expected, message in state_mismatches(session)
-    ]
+    ] + mass_balance.check(session)

@@ -8,6 +8,7 @@ from flask import Flask, Response, g, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from repaircafe.db import get_session
 from repaircafe.domain import codes, lifecycle
@@ -24,9 +25,31 @@ _CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from repaircafe.web import auth, health, home, items, language, public
+    from repaircafe.web import (
+        auth,
+        bench,
+        board,
+        health,
+        home,
+        intake,
+        items,
+        labels,
+        language,
+        owners,
+        parts,
+        printers,
+        public,
+        recycling,
+        reports,
+        scan,
+        stock,
+    )
+    from repaircafe.web import api, exports, imports, tokens
 
-    for module in (auth, health, home, items, language, public):
+    for module in (auth, health, home, items, language, public, scan, intake, bench, board,
+                   owners, labels, printers, parts, stock, recycling, reports):
+        app.register_blueprint(module.bp)
+    for module in (api, exports, imports, tokens):
         app.register_blueprint(module.bp)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -37,6 +60,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(403, _error_page(403, "You do not have access to this page."))
     app.register_error_handler(404, _error_page(404, "This page does not exist."))
     app.register_error_handler(429, _error_page(429, "Too many requests: wait a minute."))
+    app.register_error_handler(413, _error_page(413, "That upload is too large."))
+    app.register_error_handler(CSRFError, _error_page(
+        400, "This form was out of date: go back, reload the page and send it again."))
     app.register_error_handler(NotFound, lambda exc: _render_error(404, exc.message))
     app.register_error_handler(Refused, lambda exc: _render_error(400, exc.message))
 

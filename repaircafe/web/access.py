@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort
 from flask_login import UserMixin, current_user, login_required
@@ -55,3 +56,17 @@ def requires(capability: str) -> Callable[[F], F]:
 
 def actor() -> Actor:
     return current_user.actor  # type: ignore[no-any-return]
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """A path on this site to go back to after a form, else `fallback`: never another site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines inside a URL, so a
+    backslash or a tab after the first slash would lead away just like `//evil.example`.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    return fallback if parts.scheme or parts.netloc else target

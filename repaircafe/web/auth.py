@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from repaircafe.db import get_session
 from repaircafe.extensions import limiter
 from repaircafe.services import accounts
-from repaircafe.web.access import LoginUser
+from repaircafe.web.access import LoginUser, safe_next
 from repaircafe.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -20,12 +18,6 @@ bp = Blueprint("auth", __name__)
 
 def _login_limit() -> str:
     return current_app.extensions["repaircafe.settings"].security.login_rate_limit
-
-
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +32,7 @@ def login() -> ResponseReturnValue:
                                      password=form.password.data or "")
         if user is not None:
             login_user(LoginUser(user))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         flash(_("Wrong user name or password."), "error")
     return render_template("auth/login.html", form=form)
 

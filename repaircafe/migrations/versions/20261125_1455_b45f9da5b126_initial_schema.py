@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7ee52fde6d44
+Revision ID: b45f9da5b126
 Revises: 
-Create Date: 2026-11-25 14:48:53.703140
+Create Date: 2026-11-25 14:55:02.512086
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = '7ee52fde6d44'
+revision = 'b45f9da5b126'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -62,6 +62,70 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('report_flow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('material', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('kg', sa.Float(), nullable=False),
+    sa.Column('co2e_kg', sa.Float(), nullable=False),
+    sa.Column('co2e_low_kg', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month', 'group_id', 'site_id', 'flow', 'material')
+    )
+    with op.batch_alter_table('report_flow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_flow_month'), ['month'], unique=False)
+
+    op.create_table('report_rollup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('barrier', sa.Integer(), nullable=False),
+    sa.Column('objects', sa.Integer(), nullable=False),
+    sa.Column('objects_with_weight', sa.Integer(), nullable=False),
+    sa.Column('waste_prevented_kg', sa.Float(), nullable=False),
+    sa.Column('co2e_avoided_kg', sa.Float(), nullable=False),
+    sa.Column('co2e_avoided_conservative_kg', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month', 'group_id', 'site_id', 'category_id', 'outcome', 'barrier')
+    )
+    with op.batch_alter_table('report_rollup', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_rollup_month'), ['month'], unique=False)
+
+    op.create_table('report_rollup_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('last_event_id', sa.Integer(), nullable=False),
+    sa.Column('gaps', sa.JSON(), nullable=False),
+    sa.Column('folded_at', repaircafe.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('report_visit',
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('barrier', sa.Integer(), nullable=False),
+    sa.Column('attempt_event_id', sa.Integer(), nullable=False),
+    sa.Column('has_weight', sa.Boolean(), nullable=False),
+    sa.Column('waste_prevented_kg', sa.Float(), nullable=False),
+    sa.Column('co2e_avoided_kg', sa.Float(), nullable=False),
+    sa.Column('co2e_avoided_conservative_kg', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('event_id')
+    )
+    with op.batch_alter_table('report_visit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_visit_item_id'), ['item_id'], unique=False)
+        batch_op.create_index('ix_report_visit_month', ['month', 'site_id'], unique=False)
+
     op.create_table('territory',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -189,6 +253,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('sheet_mapping',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', repaircafe.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['repair_group.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('group_id')
+    )
     op.create_table('stock_bin',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -236,6 +311,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_item_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_site_id'), ['site_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_state'), ['state'], unique=False)
+
+    op.create_table('label_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('layout', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('start_at', sa.Integer(), nullable=False),
+    sa.Column('printer_profile_id', sa.Integer(), nullable=True),
+    sa.Column('offset_x_mm', sa.Float(), nullable=False),
+    sa.Column('offset_y_mm', sa.Float(), nullable=False),
+    sa.Column('scale', sa.Float(), nullable=False),
+    sa.Column('tag_ids', sa.JSON(), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', repaircafe.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['repair_group.id'], ),
+    sa.ForeignKeyConstraint(['printer_profile_id'], ['printer_profile.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('label_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_label_batch_group_id'), ['group_id'], unique=False)
 
     op.create_table('report_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -364,6 +462,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_impact_record_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_impact_record_part_id'), ['part_id'], unique=False)
 
+    op.create_table('recycling_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('part_id', sa.Integer(), nullable=True),
+    sa.Column('recycler_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('weee_category', sa.Integer(), nullable=True),
+    sa.Column('total_kg', sa.Float(), nullable=False),
+    sa.Column('is_estimated', sa.Boolean(), nullable=False),
+    sa.Column('recycled_at', repaircafe.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['recycling_batch.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['event_id'], ['lifecycle_event.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['group_id'], ['repair_group.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['part_id'], ['part.id'], ),
+    sa.ForeignKeyConstraint(['recycler_id'], ['recycler.id'], ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_id')
+    )
+    with op.batch_alter_table('recycling_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recycling_record_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recycling_record_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recycling_record_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recycling_record_part_id'), ['part_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recycling_record_recycler_id'), ['recycler_id'], unique=False)
+
     op.create_table('scan_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('raw', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -380,15 +506,39 @@ def upgrade() -> None:
     with op.batch_alter_table('scan_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scan_log_code'), ['code'], unique=False)
 
+    op.create_table('recycling_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('material', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('kg', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['recycling_record.id'], ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('record_id', 'material')
+    )
+    with op.batch_alter_table('recycling_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recycling_line_record_id'), ['record_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('recycling_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recycling_line_record_id'))
+
+    op.drop_table('recycling_line')
     with op.batch_alter_table('scan_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scan_log_code'))
 
     op.drop_table('scan_log')
+    with op.batch_alter_table('recycling_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recycling_record_recycler_id'))
+        batch_op.drop_index(batch_op.f('ix_recycling_record_part_id'))
+        batch_op.drop_index(batch_op.f('ix_recycling_record_item_id'))
+        batch_op.drop_index(batch_op.f('ix_recycling_record_group_id'))
+        batch_op.drop_index(batch_op.f('ix_recycling_record_batch_id'))
+
+    op.drop_table('recycling_record')
     with op.batch_alter_table('impact_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_impact_record_part_id'))
         batch_op.drop_index(batch_op.f('ix_impact_record_item_id'))
@@ -421,6 +571,10 @@ def downgrade() -> None:
 
     op.drop_table('part')
     op.drop_table('report_run')
+    with op.batch_alter_table('label_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_label_batch_group_id'))
+
+    op.drop_table('label_batch')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_state'))
         batch_op.drop_index(batch_op.f('ix_item_site_id'))
@@ -434,6 +588,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stock_bin_group_id'))
 
     op.drop_table('stock_bin')
+    op.drop_table('sheet_mapping')
     op.drop_table('report_subscription')
     with op.batch_alter_table('repair_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_repair_session_site_id'))
@@ -464,6 +619,20 @@ def downgrade() -> None:
 
     op.drop_table('recycler')
     op.drop_table('territory')
+    with op.batch_alter_table('report_visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_visit_month')
+        batch_op.drop_index(batch_op.f('ix_report_visit_item_id'))
+
+    op.drop_table('report_visit')
+    op.drop_table('report_rollup_state')
+    with op.batch_alter_table('report_rollup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_rollup_month'))
+
+    op.drop_table('report_rollup')
+    with op.batch_alter_table('report_flow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_flow_month'))
+
+    op.drop_table('report_flow')
     op.drop_table('repair_group')
     op.drop_table('owner')
     op.drop_table('factor_set')

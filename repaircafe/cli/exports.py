@@ -1,0 +1,44 @@
+"""`repaircafe export ords`: Open Repair Data Standard files for the networks a group reports to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from repaircafe.cli import engine
+from repaircafe.db import session_scope
+from repaircafe.domain.actors import Actor
+
+
+@click.group("export")
+def export() -> None:
+    """Write records out for other systems."""
+
+
+@export.command("ords")
+@click.option("--scope", default="all", show_default=True,
+              help="all, group:NAME or territory:NAME.")
+@click.option("--period", help="2025, 2025-05, 2025-Q2 or 2025-01-01..2025-06-30.")
+@click.option("-o", "--output", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The records CSV; the unpowered summary and tableschema.json go beside it.")
+@with_appcontext
+def ords(scope: str, period: str | None, output: Path) -> None:
+    """Export repair attempts as ORDS v0.3 CSV, with the unpowered summary and table schema."""
+    from repaircafe.services import ords_export
+
+    with session_scope(engine()) as session:
+        chosen = ords_export.resolve_scope(session, scope)
+        result = ords_export.export_ords(
+            session, output, actor=Actor.system("export"), scope=chosen,
+            period=ords_export.parse_period(period) if period else None,
+        )
+    total = sum(result.unpowered.values())
+    click.echo(f"{result.rows} repair attempts written to {result.records}; "
+               f"{total} unpowered in {result.summary.name}; schema in {result.schema.name}.")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(export)

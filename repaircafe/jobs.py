@@ -1,0 +1,142 @@
+"""The report scheduler: APScheduler 3 in its own process, with the database as the truth.
+
+The job store is an in-memory one rebuilt from `ReportSubscription` rows at start and by the
+`sync_subscriptions` job every `scheduler.poll_seconds`; that job also produces whatever is due
+(catch-up after downtime, retries after failures) and folds the report rollup. Exactly-once
+production does not depend on APScheduler at all: runs are claimed in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from repaircafe.config import Settings
+from repaircafe.db import session_scope
+from repaircafe.models import ReportSubscription
+from repaircafe.services import rollup, subscriptions
+
+log = logging.getLogger(__name__)
+SYNC_JOB = "sync_subscriptions"
+# Runs start shortly after the period ends (UTC), when the last café session has been entered.
+CRON = {
+    "month": {"day": 1, "hour": 3},
+    "quarter": {"month": "1,4,7,10", "day": 1, "hour": 3},
+    "year": {"month": 1, "day": 1, "hour": 3},
+}
+ADVISORY_LOCK = 0x52435343  # "RCSC": one in-process scheduler per PostgreSQL database
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job needs, handed to it as an argument (no module globals)."""
+
+    engine: Engine
+    settings: Settings
+    worker: str
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_subscription(context: JobContext, subscription_id: int) -> int:
+    """Produce the due periods of one subscription; returns how many runs finished."""
+    with session_scope(context.engine) as session:
+        runs = subscriptions.run_due_periods(session, subscription_id, now=utc_now(),
+                                             worker=context.worker, settings=context.settings)
+    for run in runs:
+        log.info("subscription %s period %s: %s %s", subscription_id, run.period_start,
+                 run.status, run.error)
+    return len(runs)
+
+
+def run_all_due(context: JobContext) -> int:
+    """Every active subscription once: catch-up and retries."""
+    with session_scope(context.engine) as session:
+        ids = subscriptions.active_subscription_ids(session)
+    return sum(run_subscription(context, i) for i in ids)
+
+
+def fold_rollup(context: JobContext) -> None:
+    with session_scope(context.engine) as session:
+        rollup.fold(session, now=utc_now())
+
+
+def sync_subscriptions(context: JobContext, scheduler: BaseScheduler) -> int:
+    """Make the scheduled jobs match the subscription rows, then produce what is due."""
+    with session_scope(context.engine) as session:
+        rows = session.exec(
+            select(ReportSubscription.id, ReportSubscription.period_kind)
+            .where(ReportSubscription.is_active == True)  # noqa: E712
+        ).all()
+    wanted = {f"subscription:{i}" for i, _kind in rows}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("subscription:") and job.id not in wanted:
+            job.remove()
+    for subscription_id, kind in rows:
+        scheduler.add_job(run_subscription, CronTrigger(timezone=UTC, **CRON[kind]),
+                          args=(context, subscription_id), id=f"subscription:{subscription_id}",
+                          replace_existing=True, coalesce=True, misfire_grace_time=24 * 3600)
+    fold_rollup(context)
+    return run_all_due(context)
+
+
+def build_scheduler(context: JobContext, scheduler_class: type[BaseScheduler] = BlockingScheduler
+                    ) -> BaseScheduler:
+    """A scheduler whose first sync runs at once (which catches up missed periods)."""
+    scheduler = scheduler_class(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(2)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=UTC,
+    )
+    scheduler.add_job(sync_subscriptions, "interval", seconds=context.settings.scheduler.poll_seconds,
+                      args=(context, scheduler), id=SYNC_JOB, replace_existing=True,
+                      next_run_time=utc_now(), coalesce=True, misfire_grace_time=None)
+    return scheduler
+
+
+def start_in_process(app: Flask) -> BaseScheduler | None:
+    """The single-process demo mode: a background scheduler inside the web process.
+
+    Only when `scheduler.in_process` is set; not in the watcher process of the dev reloader
+    (WERKZEUG_RUN_MAIN="true" marks the child it restarts), and on PostgreSQL only in the one
+    process that gets the advisory lock, held on a dedicated connection for its lifetime.
+    """
+    from repaircafe import get_settings
+    from repaircafe.db import get_engine
+
+    settings = get_settings(app)
+    if not settings.scheduler.in_process or os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        return None
+    engine = get_engine(app)
+    if engine.dialect.name == "postgresql":
+        holder: Any = engine.connect()
+        if not holder.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK}).scalar():
+            holder.close()
+            return None
+        app.extensions["repaircafe.scheduler_lock"] = holder
+    scheduler = build_scheduler(JobContext(engine, settings, worker_name()), BackgroundScheduler)
+    scheduler.start()
+    app.extensions["repaircafe.scheduler"] = scheduler
+    return scheduler

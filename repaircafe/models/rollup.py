@@ -1,0 +1,94 @@
+"""Report rollups: small tables kept current from the append-only events, so a report's cost does
+not grow with history. They hold nothing that cannot be rebuilt from the events (sentinel 0 means
+"none" for site, category and barrier, so the keys stay unique without NULLs)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from repaircafe.models.base import UTCDateTime, utc_now
+
+
+class ReportVisit(SQLModel, table=True):
+    """One visit of an object (its `registered` or `checked_in` event) and where it ended up.
+
+    A visit counts once, under the month and site it was received at, with the outcome of its
+    latest repair attempt (unknown until one is recorded) and the impact stored for that attempt.
+    """
+
+    __tablename__ = "report_visit"
+    __table_args__ = (Index("ix_report_visit_month", "month", "site_id"),)
+
+    event_id: int = Field(primary_key=True)
+    item_id: int = Field(index=True)
+    occurred_on: date
+    month: str = Field(max_length=7)
+    group_id: int
+    site_id: int
+    category_id: int
+    outcome: str = Field(max_length=20)
+    barrier: int = 0
+    attempt_event_id: int = 0
+    has_weight: bool = False
+    waste_prevented_kg: float = 0.0
+    co2e_avoided_kg: float = 0.0
+    co2e_avoided_conservative_kg: float = 0.0
+
+
+class ReportRollup(SQLModel, table=True):
+    """Visits summed per month x site x category x outcome x barrier (central factor set)."""
+
+    __tablename__ = "report_rollup"
+    __table_args__ = (
+        UniqueConstraint("month", "group_id", "site_id", "category_id", "outcome", "barrier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    group_id: int
+    site_id: int
+    category_id: int
+    outcome: str = Field(max_length=20)
+    barrier: int = 0
+    objects: int = 0
+    objects_with_weight: int = 0
+    waste_prevented_kg: float = 0.0
+    co2e_avoided_kg: float = 0.0
+    co2e_avoided_conservative_kg: float = 0.0
+
+
+class ReportFlow(SQLModel, table=True):
+    """Parts harvested and reused, and kilograms recycled by material, per month and site."""
+
+    __tablename__ = "report_flow"
+    __table_args__ = (UniqueConstraint("month", "group_id", "site_id", "flow", "material"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    group_id: int
+    site_id: int
+    flow: str = Field(max_length=20)  # harvested / installed / recycled
+    material: str = Field(default="", max_length=30)
+    count: int = 0
+    kg: float = 0.0
+    co2e_kg: float = 0.0
+    co2e_low_kg: float = 0.0
+
+
+class ReportRollupState(SQLModel, table=True):
+    """The fold watermark: events up to `last_event_id` are in the rollup.
+
+    `gaps` lists id ranges above older watermarks that were not yet visible when folded (a
+    concurrent transaction still open); they are looked at again until they expire.
+    """
+
+    __tablename__ = "report_rollup_state"
+
+    id: int = Field(default=1, primary_key=True)
+    last_event_id: int = 0
+    gaps: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    folded_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))

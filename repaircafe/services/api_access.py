@@ -1,0 +1,161 @@
+"""What the JSON API reads and writes, always within the token owner's role and scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from repaircafe.domain import permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound
+from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
+from repaircafe.services import intake, items, repairs
+from repaircafe.services import tags as tag_service
+
+
+def _require(actor: Actor, capability: str) -> None:
+    if not permissions.can(actor.role, capability):
+        raise PermissionError(capability)
+
+
+def _site_scope(actor: Actor) -> Any:
+    kind = permissions.scope_kind(actor.role)
+    if kind == "group":
+        return Site.group_id == actor.group_id
+    if kind == "territory":
+        return Site.territory_id == actor.territory_id
+    return True
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: Sequence[Any]
+    total: int
+
+
+def sessions(session: Session, *, actor: Actor, start: date | None, end: date | None,
+             limit: int, offset: int) -> Page:
+    """Café sessions at sites the actor may see, newest first."""
+    _require(actor, "view_items")
+    stmt = (select(RepairSession, Site).join(Site, Site.id == RepairSession.site_id)
+            .where(_site_scope(actor)))
+    if start:
+        stmt = stmt.where(col(RepairSession.held_on) >= start)
+    if end:
+        stmt = stmt.where(col(RepairSession.held_on) <= end)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(col(RepairSession.held_on).desc(),
+                                      col(RepairSession.id).desc())
+                        .limit(limit).offset(offset)).all()
+    return Page(rows, total)
+
+
+def parts(session: Session, *, actor: Actor, state: str | None, limit: int,
+          offset: int) -> Page:
+    """Harvested parts of the actor's groups, newest first."""
+    _require(actor, "view_items")
+    stmt = select(Part)
+    kind = permissions.scope_kind(actor.role)
+    if kind == "group":
+        stmt = stmt.where(Part.group_id == actor.group_id)
+    elif kind == "territory":
+        groups = select(Site.group_id).where(Site.territory_id == actor.territory_id)
+        stmt = stmt.where(col(Part.group_id).in_(groups))
+    if state:
+        stmt = stmt.where(Part.state == state)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(col(Part.id).desc()).limit(limit).offset(offset)).all()
+    return Page(rows, total)
+
+
+def outcome_counts(session: Session, *, actor: Actor, start: date | None,
+                   end: date | None) -> dict[str, int]:
+    """Repair attempts by outcome within scope and dates (as recorded, before corrections)."""
+    _require(actor, "view_items")
+    outcome = LifecycleEvent.payload["outcome"].as_string()
+    stmt = (select(outcome.label("outcome")).join(Item, Item.id == LifecycleEvent.item_id)
+            .where(LifecycleEvent.kind == "repair_attempted", items.scope_filter(actor)))
+    if start:
+        stmt = stmt.where(col(LifecycleEvent.occurred_at) >= datetime.combine(start, time(), UTC))
+    if end:
+        after = datetime.combine(end, time(), UTC) + timedelta(days=1)
+        stmt = stmt.where(col(LifecycleEvent.occurred_at) < after)
+    attempts = stmt.subquery()
+    counted = select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
+    return {k or "unknown": n for k, n in session.exec(counted).all()}
+
+
+@dataclass(frozen=True)
+class Totals:
+    objects: int
+    by_outcome: dict[str, int]
+    co2e_avoided_kg: float
+    waste_prevented_kg: float
+
+    @property
+    def repair_attempts(self) -> int:
+        return sum(self.by_outcome.values())
+
+    @property
+    def fixed(self) -> int:
+        return self.by_outcome.get("fixed", 0)
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.fixed / self.repair_attempts if self.repair_attempts else None
+
+
+def totals(session: Session, *, actor: Actor, start: date | None, end: date | None) -> Totals:
+    """Objects, attempts by outcome and stored savings within the actor's scope."""
+    scope = items.scope_filter(actor)
+    objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
+    co2e, waste = session.exec(
+        select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
+               func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
+        .join(Item, Item.id == ImpactRecord.item_id)
+        .where(col(ImpactRecord.is_void).is_(False), scope)
+    ).one()
+    return Totals(objects, outcome_counts(session, actor=actor, start=start, end=end),
+                  float(co2e), float(waste))
+
+
+def register_item(session: Session, *, repair_session_id: int, actor: Actor, now: datetime,
+                  key: str, **fields: Any) -> Item:
+    """Intake through the API: only into a session at one of the actor's sites."""
+    _require(actor, "register_items")
+    found = session.exec(select(RepairSession).join(Site, Site.id == RepairSession.site_id)
+                         .where(RepairSession.id == repair_session_id, _site_scope(actor))).first()
+    if found is None:
+        raise NotFound("That café session does not exist or is outside your group.")
+    return intake.register_item(session, repair_session_id=repair_session_id, actor=actor,
+                                now=now, key=key, **fields)
+
+
+def record_repair_attempt(session: Session, *, item_id: int, actor: Actor, now: datetime,
+                          key: str, **fields: Any) -> LifecycleEvent:
+    """A repair attempt through the API: only on an object in the actor's scope."""
+    _require(actor, "record_repairs")
+    items.item_detail(session, item_id=item_id, actor=actor)
+    return repairs.record_repair_attempt(session, item_id=item_id, actor=actor, now=now,
+                                         key=key, **fields)
+
+
+def scan(session: Session, *, raw: str, actor: Actor, now: datetime) -> tag_service.Resolution:
+    """Resolve a scanned code and log it; objects outside the actor's scope are not revealed."""
+    _require(actor, "view_items")
+    resolution = tag_service.resolve(session, raw)
+    if resolution.item_id is not None:
+        try:
+            items.item_detail(session, item_id=resolution.item_id, actor=actor)
+        except NotFound:
+            resolution = tag_service.Resolution(
+                "unknown", resolution.code, "This label belongs to another group.")
+    tag_service.log_scan(session, raw=raw, resolution=resolution, user_id=actor.id,
+                         channel="api", now=now)
+    return resolution
+

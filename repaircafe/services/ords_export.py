@@ -1,0 +1,506 @@
+"""Open Repair Data Standard v0.3 export: one row per repair attempt, streamed, schema beside it.
+
+Ids are stable across exports: an imported record keeps the id it came with, our own
+attempts get `<provider>_<event id>`. Corrections are applied before a row is written, and
+unpowered objects go to the separate summary file, as the Open Repair Alliance publishes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session, col
+
+from repaircafe.domain import impact, lifecycle, permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.models import (
+    Category,
+    Item,
+    LifecycleEvent,
+    Owner,
+    RepairGroup,
+    RepairSession,
+    Site,
+    Territory,
+)
+
+ORDS_FIELDS = (
+    "id",
+    "data_provider",
+    "country",
+    "partner_product_category",
+    "product_category",
+    "product_category_id",
+    "brand",
+    "year_of_manufacture",
+    "product_age",
+    "repair_status",
+    "repair_barrier_if_end_of_life",
+    "group_identifier",
+    "event_date",
+    "problem",
+)
+SUMMARY_FIELDS = ("data_provider", "product_category", "repair_status", "total")
+# Ids as the schema states them (restart-19) and as partners publish them (rcwales_3).
+ID_PATTERN = r"^[a-z]+[-_][0-9]+$"
+_ID_RE = re.compile(ID_PATTERN)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Eight or more digits, possibly grouped by spaces, dots, dashes or brackets: a phone number.
+_PHONE = re.compile(r"(?<!\w)\+?\(?\d(?:[\s().-]{0,2}\d){7,}(?!\w)")
+_SCHEMA_FILE = "data/ords_tableschema_v0.3.json"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from `start` (included) to `end` (excluded)."""
+
+    start: date
+    end: date
+
+
+def parse_period(text: str) -> Period:
+    """`2025`, `2025-05`, `2025-Q2` or `2025-01-01..2025-06-30` (both days included)."""
+    text = text.strip()
+    try:
+        if ".." in text:
+            first, last = (date.fromisoformat(p.strip()) for p in text.split("..", 1))
+            if last < first:
+                raise Refused("The period ends before it starts.")
+            return Period(first, date.fromordinal(last.toordinal() + 1))
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return Period(date(year, 1, 1), date(year + 1, 1, 1))
+        quarter = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text)
+        if quarter:
+            year, q = int(quarter[1]), int(quarter[2])
+            start = date(year, 3 * q - 2, 1)
+            return Period(start, date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1))
+        month = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+        if month:
+            year, m = int(month[1]), int(month[2])
+            start = date(year, m, 1)
+            return Period(start, date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1))
+    except ValueError:
+        pass
+    raise Refused(f"“{text}” is not a period: use 2025, 2025-05, 2025-Q2 or "
+                  "2025-01-01..2025-06-30.")
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which records to export: everything, one group, or one territory."""
+
+    kind: str = "all"
+    id: int | None = None
+
+
+@dataclass
+class ExportResult:
+    records: Path
+    summary: Path
+    schema: Path
+    rows: int = 0
+    unpowered: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+
+# --------------------------------------------------------------------------- table schema
+
+
+@cache
+def _published_descriptor() -> dict[str, Any]:
+    text = resources.files("repaircafe").joinpath(_SCHEMA_FILE).read_text("utf-8")
+    return json.loads(text)
+
+
+def table_schema() -> dict[str, Any]:
+    """The published v0.3 record schema, with the defects that make it invalid repaired.
+
+    The descriptor the Open Repair Alliance publishes is not a valid Frictionless Table Schema:
+    `unique` is the string "true", enums are one string instead of a list, and constraints are
+    put on types that do not support them, and the date format `yyyy-mm-dd` is no Frictionless
+    format (ISO dates are its `default`). Its id pattern (`restart-19`) contradicts the ids in
+    its own published files (`rcwales_3`), and its barrier list says "Too worn out" where the
+    files say "Item too worn out". Each is repaired to what the published data actually holds.
+    """
+    schema = json.loads(json.dumps(_published_descriptor()["resources"][0]["schema"]))
+    for spec in schema["fields"]:
+        constraints = spec.get("constraints", {})
+        name = spec["name"]
+        if name == "id":
+            constraints.update(pattern=ID_PATTERN, unique=True, required=True)
+        elif name == "country":
+            constraints.pop("minimum", None)
+            constraints.pop("maximum", None)
+            constraints.update(minLength=3, maxLength=3, required=True)
+        elif name == "product_category_id":
+            constraints.pop("pattern", None)
+            constraints.update(minimum=1, maximum=40)
+        elif name == "repair_status":
+            constraints["enum"] = list(lifecycle.OUTCOME_LABELS.values())
+            constraints["required"] = True
+        elif name == "repair_barrier_if_end_of_life":
+            constraints["enum"] = list(lifecycle.BARRIERS.values())
+        elif name == "event_date":
+            spec["format"] = "default"
+            constraints["required"] = True
+        elif name in ("data_provider", "partner_product_category"):
+            constraints["required"] = True
+        if constraints:
+            spec["constraints"] = constraints
+    return schema
+
+
+def summary_schema() -> dict[str, Any]:
+    """The unpowered summary: counts per provider, summary group and status."""
+    groups = [f"Unpowered - {g}" for g in impact.ORDS_UNPOWERED_GROUPS]
+    return {
+        "fields": [
+            {"name": "data_provider", "type": "string", "constraints": {"required": True}},
+            {"name": "product_category", "type": "string",
+             "constraints": {"required": True, "enum": groups}},
+            {"name": "repair_status", "type": "string",
+             "constraints": {"required": True,
+                             "enum": list(lifecycle.OUTCOME_LABELS.values())}},
+            {"name": "total", "type": "integer", "constraints": {"required": True, "minimum": 1}},
+        ],
+        "primaryKey": ["data_provider", "product_category", "repair_status"],
+    }
+
+
+def package_descriptor(records_name: str, summary_name: str, title: str) -> dict[str, Any]:
+    """The `tableschema.json` written beside an export, shaped like the published packages."""
+    published = _published_descriptor()
+    return {
+        "profile": "tabular-data-package",
+        "title": title,
+        "description": "Open Repair Data Standard v0.3 export.",
+        "homepage": published.get("homepage", ""),
+        "resources": [
+            {"profile": "tabular-data-resource", "name": _resource_name(records_name),
+             "path": records_name, "format": "csv", "encoding": "utf-8",
+             "schema": table_schema()},
+            {"profile": "tabular-data-resource", "name": _resource_name(summary_name),
+             "path": summary_name, "format": "csv", "encoding": "utf-8",
+             "schema": summary_schema()},
+        ],
+    }
+
+
+def _resource_name(file_name: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", Path(file_name).stem.lower())
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def provider_slug(provider: str) -> str:
+    """Lower-case letters of the provider's name: the prefix of our own record ids."""
+    return re.sub(r"[^a-z]", "", provider.lower()) or "repaircafe"
+
+
+def strip_personal_data(text: str, names: tuple[str, ...] = ()) -> str:
+    """Problem text with e-mail addresses, phone numbers and the given owner names removed."""
+    if "@" in text:
+        text = _EMAIL.sub("[e-mail]", text)
+    text = _PHONE.sub("[phone]", text)
+    for name in names:
+        if name and name.lower() in text.lower():
+            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
+    return text
+
+
+def owner_names(full_name: str | None) -> tuple[str, ...]:
+    """The owner's full name, then each part of it long enough to be a name on its own."""
+    if not full_name or not full_name.strip():
+        return ()
+    parts = [p for p in re.split(r"\s+", full_name.strip()) if len(p) >= 3]
+    return (full_name.strip(), *parts)
+
+
+def export_query(scope_clause: Any, period: Period | None) -> Any:
+    """The one query an export reads: attempts with object, category, place and owner."""
+    stmt = (
+        select(
+            LifecycleEvent.id, LifecycleEvent.payload, LifecycleEvent.occurred_at,
+            Item.id, Item.source_provider, Item.source_id, Item.brand, Item.problem,
+            Item.product_age_years, Category.name, Category.ords_id, Category.is_powered,
+            Category.slug, RepairSession.held_on, Site.name, Territory.country,
+            RepairGroup.name, RepairGroup.data_provider, Owner.name,
+        )
+        .join(Item, Item.id == LifecycleEvent.item_id)
+        .join(RepairGroup, RepairGroup.id == Item.group_id)
+        .join(Category, Category.id == Item.category_id, isouter=True)
+        .join(RepairSession, RepairSession.id == LifecycleEvent.repair_session_id, isouter=True)
+        .join(Site, Site.id == Item.site_id, isouter=True)
+        .join(Territory, Territory.id == Site.territory_id, isouter=True)
+        .join(Owner, Owner.id == Item.owner_id, isouter=True)
+        .where(LifecycleEvent.kind == "repair_attempted", scope_clause)
+        .order_by(col(LifecycleEvent.id))
+    )
+    if period is not None:
+        start = datetime.combine(period.start, time(), UTC)
+        end = datetime.combine(period.end, time(), UTC)
+        stmt = stmt.where(or_(
+            and_(col(RepairSession.held_on) >= period.start,
+                 col(RepairSession.held_on) < period.end),
+            and_(col(RepairSession.id).is_(None), col(LifecycleEvent.occurred_at) >= start,
+                 col(LifecycleEvent.occurred_at) < end),
+        ))
+    return stmt
+
+
+def scope_clause(session: Session, *, actor: Actor, scope: ExportScope) -> Any:
+    """WHERE clause for the objects an export covers, within what the actor may see."""
+    clauses = []
+    kind = permissions.scope_kind(actor.role)
+    if kind == "group":
+        clauses.append(Item.group_id == actor.group_id)
+    elif kind == "territory":
+        clauses.append(col(Item.site_id).in_(
+            select(Site.id).where(Site.territory_id == actor.territory_id)))
+    if scope.kind == "group":
+        if session.get(RepairGroup, scope.id) is None:
+            raise NotFound("That group does not exist.")
+        clauses.append(Item.group_id == scope.id)
+    elif scope.kind == "territory":
+        if session.get(Territory, scope.id) is None:
+            raise NotFound("That territory does not exist.")
+        clauses.append(col(Item.site_id).in_(
+            select(Site.id).where(Site.territory_id == scope.id)))
+    elif scope.kind != "all":
+        raise Refused(f"Unknown export scope “{scope.kind}”.")
+    return and_(True, *clauses)
+
+
+def resolve_scope(session: Session, text: str) -> ExportScope:
+    """`all`, `group:NAME` or `territory:NAME`, as the command line gives it."""
+    kind, _, name = text.partition(":")
+    kind = kind.strip().lower()
+    if kind == "all" and not name:
+        return ExportScope()
+    model: Any = {"group": RepairGroup, "territory": Territory}.get(kind)
+    if model is None or not name.strip():
+        raise Refused("Give the scope as all, group:NAME or territory:NAME.")
+    found = session.exec(select(model).where(model.name == name.strip())).scalars().first()
+    if found is None:
+        raise NotFound(f"No {kind} called “{name.strip()}”.")
+    return ExportScope(kind, found.id)
+
+
+def _corrections(session: Session, scope: Any) -> dict[int, list[lifecycle.EventFact]]:
+    """Corrections of repair attempts in scope, by the attempt they correct (a short list)."""
+    target = LifecycleEvent.__table__.alias("target")
+    rows = session.execute(
+        select(LifecycleEvent.id, LifecycleEvent.payload, LifecycleEvent.corrects_id)
+        .join(target, target.c.id == LifecycleEvent.corrects_id)
+        .join(Item, Item.id == target.c.item_id)
+        .where(LifecycleEvent.kind == "correction", target.c.kind == "repair_attempted", scope)
+    ).all()
+    found: dict[int, list[lifecycle.EventFact]] = {}
+    for event_id, payload, corrects_id in rows:
+        found.setdefault(corrects_id, []).append(
+            lifecycle.EventFact(event_id, "correction", payload or {}, corrects_id))
+    return found
+
+
+def _country_by_group(session: Session) -> dict[str, str]:
+    """A group's country, for the rare object recorded without a site."""
+    rows = session.execute(
+        select(RepairGroup.name, Territory.country)
+        .join(Site, Site.group_id == RepairGroup.id)
+        .join(Territory, Territory.id == Site.territory_id)
+        .order_by(col(Site.id))
+    ).all()
+    found: dict[str, str] = {}
+    for name, country in rows:
+        found.setdefault(name, country)
+    return found
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One exported repair attempt: its ORDS row, or its unpowered summary key."""
+
+    row: tuple[str, ...] | None
+    unpowered: tuple[str, str, str] | None = None
+
+
+def attempts(
+    session: Session, *, actor: Actor, scope: ExportScope = ExportScope(),
+    period: Period | None = None, batch: int = 2000,
+) -> Iterator[Attempt]:
+    """Every effective repair attempt in scope, oldest first, read in batches."""
+    clause = scope_clause(session, actor=actor, scope=scope)
+    fixes = _corrections(session, clause)
+    countries = _country_by_group(session)
+    groups = impact.load_category_map()
+    seen_source: set[int] = set()
+    result = session.execute(
+        export_query(clause, period).execution_options(yield_per=batch))
+    for (event_id, payload, occurred_at, item_id, source_provider, source_id, brand, problem,
+         age, cat_name, ords_id, powered, slug, held_on, site_name, country, group_name,
+         data_provider, owner_name) in result:
+        if event_id in fixes:
+            effective = lifecycle.effective_events(
+                [lifecycle.EventFact(event_id, "repair_attempted", payload or {}),
+                 *fixes[event_id]])
+            if not effective:
+                continue
+            payload = effective[0].payload
+        outcome = (payload or {}).get("outcome") or "unknown"
+        status = lifecycle.OUTCOME_LABELS.get(outcome, "Unknown")
+        provider = data_provider or group_name
+        if cat_name is not None and not powered:
+            mapping = groups.get(slug)
+            group = mapping.ords_unpowered_group if mapping and mapping.ords_unpowered_group \
+                else "Other"
+            yield Attempt(None, (provider, f"Unpowered - {group}", status))
+            continue
+        if source_id and item_id not in seen_source and _ID_RE.match(source_id):
+            record_id = source_id
+            seen_source.add(item_id)
+        else:
+            record_id = f"{provider_slug(provider)}_{event_id}"
+        event_on: date = held_on or occurred_at.date()
+        barrier = payload.get("barrier") if outcome == "end_of_life" else None
+        age_text = year = ""
+        if age is not None and age >= 0:
+            age_text = f"{round(age, 1):g}"
+            year = str(event_on.year - round(age)) if age < event_on.year else ""
+        yield Attempt((
+            record_id,
+            provider,
+            country or countries.get(group_name, ""),
+            (payload.get("partner_product_category") or cat_name or "Unknown"),
+            cat_name if ords_id else "",
+            str(ords_id) if ords_id else "",
+            brand or "Unknown",
+            year,
+            age_text,
+            status,
+            lifecycle.BARRIERS.get(int(barrier), "") if barrier else "",
+            site_name if source_provider and site_name else group_name,
+            event_on.isoformat(),
+            strip_personal_data(problem or "", owner_names(owner_name)),
+        ))
+
+
+def write_records(
+    session: Session, out: TextIO, *, actor: Actor, scope: ExportScope = ExportScope(),
+    period: Period | None = None,
+) -> tuple[int, Counter[tuple[str, str, str]]]:
+    """Stream the ORDS rows to `out`; returns the row count and the unpowered tallies."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ORDS_FIELDS)
+    rows = 0
+    unpowered: Counter[tuple[str, str, str]] = Counter()
+    for attempt in attempts(session, actor=actor, scope=scope, period=period):
+        if attempt.row is not None:
+            writer.writerow(attempt.row)
+            rows += 1
+        elif attempt.unpowered is not None:
+            unpowered[attempt.unpowered] += 1
+    return rows, unpowered
+
+
+def write_summary(out: TextIO, unpowered: Counter[tuple[str, str, str]]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SUMMARY_FIELDS)
+    for key in sorted(unpowered):
+        writer.writerow((*key, unpowered[key]))
+
+
+def file_names(records: Path) -> tuple[Path, Path, Path]:
+    """The records file, its unpowered summary and the schema, side by side."""
+    return (records, records.with_name(f"{records.stem}_unpowered{records.suffix or '.csv'}"),
+            records.with_name("tableschema.json"))
+
+
+def export_ords(
+    session: Session, out: Path, *, actor: Actor, scope: ExportScope = ExportScope(),
+    period: Period | None = None, title: str = "Open Repair Data",
+) -> ExportResult:
+    """Write the records file, its unpowered summary and `tableschema.json` beside them."""
+    if not permissions.can(actor.role, "view_reports"):
+        raise Refused("Your role cannot export data.")
+    records, summary, schema = file_names(out)
+    result = ExportResult(records, summary, schema)
+    with records.open("w", encoding="utf-8", newline="") as fh:
+        result.rows, result.unpowered = write_records(
+            session, fh, actor=actor, scope=scope, period=period)
+    with summary.open("w", encoding="utf-8", newline="") as fh:
+        write_summary(fh, result.unpowered)
+    schema.write_text(json.dumps(package_descriptor(records.name, summary.name, title), indent=2),
+                      encoding="utf-8")
+    return result
+
+
+def export_name(session: Session, *, scope: ExportScope, now: datetime) -> str:
+    """`OpenRepairData_v0.3_<Provider>_YYYYMM.csv`, the published naming."""
+    label = "All"
+    if scope.kind == "group" and scope.id is not None:
+        group = session.get(RepairGroup, scope.id)
+        if group is not None:
+            label = group.data_provider or group.name
+    elif scope.kind == "territory" and scope.id is not None:
+        territory = session.get(Territory, scope.id)
+        if territory is not None:
+            label = territory.name
+    label = re.sub(r"[^A-Za-z0-9]", "", label.title()) or "All"
+    return f"OpenRepairData_v0.3_{label}_{now:%Y%m}.csv"
+
+
+def export_archive(
+    session: Session, target: BinaryIO, *, actor: Actor, scope: ExportScope = ExportScope(),
+    period: Period | None = None, now: datetime,
+) -> str:
+    """A zip of the records, the unpowered summary and `tableschema.json`; returns its name.
+
+    The records are streamed into the archive as they are read, so a large export never sits
+    in memory as a list.
+    """
+    if not permissions.can(actor.role, "view_reports"):
+        raise Refused("Your role cannot export data.")
+    records, summary, schema = file_names(Path(export_name(session, scope=scope, now=now)))
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(records.name, "w") as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            _rows, unpowered = write_records(session, text, actor=actor, scope=scope,
+                                             period=period)
+        buffer = io.StringIO()
+        write_summary(buffer, unpowered)
+        archive.writestr(summary.name, buffer.getvalue())
+        archive.writestr(schema.name, json.dumps(
+            package_descriptor(records.name, summary.name, records.stem), indent=2))
+    return records.stem + ".zip"
+
+
+def scope_choices(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
+    """The scopes an actor may export, as (value for resolve_scope, label)."""
+    kind = permissions.scope_kind(actor.role)
+    if kind == "group":
+        group = session.get(RepairGroup, actor.group_id)
+        return [(f"group:{group.name}", group.name)] if group else []
+    if kind == "territory":
+        place = session.get(Territory, actor.territory_id)
+        return [(f"territory:{place.name}", place.name)] if place else []
+    choices = [("all", "All groups")]
+    choices += [(f"group:{g.name}", g.name) for g in session.execute(
+        select(RepairGroup).order_by(col(RepairGroup.name))).scalars()]
+    choices += [(f"territory:{t.name}", t.name) for t in session.execute(
+        select(Territory).order_by(col(Territory.name))).scalars()]
+    return choices

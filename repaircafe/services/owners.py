@@ -1,0 +1,73 @@
+"""Owners without an account: their private link, and erasing their contact data on request.
+
+Erasure blanks the personal fields and keeps the row and every lifecycle event, so the
+object's history and the statistics stay, anonymous (design §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from repaircafe.domain.errors import NotFound
+from repaircafe.models import Category, Item, Owner, Tag
+from repaircafe.services.transactions import write_transaction
+
+
+@dataclass(frozen=True)
+class OwnedObject:
+    code: str | None
+    category: str | None
+    brand: str
+    model: str
+    state: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class OwnerPage:
+    has_contact: bool
+    erased_at: datetime | None
+    objects: list[OwnedObject]
+
+
+def _owner(session: Session, token: str) -> Owner:
+    owner = session.exec(
+        sm_select(Owner).where(Owner.private_token == token)
+    ).one_or_none() if token else None
+    if owner is None:
+        raise NotFound("This owner link is not valid.")
+    return owner
+
+
+def owner_page(session: Session, *, token: str) -> OwnerPage:
+    """The objects the owner of this private link brought, newest first."""
+    owner = _owner(session, token)
+    rows = session.connection().execute(
+        select(Tag.code, Category.name, Item.brand, Item.model, Item.state, Item.registered_at)
+        .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
+        .join(Category, Category.id == Item.category_id, isouter=True)
+        .where(Item.owner_id == owner.id)
+        .order_by(col(Item.registered_at).desc(), col(Item.id).desc())
+    ).all()
+    return OwnerPage(
+        has_contact=bool(owner.name or owner.email or owner.phone),
+        erased_at=owner.erased_at,
+        objects=[OwnedObject(*row) for row in rows],
+    )
+
+
+def erase_contact(session: Session, *, token: str, now: datetime) -> datetime:
+    """Blank the owner's name, e-mail and phone; asking twice changes nothing more."""
+    with write_transaction(session):
+        owner = _owner(session, token)
+        if owner.erased_at is None:
+            owner.name = owner.email = owner.phone = None
+            owner.erased_at = now
+            session.add(owner)
+        erased_at = owner.erased_at
+    return erased_at

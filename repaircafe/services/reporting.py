@@ -1,0 +1,451 @@
+"""Reports from the database: scope and period parsing, the small frames, and the rendering.
+
+The heavy lifting is SQL over the rollup (one row per month x site x category x outcome x
+barrier); pandas only shapes that small result and hands it to the pure `reports` package.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from babel.dates import format_date
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+import reports
+from repaircafe.domain import impact as impact_rules
+from repaircafe.domain import permissions
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.models import Category, RepairGroup, Site, Territory
+from repaircafe.services import factor_sets, rollup
+from repaircafe.services import impact as impact_service
+
+FORMATS = ("pdf", "csv", "xlsx")
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+SCOPE_KINDS = ("all", "territory", "group", "site")
+PERIOD_KINDS = ("month", "quarter", "year")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+# --------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # all / territory / group / site
+    id: int | None
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The form used in URLs and subscriptions: ``territory:3``, ``all``."""
+        return "all" if self.kind == "all" else f"{self.kind}:{self.id}"
+
+
+_SCOPE_MODELS: dict[str, Any] = {"territory": Territory, "group": RepairGroup, "site": Site}
+
+
+def parse_scope(session: Session, value: str) -> Scope:
+    """``all``, ``territory:NAME``, ``group:NAME``, ``site:NAME``; ``KIND:#ID`` or a bare id
+    after the colon names a row by id (site names repeat across groups)."""
+    value = (value or "").strip()
+    if value == "all":
+        return Scope("all", None, "")
+    kind, _, ref = value.partition(":")
+    kind, ref = kind.strip().lower(), ref.strip()
+    if kind not in _SCOPE_MODELS or not ref:
+        raise Refused(f"Unknown scope “{value}”: use all, territory:NAME, group:NAME or site:NAME.")
+    model = _SCOPE_MODELS[kind]
+    if ref.lstrip("#").isdigit():
+        row = session.get(model, int(ref.lstrip("#")))
+        rows = [row] if row is not None else []
+    else:
+        rows = list(session.exec(select(model).where(model.name == ref)).all())
+    if not rows:
+        raise NotFound(f"No {kind} named “{ref}”.")
+    if len(rows) > 1:
+        ids = ", ".join(f"{kind}:#{r.id}" for r in rows)
+        raise Refused(f"Several {kind}s are named “{ref}”; use one of {ids}.")
+    return Scope(kind, rows[0].id, rows[0].name)
+
+
+def scope_sites(session: Session, scope: Scope) -> list[int] | None:
+    """Site ids inside a scope (None: no restriction)."""
+    if scope.kind == "all":
+        return None
+    if scope.kind == "site":
+        return [scope.id or 0]
+    column = Site.territory_id if scope.kind == "territory" else Site.group_id
+    return list(session.exec(select(Site.id).where(column == scope.id)).all())
+
+
+def check_scope(session: Session, actor: Actor, scope: Scope) -> Scope:
+    """Viewers see their territory, coordinators and fixers their group, admins everything."""
+    kind = permissions.scope_kind(actor.role)
+    if kind == "all":
+        return scope
+    site = session.get(Site, scope.id) if scope.kind == "site" else None
+    if kind == "territory":
+        ok = (scope.kind == "territory" and scope.id == actor.territory_id) or (
+            site is not None and site.territory_id == actor.territory_id)
+    else:
+        ok = (scope.kind == "group" and scope.id == actor.group_id) or (
+            site is not None and site.group_id == actor.group_id)
+    if not ok:
+        raise NotFound("This report is outside your area.")
+    return scope
+
+
+def home_scope(session: Session, actor: Actor) -> Scope:
+    """The widest scope an actor may see: theirs, or everything for an admin."""
+    kind = permissions.scope_kind(actor.role)
+    if kind == "territory" and actor.territory_id:
+        return parse_scope(session, f"territory:#{actor.territory_id}")
+    if kind == "group" and actor.group_id:
+        return parse_scope(session, f"group:#{actor.group_id}")
+    if kind == "all":
+        return Scope("all", None, "")
+    raise NotFound("Your account is not attached to a group or territory.")
+
+
+def scope_label(scope: Scope, language: str) -> str:
+    if scope.kind == "all":
+        return "Tous les groupes" if language == "fr" else "All groups"
+    return scope.name
+
+
+# --------------------------------------------------------------------------- period
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month / quarter / year / range
+    start: date
+    end: date  # inclusive
+
+    @property
+    def key(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return str(self.start.year)
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def is_whole_months(self) -> bool:
+        last = calendar.monthrange(self.end.year, self.end.month)[1]
+        return self.start.day == 1 and self.end.day == last
+
+    @property
+    def months(self) -> tuple[str, str]:
+        return f"{self.start:%Y-%m}", f"{self.end:%Y-%m}"
+
+    def label(self, language: str) -> str:
+        if self.kind == "month":
+            return format_date(self.start, "LLLL y", locale=language).capitalize()
+        if self.kind == "quarter":
+            q = (self.start.month - 1) // 3 + 1
+            return f"{'T' if language == 'fr' else 'Q'}{q} {self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
+        first = format_date(self.start, "medium", locale=language)
+        return f"{first} – {format_date(self.end, 'medium', locale=language)}"
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The month, quarter or year that contains a day."""
+    if kind == "month":
+        return Period("month", day.replace(day=1), _month_end(day.year, day.month))
+    if kind == "quarter":
+        first = (day.month - 1) // 3 * 3 + 1
+        return Period("quarter", date(day.year, first, 1), _month_end(day.year, first + 2))
+    if kind == "year":
+        return Period("year", date(day.year, 1, 1), date(day.year, 12, 31))
+    raise Refused(f"Unknown period kind “{kind}”: use month, quarter or year.")
+
+
+def parse_period(value: str) -> Period:
+    """``2025-05``, ``2025-Q3``, ``2025`` or ``2025-01-01..2025-06-30`` (inclusive)."""
+    value = (value or "").strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+            return period_of("month", date(int(m[1]), int(m[2]), 1))
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", value):
+            return period_of("quarter", date(int(m[1]), (int(m[2]) - 1) * 3 + 1, 1))
+        if re.fullmatch(r"\d{4}", value):
+            return period_of("year", date(int(value), 1, 1))
+        if m := _RANGE.fullmatch(value):
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if end < start:
+                raise Refused("The period ends before it starts.")
+            return Period("range", start, end)
+    except ValueError:
+        pass
+    raise Refused(f"Unknown period “{value}”: use 2025-05, 2025-Q3, 2025 or "
+                  "2025-01-01..2025-06-30.")
+
+
+def previous_period(kind: str, day: date) -> Period:
+    """The last whole period before the one containing `day`."""
+    return period_of(kind, period_of(kind, day).start - timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- frames
+
+
+@dataclass(frozen=True)
+class Frames:
+    records: pd.DataFrame
+    parts: pd.DataFrame
+    recycling: pd.DataFrame
+
+
+def _filters(scope_ids: list[int] | None, scope: Scope, alias: str) -> tuple[str, dict[str, Any]]:
+    if scope.kind == "group":
+        return f" AND {alias}.group_id = :group_id", {"group_id": scope.id}
+    if scope_ids is None:
+        return "", {}
+    if not scope_ids:
+        return " AND 1 = 0", {}
+    return f" AND {alias}.site_id IN ({', '.join(str(int(i)) for i in scope_ids)})", {}
+
+
+def _names(session: Session) -> tuple[dict[int, str], dict[int, tuple[str, str, bool]]]:
+    sites = {s.id: s.name for s in session.exec(select(Site)).all()}
+    categories = {c.id: (c.slug, c.name, c.is_powered)
+                  for c in session.exec(select(Category).order_by(col(Category.id))).all()}
+    return sites, categories
+
+
+def _records_frame(rows: list[Any], session: Session) -> pd.DataFrame:
+    sites, categories = _names(session)
+    eu = {slug: m.eu_reuse_category for slug, m in impact_rules.load_category_map().items()}
+    columns = ["month", "site_id", "category_id", "outcome", "barrier", "objects",
+               "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
+               "co2e_avoided_conservative_kg"]
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    cats = frame["category_id"].map(lambda c: categories.get(c, (None, None, True)))
+    frame["site"] = frame["site_id"].map(lambda s: sites.get(s, "–"))
+    frame["category"] = cats.map(lambda c: c[0])
+    frame["category_name"] = cats.map(lambda c: c[1])
+    frame["barrier"] = frame["barrier"].where(frame["barrier"] > 0, None)
+    frame["back_in_use"] = frame["outcome"] == "fixed"
+    frame["eu_reuse_category"] = frame["category"].map(lambda s: eu.get(s, "other_products"))
+    frame["month"] = _as_months(frame["month"])
+    return frame.drop(columns=["site_id", "category_id"])
+
+
+def _as_months(months: pd.Series) -> pd.Series:
+    """'YYYY-MM' text as datetimes: the reports package then reads months vectorised."""
+    return pd.to_datetime(months, format="%Y-%m")
+
+
+def _rollup_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
+    where, params = _filters(scope_sites(session, scope), scope, "r")
+    first, last = period.months
+    return list(session.connection().execute(text(
+        "SELECT r.month, r.site_id, r.category_id, r.outcome, r.barrier, sum(r.objects), "
+        "sum(r.objects_with_weight), sum(r.waste_prevented_kg), sum(r.co2e_avoided_kg), "
+        "sum(r.co2e_avoided_conservative_kg) FROM report_rollup r "
+        f"WHERE r.month >= :first AND r.month <= :last{where} "
+        "GROUP BY r.month, r.site_id, r.category_id, r.outcome, r.barrier HAVING sum(r.objects) > 0"
+    ), {"first": first, "last": last, **params}).all())
+
+
+def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
+    """The same figures for a period that is not whole months, from the visit rows."""
+    where, params = _filters(scope_sites(session, scope), scope, "v")
+    return list(session.connection().execute(text(
+        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, count(*), "
+        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(v.waste_prevented_kg), "
+        "sum(v.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) FROM report_visit v "
+        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
+        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier"
+    ), {"start": period.start, "end": period.end, **params}).all())
+
+
+def _recomputed_rows(session: Session, scope: Scope, period: Period,
+                     factor_set: impact_rules.FactorSet) -> list[Any]:
+    """Visits under another factor set: stored figures for that set where they exist, else
+    computed now from the object's category and weight (grouped in SQL, so each distinct
+    category x weight is computed once)."""
+    where, params = _filters(scope_sites(session, scope), scope, "v")
+    rows = session.connection().execute(text(
+        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS stored, count(*), "
+        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(r.waste_prevented_kg), "
+        "sum(r.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) "
+        "FROM report_visit v JOIN item i ON i.id = v.item_id "
+        "LEFT JOIN impact_record r ON r.event_id = v.attempt_event_id AND r.kind = 'repair' "
+        "AND r.factor_set = :name AND r.factor_version = :version AND r.is_void = :false "
+        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
+        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END"
+    ), {"start": period.start, "end": period.end, "name": factor_set.name,
+        "version": factor_set.version, "false": False, **params}).all()
+    _sites, categories = _names(session)
+    out: dict[tuple[Any, ...], list[float]] = {}
+    for (month, site, cat, outcome, barrier, weight, source, stored, n, with_weight,
+         waste, co2e, conservative) in rows:
+        if stored:
+            waste_kg, co2e_kg = float(waste or 0.0), float(co2e or 0.0)
+        else:
+            slug, _name, powered = categories.get(cat, (None, None, True))
+            known = source if source in ("measured", "estimated") else None
+            savings = impact_rules.repair_savings(
+                slug, powered, outcome, weight if known else None, known, factor_set)
+            waste_kg, co2e_kg = savings.waste_prevented_kg * n, savings.co2e_avoided_kg * n
+        sums = out.setdefault((month, site, cat, outcome, barrier), [0, 0, 0.0, 0.0, 0.0])
+        for i, value in enumerate((n, with_weight, waste_kg, co2e_kg, conservative or 0.0)):
+            sums[i] += value
+    return [(*key, *sums) for key, sums in out.items()]
+
+
+def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame]:
+    sites, _categories = _names(session)
+    if period.is_whole_months:
+        where, params = _filters(scope_sites(session, scope), scope, "f")
+        first, last = period.months
+        rows = session.connection().execute(text(
+            "SELECT f.month, f.site_id, f.flow, f.material, sum(f.count), sum(f.kg), "
+            "sum(f.co2e_kg), sum(f.co2e_low_kg) FROM report_flow f "
+            f"WHERE f.month >= :first AND f.month <= :last{where} "
+            "GROUP BY f.month, f.site_id, f.flow, f.material"
+        ), {"first": first, "last": last, **params}).all()
+    else:
+        ids = scope_sites(session, scope)
+        rows = [r for r in rollup.flows_between(session, period.start, period.end)
+                if (scope.kind != "group" or r[-1] == scope.id)
+                and (ids is None or scope.kind == "group" or r[1] in ids)]
+        rows = [r[:-1] for r in rows]
+    parts = pd.DataFrame(
+        [(m, sites.get(s, "–"), flow, int(n), kg, co2e, low)
+         for m, s, flow, _mat, n, kg, co2e, low in rows if flow in ("harvested", "installed")],
+        columns=["month", "site", "event", "parts", "weight_kg", "co2e_avoided_kg",
+                 "co2e_avoided_conservative_kg"])
+    recycling = pd.DataFrame(
+        [(m, sites.get(s, "–"), mat, kg, co2e, low)
+         for m, s, flow, mat, _n, kg, co2e, low in rows if flow == "recycled"],
+        columns=["month", "site", "material", "kg", "co2e_credit_central_kg",
+                 "co2e_credit_low_kg"])
+    parts["month"] = _as_months(parts["month"])
+    recycling["month"] = _as_months(recycling["month"])
+    return parts, recycling
+
+
+def report_frames(session: Session, *, scope: Scope, period: Period,
+                  factor_set: impact_rules.FactorSet | None = None) -> Frames:
+    """The three frames for `reports.build_report`; the rollup must be folded first."""
+    if factor_set is not None:
+        rows = _recomputed_rows(session, scope, period, factor_set)
+    elif period.is_whole_months:
+        rows = _rollup_rows(session, scope, period)
+    else:
+        rows = _visit_rows(session, scope, period)
+    parts, recycling = _flow_frames(session, scope, period)
+    return Frames(_records_frame(rows, session), parts, recycling)
+
+
+# --------------------------------------------------------------------------- reports
+
+TITLES = {"en": "Circularity report", "fr": "Rapport de circularité"}
+RECOMPUTED = {
+    "en": "{label} (recomputed on {day}; the published figures use {central})",
+    "fr": "{label} (recalculé le {day} ; les chiffres publiés utilisent {central})",
+}
+
+
+def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
+                central: impact_rules.FactorSet, conservative: impact_rules.FactorSet,
+                recomputed: bool, title: str | None = None) -> reports.ReportMeta:
+    credits = impact_rules.load_material_credits()
+    sources = dict.fromkeys([*central.sources, *conservative.sources, *credits.sources])
+    label = None
+    if recomputed:
+        label = RECOMPUTED[language].format(
+            label=central.label, day=now.date().isoformat(), central=impact_service.CENTRAL_SET)
+    return reports.ReportMeta(
+        title=title or TITLES[language],
+        scope_label=scope_label(scope, language),
+        period_label=period.label(language),
+        period_start=period.start,
+        period_end=period.end,
+        language=language,
+        factor_set_name=central.name,
+        factor_set_version=central.version,
+        displacement=central.displacement,
+        conservative_set_name=conservative.name,
+        conservative_displacement=conservative.displacement,
+        sources=tuple(s for s in sources if s),
+        generated_at=now,
+        recomputed_label=label,
+    )
+
+
+def make_report(
+    session: Session, *, scope: Scope, period: Period, now: datetime, language: str = "en",
+    factor_set: str | None = None, title: str | None = None, category: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> reports.Report:
+    """Fold the rollup, read the frames and build the report.
+
+    With `factor_set` naming a set other than the published one, the figures are recomputed
+    under it and the report says so; otherwise they are the stored (published) figures.
+    `category` (a slug) narrows the report to one product category; parts and recycling,
+    which belong to no category, are left out then.
+    """
+    if language not in ("en", "fr"):
+        raise Refused("Reports exist in English (en) and French (fr).")
+    rollup.fold(session, now=now, progress=progress)
+    recompute = factor_set not in (None, "", impact_service.CENTRAL_SET)
+    central = (factor_sets.get_factor_set(session, factor_set) if recompute and factor_set
+               else impact_service.factor_set(impact_service.CENTRAL_SET))
+    frames = report_frames(session, scope=scope, period=period,
+                           factor_set=central if recompute else None)
+    if category:
+        records = frames.records[frames.records["category"] == category]
+        frames = Frames(records, frames.parts.iloc[0:0], frames.recycling.iloc[0:0])
+    meta = report_meta(scope=scope, period=period, language=language, now=now, central=central,
+                       conservative=impact_service.factor_set(impact_service.CONSERVATIVE_SET),
+                       recomputed=recompute, title=title)
+    session.rollback()  # release the read snapshot
+    return reports.build_report(frames.records, frames.parts, frames.recycling, meta)
+
+
+def render(report: reports.Report, fmt: str) -> bytes:
+    """The report as PDF, CSV or XLSX bytes."""
+    if fmt == "pdf":
+        return reports.render_pdf(report)
+    if fmt == "csv":
+        return reports.render_csv(report)
+    if fmt == "xlsx":
+        return reports.render_xlsx(report)
+    raise Refused(f"Unknown format “{fmt}”: use pdf, csv or xlsx.")
+
+
+def file_name(scope: Scope, period: Period, fmt: str) -> str:
+    """A readable, filesystem-safe name: ``cardiff_2025-05.pdf``."""
+    base = re.sub(r"[^a-z0-9]+", "-", (scope.name or "all").lower()).strip("-") or "report"
+    return f"{base}_{period.key.replace('..', '_')}.{fmt}"
+
+
+def utc_today(now: datetime) -> date:
+    return now.astimezone(UTC).date()

@@ -1,0 +1,518 @@
+"""Keeps the report rollup current by folding new lifecycle events into it.
+
+Write paths stay untouched (several importers write events in bulk): before a report, `fold`
+reads only the events above a watermark and adds their effect to `report_visit`,
+`report_rollup` and `report_flow`, in one transaction that holds the watermark row. A report
+then reads the small rollup, so its time does not grow with history.
+
+A visit (`registered` / `checked_in`) counts once, with the outcome of its latest repair attempt
+and the central factor set's impact stored for that attempt. A `correction` (or anything odd,
+such as an attempt whose visit was never seen) makes the object's visits be rebuilt from its
+history, so the rollup always equals a fresh replay of the events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from repaircafe.domain import lifecycle
+from repaircafe.services import impact as impact_service
+from repaircafe.services.transactions import write_transaction
+
+CHUNK = 50_000
+GAP_EXPIRY = timedelta(minutes=15)
+MAX_GAPS = 200
+VISIT_KINDS = ("registered", "checked_in")
+ITEM_KINDS = (*VISIT_KINDS, "repair_attempted", "correction", "recycled")
+PART_KINDS = ("harvested", "installed", "recycled")
+SUMS = ("objects", "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
+        "co2e_avoided_conservative_kg")
+VISIT_COLUMNS = ("event_id", "item_id", "occurred_on", "month", "group_id", "site_id",
+                 "category_id", "outcome", "barrier", "attempt_event_id", "has_weight",
+                 "waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg")
+
+_UPSERT_ROLLUP = text(
+    "INSERT INTO report_rollup (month, group_id, site_id, category_id, outcome, barrier, "
+    "objects, objects_with_weight, waste_prevented_kg, co2e_avoided_kg, "
+    "co2e_avoided_conservative_kg) VALUES (:month, :group_id, :site_id, :category_id, :outcome, "
+    ":barrier, :objects, :objects_with_weight, :waste_prevented_kg, :co2e_avoided_kg, "
+    ":co2e_avoided_conservative_kg) "
+    "ON CONFLICT (month, group_id, site_id, category_id, outcome, barrier) DO UPDATE SET "
+    "objects = report_rollup.objects + excluded.objects, "
+    "objects_with_weight = report_rollup.objects_with_weight + excluded.objects_with_weight, "
+    "waste_prevented_kg = report_rollup.waste_prevented_kg + excluded.waste_prevented_kg, "
+    "co2e_avoided_kg = report_rollup.co2e_avoided_kg + excluded.co2e_avoided_kg, "
+    "co2e_avoided_conservative_kg = report_rollup.co2e_avoided_conservative_kg"
+    " + excluded.co2e_avoided_conservative_kg"
+)
+_UPSERT_FLOW = text(
+    "INSERT INTO report_flow (month, group_id, site_id, flow, material, count, kg, co2e_kg, "
+    "co2e_low_kg) VALUES (:month, :group_id, :site_id, :flow, :material, :count, :kg, :co2e_kg, "
+    ":co2e_low_kg) ON CONFLICT (month, group_id, site_id, flow, material) DO UPDATE SET "
+    "count = report_flow.count + excluded.count, kg = report_flow.kg + excluded.kg, "
+    "co2e_kg = report_flow.co2e_kg + excluded.co2e_kg, "
+    "co2e_low_kg = report_flow.co2e_low_kg + excluded.co2e_low_kg"
+)
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    events: int
+    rebuilt_items: int
+    last_event_id: int
+
+    def __str__(self) -> str:
+        return f"{self.events} events folded (up to #{self.last_event_id})"
+
+
+def _day(dialect: str, column: str) -> str:
+    """SQL for the UTC calendar day of a timestamp column, as 'YYYY-MM-DD' text."""
+    if dialect == "postgresql":
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    return f"substr({column}, 1, 10)"
+
+
+def _json_text(dialect: str, column: str, key: str) -> str:
+    if dialect == "postgresql":
+        return f"({column}::jsonb ->> '{key}')"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def _event_sql(dialect: str, where: str) -> Any:
+    """New events of interest with what folding them needs, in id order."""
+    return text(f"""
+        SELECT e.id, e.kind, e.item_id, e.part_id, {_day(dialect, 'e.occurred_at')} AS day,
+               {_json_text(dialect, 'e.payload', 'outcome')} AS outcome,
+               {_json_text(dialect, 'e.payload', 'barrier')} AS barrier,
+               COALESCE(i.group_id, p.group_id, 0) AS group_id,
+               COALESCE(rs.site_id, i.site_id, d.site_id, 0) AS site_id,
+               COALESCE(i.category_id, 0) AS category_id,
+               CASE WHEN i.weight_kg > 0 THEN 1 ELSE 0 END AS has_weight,
+               r.waste_prevented_kg, r.co2e_avoided_kg, r.co2e_avoided_conservative_kg,
+               r.weight_kg AS impact_weight_kg, p.weight_kg AS part_weight_kg
+        FROM lifecycle_event e
+        LEFT JOIN item i ON i.id = e.item_id
+        LEFT JOIN part p ON p.id = e.part_id
+        LEFT JOIN item d ON d.id = p.donor_item_id
+        LEFT JOIN repair_session rs ON rs.id = e.repair_session_id
+        LEFT JOIN impact_record r ON r.event_id = e.id AND r.is_void = :false
+             AND r.factor_set = :central AND r.kind IN ('repair', 'part_reuse')
+        WHERE ({where}) AND ((e.item_id IS NOT NULL AND e.kind IN :item_kinds)
+               OR (e.part_id IS NOT NULL AND e.kind IN :part_kinds))
+        ORDER BY e.id
+        LIMIT :limit
+    """).bindparams(
+        *(_expanding("item_kinds"), _expanding("part_kinds"))
+    )
+
+
+def _expanding(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+def _params(**extra: Any) -> dict[str, Any]:
+    return {"false": False, "central": impact_service.CENTRAL_SET, "item_kinds": list(ITEM_KINDS),
+            "part_kinds": list(PART_KINDS), **extra}
+
+
+class _Fold:
+    """The state of one fold: pending deltas and the visits touched in the current chunk."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self.rollup: dict[tuple[Any, ...], list[float]] = {}
+        self.flow: dict[tuple[Any, ...], list[float]] = {}
+        self.current: dict[int, dict[str, Any]] = {}  # item id -> its latest visit
+        self.new_visits: dict[int, dict[str, Any]] = {}
+        self.changed_visits: dict[int, dict[str, Any]] = {}
+        self.rebuild: set[int] = set()
+        self.recycled: list[tuple[int, str, int, int]] = []  # event id, month, group, site
+
+    # ---- deltas
+    def add_visit(self, visit: dict[str, Any], sign: int) -> None:
+        key = (visit["month"], visit["group_id"], visit["site_id"], visit["category_id"],
+               visit["outcome"], visit["barrier"])
+        sums = self.rollup.setdefault(key, [0, 0, 0.0, 0.0, 0.0])
+        sums[0] += sign
+        sums[1] += sign * int(bool(visit["has_weight"]))
+        sums[2] += sign * visit["waste_prevented_kg"]
+        sums[3] += sign * visit["co2e_avoided_kg"]
+        sums[4] += sign * visit["co2e_avoided_conservative_kg"]
+
+    def add_flow(self, key: tuple[Any, ...], count: int, kg: float, co2e: float,
+                 low: float) -> None:
+        sums = self.flow.setdefault(key, [0, 0.0, 0.0, 0.0])
+        sums[0] += count
+        sums[1] += kg
+        sums[2] += co2e
+        sums[3] += low
+
+    # ---- events
+    def visit(self, row: Any) -> None:
+        if row.item_id in self.rebuild:
+            return
+        visit = {
+            "event_id": row.id, "item_id": row.item_id, "occurred_on": date.fromisoformat(row.day),
+            "month": row.day[:7], "group_id": row.group_id, "site_id": row.site_id,
+            "category_id": row.category_id, "outcome": "unknown", "barrier": 0,
+            "attempt_event_id": 0, "has_weight": bool(row.has_weight),
+            "waste_prevented_kg": 0.0, "co2e_avoided_kg": 0.0, "co2e_avoided_conservative_kg": 0.0,
+        }
+        self.current[row.item_id] = visit
+        self.new_visits[row.id] = visit
+        self.add_visit(visit, +1)
+
+    def attempt(self, row: Any) -> None:
+        if row.item_id in self.rebuild:
+            return
+        visit = self.current.get(row.item_id)
+        if visit is None:
+            self.rebuild.add(row.item_id)
+            return
+        self.add_visit(visit, -1)
+        visit["outcome"] = row.outcome if row.outcome in lifecycle.OUTCOMES else "unknown"
+        visit["barrier"] = int(row.barrier) if row.barrier not in (None, "") else 0
+        visit["attempt_event_id"] = row.id
+        visit["waste_prevented_kg"] = float(row.waste_prevented_kg or 0.0)
+        visit["co2e_avoided_kg"] = float(row.co2e_avoided_kg or 0.0)
+        visit["co2e_avoided_conservative_kg"] = float(row.co2e_avoided_conservative_kg or 0.0)
+        visit["has_weight"] = bool(row.has_weight)
+        self.add_visit(visit, +1)
+        if visit["event_id"] not in self.new_visits:
+            self.changed_visits[visit["event_id"]] = visit
+
+    def part(self, row: Any) -> None:
+        month, group, site = row.day[:7], row.group_id, row.site_id
+        if row.kind == "harvested":
+            self.add_flow((month, group, site, "harvested", ""), 1,
+                          float(row.part_weight_kg or 0.0), 0.0, 0.0)
+        elif row.kind == "installed":
+            kg = row.impact_weight_kg if row.impact_weight_kg is not None else row.part_weight_kg
+            self.add_flow((month, group, site, "installed", ""), 1, float(kg or 0.0),
+                          float(row.co2e_avoided_kg or 0.0),
+                          float(row.co2e_avoided_conservative_kg or 0.0))
+
+    def load_visits(self, item_ids: Iterable[int]) -> None:
+        """Bring the latest stored visit of each object into `current`."""
+        wanted = [i for i in set(item_ids) if i not in self.current]
+        for start in range(0, len(wanted), 5000):
+            ids = wanted[start:start + 5000]
+            rows = self.conn.execute(
+                text(f"SELECT {', '.join(VISIT_COLUMNS)} FROM report_visit v WHERE item_id IN "
+                     ":ids AND event_id = (SELECT max(event_id) FROM report_visit w "
+                     "WHERE w.item_id = v.item_id)").bindparams(_expanding("ids")),
+                {"ids": ids},
+            ).mappings()
+            for row in rows:
+                self.current[row["item_id"]] = dict(row)
+
+    def flush(self) -> None:
+        """Write the chunk's visits; the rollup deltas are written once at the end."""
+        if self.new_visits:
+            self.conn.execute(
+                text(f"INSERT INTO report_visit ({', '.join(VISIT_COLUMNS)}) VALUES "
+                     f"({', '.join(':' + c for c in VISIT_COLUMNS)})"),
+                list(self.new_visits.values()),
+            )
+        if self.changed_visits:
+            self.conn.execute(
+                text("UPDATE report_visit SET outcome = :outcome, barrier = :barrier, "
+                     "attempt_event_id = :attempt_event_id, has_weight = :has_weight, "
+                     "waste_prevented_kg = :waste_prevented_kg, co2e_avoided_kg = :co2e_avoided_kg, "
+                     "co2e_avoided_conservative_kg = :co2e_avoided_conservative_kg "
+                     "WHERE event_id = :event_id"),
+                list(self.changed_visits.values()),
+            )
+        self.new_visits.clear()
+        self.changed_visits.clear()
+        self.current.clear()
+
+    def write_deltas(self) -> None:
+        rows = [
+            dict(zip(("month", "group_id", "site_id", "category_id", "outcome", "barrier"),
+                     key, strict=True)) | dict(zip(SUMS, sums, strict=True))
+            for key, sums in self.rollup.items() if any(sums)
+        ]
+        if rows:
+            self.conn.execute(_UPSERT_ROLLUP, rows)
+        flows = [
+            dict(zip(("month", "group_id", "site_id", "flow", "material"), key, strict=True))
+            | dict(zip(("count", "kg", "co2e_kg", "co2e_low_kg"), sums, strict=True))
+            for key, sums in self.flow.items() if any(sums)
+        ]
+        if flows:
+            self.conn.execute(_UPSERT_FLOW, flows)
+        self.rollup.clear()
+        self.flow.clear()
+
+
+def _process(fold: _Fold, rows: Sequence[Any]) -> None:
+    attempts = {r.item_id for r in rows if r.kind == "repair_attempted"}
+    fold.load_visits(attempts)
+    for row in rows:
+        if row.part_id is not None and row.item_id is None:
+            if row.kind == "recycled":
+                fold.recycled.append((row.id, row.day[:7], row.group_id, row.site_id))
+            else:
+                fold.part(row)
+        elif row.kind in VISIT_KINDS:
+            fold.visit(row)
+        elif row.kind == "repair_attempted":
+            fold.attempt(row)
+        elif row.kind == "correction":
+            fold.rebuild.add(row.item_id)
+        elif row.kind == "recycled":
+            fold.recycled.append((row.id, row.day[:7], row.group_id, row.site_id))
+    fold.flush()
+
+
+def _fold_recycling(fold: _Fold) -> None:
+    """Recycled kilograms by material with the credits stored when they were recorded."""
+    for start in range(0, len(fold.recycled), 5000):
+        batch = fold.recycled[start:start + 5000]
+        where = {event_id: (month, group, site) for event_id, month, group, site in batch}
+        rows = fold.conn.execute(
+            text("SELECT event_id, material, weight_kg, co2e_avoided_kg, "
+                 "co2e_avoided_conservative_kg FROM impact_record WHERE kind = 'recycling' "
+                 "AND is_void = :false AND event_id IN :ids").bindparams(_expanding("ids")),
+            {"ids": list(where), "false": False},
+        )
+        for event_id, material, kg, central, low in rows:
+            month, group, site = where[event_id]
+            fold.add_flow((month, group, site, "recycled", material or "other"), 1,
+                          float(kg or 0.0), float(central or 0.0), float(low or 0.0))
+    fold.recycled.clear()
+
+
+def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
+    """Replay each object's history (events up to `upto`) into fresh visit rows."""
+    conn = fold.conn
+    for item_id in sorted(item_ids):
+        old = conn.execute(
+            text(f"SELECT {', '.join(VISIT_COLUMNS)} FROM report_visit WHERE item_id = :i"),
+            {"i": item_id},
+        ).mappings().all()
+        for visit in old:
+            fold.add_visit(dict(visit), -1)
+        conn.execute(text("DELETE FROM report_visit WHERE item_id = :i"), {"i": item_id})
+        events = conn.execute(
+            text(f"SELECT e.id, e.kind, e.payload, e.corrects_id, "
+                 f"{_day(fold.dialect, 'e.occurred_at')} AS day, "
+                 "COALESCE(rs.site_id, i.site_id, 0) AS site_id, i.group_id, "
+                 "COALESCE(i.category_id, 0) AS category_id, "
+                 "CASE WHEN i.weight_kg > 0 THEN 1 ELSE 0 END AS has_weight "
+                 "FROM lifecycle_event e JOIN item i ON i.id = e.item_id "
+                 "LEFT JOIN repair_session rs ON rs.id = e.repair_session_id "
+                 "WHERE e.item_id = :i AND e.id <= :upto ORDER BY e.id"),
+            {"i": item_id, "upto": upto},
+        ).all()
+        by_id = {e.id: e for e in events}
+        facts = [lifecycle.EventFact(e.id, e.kind, _payload(e.payload), e.corrects_id)
+                 for e in events]
+        visits: list[dict[str, Any]] = []
+        for fact in lifecycle.effective_events(facts):
+            row = by_id[fact.id]
+            if fact.kind in VISIT_KINDS:
+                visits.append({
+                    "event_id": row.id, "item_id": item_id,
+                    "occurred_on": date.fromisoformat(row.day), "month": row.day[:7],
+                    "group_id": row.group_id, "site_id": row.site_id,
+                    "category_id": row.category_id, "outcome": "unknown", "barrier": 0,
+                    "attempt_event_id": 0, "has_weight": bool(row.has_weight),
+                    "waste_prevented_kg": 0.0, "co2e_avoided_kg": 0.0,
+                    "co2e_avoided_conservative_kg": 0.0,
+                })
+            elif fact.kind == "repair_attempted" and visits:
+                outcome = fact.payload.get("outcome")
+                barrier = fact.payload.get("barrier")
+                visits[-1].update(
+                    outcome=outcome if outcome in lifecycle.OUTCOMES else "unknown",
+                    barrier=int(barrier) if barrier not in (None, "") else 0,
+                    attempt_event_id=fact.id,
+                )
+        for visit in visits:
+            if visit["attempt_event_id"]:
+                record = conn.execute(
+                    text("SELECT waste_prevented_kg, co2e_avoided_kg, co2e_avoided_conservative_kg "
+                         "FROM impact_record WHERE event_id = :e AND is_void = :false "
+                         "AND factor_set = :central AND kind = 'repair' ORDER BY id DESC"),
+                    {"e": visit["attempt_event_id"], "false": False,
+                     "central": impact_service.CENTRAL_SET},
+                ).first()
+                if record is not None:
+                    visit.update(waste_prevented_kg=float(record[0]), co2e_avoided_kg=float(record[1]),
+                                 co2e_avoided_conservative_kg=float(record[2]))
+            fold.add_visit(visit, +1)
+        if visits:
+            conn.execute(
+                text(f"INSERT INTO report_visit ({', '.join(VISIT_COLUMNS)}) VALUES "
+                     f"({', '.join(':' + c for c in VISIT_COLUMNS)})"),
+                visits,
+            )
+
+
+def _payload(raw: Any) -> dict[str, Any]:
+    return dict(json.loads(raw) if isinstance(raw, str) else raw or {})
+
+
+def _db_time(conn: Connection, now: datetime) -> datetime:
+    """A timestamp as UTCDateTime stores it: naive UTC on SQLite, aware elsewhere."""
+    now = now.astimezone(UTC)
+    return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
+
+
+def _lock_state(conn: Connection, now: datetime) -> tuple[int, list[Any]]:
+    conn.execute(text(
+        "INSERT INTO report_rollup_state (id, last_event_id, gaps, folded_at) "
+        "VALUES (1, 0, '[]', :now) ON CONFLICT (id) DO NOTHING"
+    ), {"now": _db_time(conn, now)})
+    suffix = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    row = conn.execute(
+        text(f"SELECT last_event_id, gaps FROM report_rollup_state WHERE id = 1{suffix}")
+    ).one()
+    return int(row[0]), _payload_list(row[1])
+
+
+def _payload_list(raw: Any) -> list[Any]:
+    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
+
+
+def _missing_ranges(conn: Connection, low: int, high: int) -> list[tuple[int, int]]:
+    """Id ranges in (low, high] with no event: transactions not yet committed, or rolled back."""
+    present = conn.execute(
+        text("SELECT count(*) FROM lifecycle_event WHERE id > :lo AND id <= :hi"),
+        {"lo": low, "hi": high},
+    ).scalar_one()
+    if present == high - low:
+        return []
+    rows = conn.execute(text(
+        "SELECT id, nxt FROM (SELECT id, lead(id) OVER (ORDER BY id) AS nxt FROM lifecycle_event "
+        "WHERE id >= :lo AND id <= :hi) s WHERE nxt - id > 1"
+    ), {"lo": low, "hi": high}).all()
+    ranges = [(int(a) + 1, int(b) - 1) for a, b in rows]
+    first = conn.execute(text("SELECT min(id) FROM lifecycle_event WHERE id > :lo"),
+                         {"lo": low}).scalar()
+    if first is not None and int(first) > low + 1:
+        ranges.insert(0, (low + 1, int(first) - 1))
+    return ranges
+
+
+def fold(session: Session, *, now: datetime, progress: Any = None) -> FoldResult:
+    """Bring the rollup up to date with every committed event; returns what was folded.
+
+    Safe to call from several processes at once: the watermark row is locked (SQLite: the
+    write lock taken by BEGIN IMMEDIATE), so the second caller folds only what is left.
+    """
+    with write_transaction(session):
+        conn = session.connection()
+        last, gaps = _lock_state(conn, now)
+        high = conn.execute(text("SELECT max(id) FROM lifecycle_event")).scalar() or last
+        work = _Fold(conn)
+        folded = 0
+        # Ranges that were missing at earlier folds: fold what has appeared since.
+        kept: list[Any] = []
+        for lo, hi, seen_at in gaps:
+            rows = conn.execute(
+                _event_sql(work.dialect, "e.id BETWEEN :lo AND :hi"),
+                _params(lo=lo, hi=hi, limit=hi - lo + 1),
+            ).all()
+            _process(work, rows)
+            folded += len(rows)
+            found = {r.id for r in conn.execute(
+                text("SELECT id FROM lifecycle_event WHERE id BETWEEN :lo AND :hi"),
+                {"lo": lo, "hi": hi})}
+            if datetime.fromisoformat(seen_at) + GAP_EXPIRY > now:
+                kept.extend([i, i, seen_at] for i in range(lo, hi + 1) if i not in found)
+        cursor = last
+        while cursor < high:
+            rows = conn.execute(
+                _event_sql(work.dialect, "e.id > :cursor AND e.id <= :high"),
+                _params(cursor=cursor, high=high, limit=CHUNK),
+            ).all()
+            if not rows:
+                break
+            _process(work, rows)
+            folded += len(rows)
+            cursor = rows[-1].id
+            if progress is not None:
+                progress(cursor - last, high - last)
+        kept.extend([lo, hi, now.isoformat()] for lo, hi in _missing_ranges(conn, last, high))
+        rebuilt = set(work.rebuild)
+        _rebuild_items(work, rebuilt, high)
+        _fold_recycling(work)
+        work.write_deltas()
+        conn.execute(
+            text("UPDATE report_rollup_state SET last_event_id = :last, gaps = :gaps, "
+                 "folded_at = :now WHERE id = 1"),
+            {"last": high, "gaps": json.dumps(_merge_gaps(kept)[:MAX_GAPS]),
+             "now": _db_time(conn, now)},
+        )
+    return FoldResult(folded, len(rebuilt), high)
+
+
+def _merge_gaps(gaps: list[Any]) -> list[list[Any]]:
+    merged: list[list[Any]] = []
+    for lo, hi, seen in sorted(gaps):
+        if merged and lo <= merged[-1][1] + 1 and merged[-1][2] == seen:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi, seen])
+    return merged
+
+
+def rebuild(session: Session, *, now: datetime) -> FoldResult:
+    """Empty the rollup and fold every event again (after a bulk repair of history)."""
+    with write_transaction(session):
+        for table in ("report_rollup", "report_flow", "report_visit", "report_rollup_state"):
+            session.connection().execute(text(f"DELETE FROM {table}"))
+    return fold(session, now=now)
+
+
+def watermark(session: Session) -> int:
+    """The last event id the rollup includes (0 before the first fold)."""
+    row = session.connection().execute(
+        text("SELECT last_event_id FROM report_rollup_state WHERE id = 1")
+    ).first()
+    return int(row[0]) if row else 0
+
+
+def pending_events(session: Session) -> int:
+    """How many events exist above the watermark: a cheap staleness measure."""
+    last = watermark(session)
+    count = session.connection().execute(
+        text("SELECT count(*) FROM lifecycle_event WHERE id > :w"), {"w": last}
+    ).scalar_one()
+    return int(count)
+
+def flows_between(session: Session, start: date, end: date) -> list[tuple[Any, ...]]:
+    """Parts and recycling flows of events on days start..end (inclusive), computed straight
+    from the events: for report periods that are not whole months.
+
+    Rows: (month, site_id, flow, material, count, kg, co2e_kg, co2e_low_kg, group_id).
+    """
+    conn = session.connection()
+    work = _Fold(conn)
+    low = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    high = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
+    rows = conn.execute(
+        _event_sql(work.dialect, "e.occurred_at >= :low AND e.occurred_at < :high "
+                   "AND (e.part_id IS NOT NULL OR e.kind = 'recycled')"),
+        _params(low=_db_time(conn, low), high=_db_time(conn, high), limit=10**9),
+    ).all()
+    for row in rows:
+        if row.kind == "recycled":
+            work.recycled.append((row.id, row.day[:7], row.group_id, row.site_id))
+        else:
+            work.part(row)
+    _fold_recycling(work)
+    return [(m, site, flow, material, *sums, group)
+            for (m, group, site, flow, material), sums in work.flow.items()]

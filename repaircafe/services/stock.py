@@ -1,0 +1,268 @@
+"""The parts inventory: tagged bins, searching stock from the bench, moving and writing off parts.
+
+Parts move between bins and out of stock only through part events, so a part's history says
+where it has been; the `bin_id` column is the cache the shelves are searched by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from repaircafe.domain import codes, permissions, values
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.models import Category, Item, LifecycleEvent, Part, Site, StockBin, Tag
+from repaircafe.services import events as ev
+from repaircafe.services import tags as tag_service
+from repaircafe.services.repairs import _once
+from repaircafe.services.transactions import write_transaction
+
+
+def in_scope(actor: Actor, group_id: int | None) -> bool:
+    """Volunteers work on their own group's stock; admins on everyone's."""
+    return permissions.scope_kind(actor.role) == "all" or actor.group_id == group_id
+
+
+def locked_part(session: Session, part_id: int, actor: Actor) -> Part:
+    """The part, locked against a second tablet until this transaction ends."""
+    part = session.exec(select(Part).where(Part.id == part_id).with_for_update()).one_or_none()
+    if part is None or not in_scope(actor, part.group_id):
+        raise NotFound("That part does not exist or belongs to another group.")
+    session.refresh(part)
+    return part
+
+
+def code_of(session: Session, *, item_id: int | None = None, part_id: int | None = None,
+            bin_id: int | None = None) -> str | None:
+    """The code on the current label of an object, part or bin."""
+    tag = tag_service.current_tag(session, item_id=item_id, part_id=part_id, bin_id=bin_id)
+    return tag.code if tag else None
+
+
+def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
+             code: str | None = None) -> StockBin:
+    """A bin by id or by the code on its label, within the actor's group."""
+    found: StockBin | None = None
+    if code:
+        parsed = codes.parse(code)
+        found = session.exec(
+            select(StockBin).join(Tag, Tag.bin_id == StockBin.id).where(Tag.code == parsed)
+        ).first()
+        if found is None:
+            raise NotFound(f"Label {codes.display(parsed)} is not on a bin.")
+    elif bin_id is not None:
+        found = session.get(StockBin, bin_id)
+    if found is None:
+        raise Refused("Choose a bin, or scan its label.")
+    if not in_scope(actor, found.group_id):
+        raise NotFound("That bin belongs to another group.")
+    return found
+
+
+def create_bin(session: Session, *, name: str, group_id: int, site_id: int | None = None,
+               tag_code: str | None = None, actor: Actor, now: datetime) -> StockBin:
+    """A new shelf or box with its own label: a blank one claimed, or a fresh code to print."""
+    name = values.clean_text(name, limit=120, field="Bin name")
+    if not name:
+        raise Refused("Give the bin a name people will find on the shelf, e.g. “Belts A”.")
+    if not in_scope(actor, group_id):
+        raise NotFound("That group is not yours.")
+    with write_transaction(session):
+        clash = session.exec(
+            select(StockBin).where(StockBin.group_id == group_id, StockBin.name == name)
+        ).first()
+        if clash is not None:
+            raise Refused(f"There is already a bin called “{name}”.")
+        stock_bin = StockBin(group_id=group_id, site_id=site_id, name=name)
+        session.add(stock_bin)
+        session.flush()
+        tag = (tag_service.claimable_tag(session, tag_code) if tag_code
+               else tag_service.new_tags(session, count=1, group_id=group_id, now=now)[0])
+        tag.status, tag.kind, tag.bin_id, tag.linked_at = "linked", "bin", stock_bin.id, now
+        session.add(tag)
+    return stock_bin
+
+
+@dataclass(frozen=True)
+class BinRow:
+    id: int
+    name: str
+    code: str | None
+    site: str | None
+    parts: int
+
+
+def bins(session: Session, *, actor: Actor) -> list[BinRow]:
+    """The group's bins with how many parts each holds."""
+    counts = (
+        select(Part.bin_id, func.count().label("n"))
+        .where(Part.state == "in_stock").group_by(Part.bin_id).subquery()
+    )
+    stmt = (
+        select(StockBin, Tag.code, Site.name, counts.c.n)
+        .join(Tag, (Tag.bin_id == StockBin.id) & (Tag.status == "linked"), isouter=True)
+        .join(Site, Site.id == StockBin.site_id, isouter=True)
+        .join(counts, counts.c.bin_id == StockBin.id, isouter=True)
+        .order_by(col(StockBin.name))
+    )
+    if permissions.scope_kind(actor.role) != "all":
+        stmt = stmt.where(StockBin.group_id == actor.group_id)
+    return [BinRow(b.id or 0, b.name, code, site, n or 0)
+            for b, code, site, n in session.exec(stmt).all()]
+
+
+@dataclass(frozen=True)
+class PartRow:
+    id: int
+    code: str | None
+    name: str
+    part_type: str
+    fits: str | None
+    condition: str
+    weight_kg: float | None
+    state: str
+    bin_id: int | None
+    bin_name: str | None
+    donor_id: int | None
+    donor: str
+
+
+_Fits = aliased(Category)
+_DonorCategory = aliased(Category)
+
+
+def _part_rows(session: Session, stmt: object) -> list[PartRow]:
+    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+    return [
+        PartRow(p.id or 0, code, p.name, p.part_type, fits, p.condition, p.weight_kg, p.state,
+                p.bin_id, bin_name, p.donor_item_id,
+                " ".join(x for x in (donor_cat, brand, model) if x))
+        for p, code, fits, bin_name, donor_cat, brand, model in rows
+    ]
+
+
+def _parts_query() -> object:
+    return (
+        select(Part, Tag.code, _Fits.name, StockBin.name, _DonorCategory.name, Item.brand,
+               Item.model)
+        .join(Tag, (Tag.part_id == Part.id) & (Tag.status == "linked"), isouter=True)
+        .join(_Fits, _Fits.id == Part.fits_category_id, isouter=True)
+        .join(StockBin, StockBin.id == Part.bin_id, isouter=True)
+        .join(Item, Item.id == Part.donor_item_id, isouter=True)
+        .join(_DonorCategory, _DonorCategory.id == Item.category_id, isouter=True)
+    )
+
+
+def search_parts(
+    session: Session, *, actor: Actor, query: str = "", category: str | None = None,
+    part_type: str | None = None, bin_id: int | None = None, state: str | None = "in_stock",
+    limit: int = 100,
+) -> list[PartRow]:
+    """Parts matching every word typed ("5 mm belt philips vacuum"), in any of their fields.
+
+    A word may be in the part's name or type, the category it fits, or the donor's category,
+    brand or model; a typed or scanned part code matches its label.
+    """
+    stmt = _parts_query()
+    if permissions.scope_kind(actor.role) != "all":
+        stmt = stmt.where(Part.group_id == actor.group_id)  # type: ignore[attr-defined]
+    if state:
+        stmt = stmt.where(Part.state == state)  # type: ignore[attr-defined]
+    if category:
+        stmt = stmt.where(_Fits.slug == category)  # type: ignore[attr-defined]
+    if part_type:
+        stmt = stmt.where(func.lower(Part.part_type) == part_type.strip().lower())  # type: ignore[attr-defined]
+    if bin_id is not None:
+        stmt = stmt.where(Part.bin_id == bin_id)  # type: ignore[attr-defined]
+    text = query.strip()
+    code = codes.normalise(codes.extract(text)) if text else ""
+    if code and codes.is_valid(code):
+        stmt = stmt.where(Tag.code == codes.parse(code))  # type: ignore[attr-defined]
+    else:
+        for word in text.lower().replace(",", " ").split():
+            like = f"%{word}%"
+            stmt = stmt.where(or_(  # type: ignore[attr-defined]
+                func.lower(Part.name).like(like), func.lower(Part.part_type).like(like),
+                func.lower(_Fits.name).like(like), func.lower(_DonorCategory.name).like(like),
+                func.lower(Item.brand).like(like), func.lower(Item.model).like(like),
+            ))
+    stmt = stmt.order_by(col(Part.name), col(Part.id)).limit(limit)  # type: ignore[attr-defined]
+    return _part_rows(session, stmt)
+
+
+def part_types(session: Session, *, actor: Actor) -> list[str]:
+    """Part types already in use, offered as suggestions so the stock stays searchable."""
+    stmt = select(Part.part_type).where(Part.part_type != "").distinct()
+    if permissions.scope_kind(actor.role) != "all":
+        stmt = stmt.where(Part.group_id == actor.group_id)
+    return sorted(session.exec(stmt).all())
+
+
+@dataclass(frozen=True)
+class BinDetail:
+    bin: StockBin
+    code: str | None
+    site: Site | None
+    parts: list[PartRow]
+
+
+def bin_detail(session: Session, *, actor: Actor, bin_id: int | None = None,
+               code: str | None = None) -> BinDetail:
+    """What a scan of a bin shows: the parts in it now."""
+    stock_bin = find_bin(session, actor=actor, bin_id=bin_id, code=code)
+    return BinDetail(
+        stock_bin, code_of(session, bin_id=stock_bin.id),
+        session.get(Site, stock_bin.site_id) if stock_bin.site_id else None,
+        search_parts(session, actor=actor, bin_id=stock_bin.id),
+    )
+
+
+def move_part(
+    session: Session, *, part_id: int, bin_id: int | None = None, bin_code: str | None = None,
+    actor: Actor, now: datetime, key: str,
+) -> LifecycleEvent:
+    """Put a part in stock on another shelf."""
+
+    def act() -> LifecycleEvent:
+        with write_transaction(session):
+            part = locked_part(session, part_id, actor)
+            target = find_bin(session, actor=actor, bin_id=bin_id, code=bin_code)
+            if target.group_id != part.group_id:
+                raise Refused("That bin belongs to another group's stock.")
+            if target.id == part.bin_id:
+                raise Refused(f"The part is already in bin “{target.name}”.")
+            previous = session.get(StockBin, part.bin_id) if part.bin_id else None
+            event = ev.part_event(
+                session, part, kind="moved", actor=actor, now=now, key=key,
+                payload={"from_bin_id": part.bin_id, "from_bin": previous.name if previous else None,
+                         "bin_id": target.id, "bin": target.name},
+            )
+            part.bin_id = target.id
+            return event
+
+    return _once(session, key, "moved", act)
+
+
+def write_off(
+    session: Session, *, part_id: int, reason: str, actor: Actor, now: datetime, key: str,
+) -> LifecycleEvent:
+    """A part found broken or lost leaves stock; its mass counts as residual waste."""
+    text = values.clean_text(reason, limit=500, field="Reason")
+    if not text:
+        raise Refused("Say why the part is written off (broken, lost…).")
+
+    def act() -> LifecycleEvent:
+        with write_transaction(session):
+            part = locked_part(session, part_id, actor)
+            event = ev.part_event(session, part, kind="written_off",
+                                  payload={"reason": text, "bin_id": part.bin_id}, actor=actor,
+                                  now=now, key=key, internal_note=text)
+            part.bin_id = None
+            return event
+
+    return _once(session, key, "written_off", act)

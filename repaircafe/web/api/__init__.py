@@ -1,0 +1,117 @@
+"""The JSON API under /api/v1: bearer tokens, role scope, problem details, OpenAPI 3.1.
+
+Routes are declared with spectree and pydantic models, so the OpenAPI document served at
+/api/v1/openapi.json is generated from the code that validates requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from repaircafe.db import get_session
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
+from repaircafe.extensions import csrf, limiter
+from repaircafe.models import utc_now
+from repaircafe.services import api_tokens
+from repaircafe.web.api.spec import problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+_OPEN_ENDPOINTS = ("api.openapi", "api.docs")
+
+
+def _rate_limit() -> str:
+    return current_app.extensions["repaircafe.settings"].security.api_rate_limit
+
+
+def _rate_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return "token:" + api_tokens.token_hash(header)[:24] if header else \
+        "ip:" + (request.remote_addr or "")
+
+
+limiter.limit(_rate_limit, key_func=_rate_key)(bp)
+
+
+@bp.before_request
+def _authenticate() -> ResponseReturnValue | None:
+    if request.endpoint in _OPEN_ENDPOINTS:
+        return None
+    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+    found = None
+    if scheme.lower() == "bearer" and raw.strip():
+        found = api_tokens.authenticate(get_session(), raw.strip(), now=utc_now())
+    if found is None:
+        response = problem(401, _("Not signed in"),
+                           _("Send a valid API token: Authorization: Bearer <token>."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="repaircafe"'
+        return response
+    g.api_actor = found
+    return None
+
+
+def api_actor() -> Actor:
+    """The actor the request's token stands for."""
+    return g.api_actor  # type: ignore[no-any-return]
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> ResponseReturnValue:
+    return problem(404, _("Not found"), exc.message)
+
+
+@bp.errorhandler(TransitionRefused)
+def _conflict(exc: TransitionRefused) -> ResponseReturnValue:
+    return problem(409, _("Not possible now"), exc.message)
+
+
+@bp.errorhandler(Refused)
+def _refused(exc: Refused) -> ResponseReturnValue:
+    return problem(422, _("Refused"), exc.message)
+
+
+@bp.errorhandler(PermissionError)
+def _forbidden(_exc: PermissionError) -> ResponseReturnValue:
+    return problem(403, _("Forbidden"), _("Your role does not allow this."))
+
+
+# Codes the app answers with pages are named one by one: Flask prefers an app handler for
+# the code over a blueprint handler for the class.
+@bp.errorhandler(HTTPException)
+@bp.errorhandler(400)
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+@bp.errorhandler(405)
+@bp.errorhandler(413)
+@bp.errorhandler(429)
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    if exc.response is not None:  # already a finished answer (a validation problem)
+        return exc.response
+    code = exc.code or 500
+    title = {429: _("Too many requests")}.get(code, exc.name)
+    response = problem(code, title, exc.description or "")
+    if code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def object_id(text: str) -> int:
+    """A numeric id from the path; anything else names nothing."""
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound(_("No such record."))
+    return int(text)
+
+
+def page_meta(page: int, per_page: int, total: int) -> dict[str, Any]:
+    """Pagination fields every list answer carries."""
+    return {"page": page, "per_page": per_page, "total": total,
+            "next_page": page + 1 if page * per_page < total else None}
+
+
+from repaircafe.web.api import docs, items, scans, sessions  # noqa: E402, F401

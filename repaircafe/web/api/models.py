@@ -1,0 +1,183 @@
+"""Request and response bodies of the JSON API; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["fixed", "repairable", "end_of_life", "unknown"]
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+
+
+class IdempotencyHeaders(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    idempotency_key: str = Field(alias="Idempotency-Key", min_length=1, max_length=100,
+                                 description="Any unique text; a retry with the same key "
+                                             "returns the first result and writes nothing.")
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(50, ge=1, le=200)
+
+
+class ItemQuery(PageQuery):
+    q: str = Field("", max_length=100, description="Label code, brand, model or category.")
+    category: str | None = Field(None, max_length=60, description="Category slug.")
+    state: str | None = Field(None, max_length=20)
+
+
+class SessionQuery(PageQuery):
+    start: date | None = Field(None, description="First day, YYYY-MM-DD.")
+    end: date | None = Field(None, description="Last day, YYYY-MM-DD.")
+
+
+class PartQuery(PageQuery):
+    state: str | None = Field(None, max_length=20)
+
+
+class PeriodQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: date | None = None
+    end: date | None = None
+
+
+class ItemSummary(BaseModel):
+    id: int
+    code: str | None
+    category: str | None
+    brand: str
+    model: str
+    state: str
+    registered_at: datetime
+    site: str | None
+
+
+class ItemPage(BaseModel):
+    items: list[ItemSummary]
+    page: int
+    per_page: int
+    total: int
+    next_page: int | None
+
+
+class HistoryEvent(BaseModel):
+    id: int
+    kind: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    public_note: str
+    corrects_id: int | None
+    corrected_by: list[int]
+
+
+class PartOut(BaseModel):
+    id: int
+    name: str
+    part_type: str
+    condition: str
+    state: str
+    weight_kg: float | None
+    donor_item_id: int | None
+    installed_item_id: int | None
+
+
+class ItemOut(ItemSummary):
+    problem: str
+    weight_kg: float | None
+    history: list[HistoryEvent]
+    parts_taken: list[PartOut]
+    parts_installed: list[PartOut]
+
+
+class PartPage(BaseModel):
+    parts: list[PartOut]
+    page: int
+    per_page: int
+    total: int
+    next_page: int | None
+
+
+class SessionOut(BaseModel):
+    id: int
+    site_id: int
+    site: str
+    held_on: date
+    title: str
+
+
+class SessionPage(BaseModel):
+    sessions: list[SessionOut]
+    page: int
+    per_page: int
+    total: int
+    next_page: int | None
+
+
+class Aggregates(BaseModel):
+    objects: int
+    repair_attempts: int
+    fixed: int
+    success_rate: float | None
+    co2e_avoided_kg: float
+    waste_prevented_kg: float
+    by_outcome: dict[str, int]
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=300, description="A label URL or code.")
+
+
+class ScanOut(BaseModel):
+    result: Literal["item", "part", "bin", "blank", "retired", "typo", "unknown", "invalid"]
+    code: str | None
+    message: str
+    item_id: int | None
+    part_id: int | None
+    bin_id: int | None
+
+
+class IntakeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repair_session_id: int = Field(ge=1, le=2_000_000_000)
+    category: str | None = Field(None, max_length=60, description="Category slug.")
+    brand: str = Field("", max_length=120)
+    model: str = Field("", max_length=120)
+    problem: str = Field("", max_length=2000)
+    weight_kg: float | None = Field(None, gt=0, le=500)
+    tag_code: str | None = Field(None, max_length=40, description="A blank label to claim.")
+
+
+class AttemptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    barrier: int | None = Field(None, ge=1, le=6, description="ORDS barrier, End of life only.")
+    minutes: int | None = Field(None, ge=0, le=600)
+    public_note: str = Field("", max_length=2000)
+
+
+class AttemptOut(BaseModel):
+    id: int
+    item_id: int
+    outcome: Outcome
+    barrier: int | None
+    occurred_at: datetime
+    state: str

@@ -1,0 +1,39 @@
+"""The owner's private link: their objects, and erasing their contact data on request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from repaircafe.db import get_session
+from repaircafe.extensions import limiter
+from repaircafe.models import utc_now
+from repaircafe.services import owners as owner_service
+
+bp = Blueprint("owners", __name__, url_prefix="/owner")
+
+
+def _public_limit() -> str:
+    return current_app.extensions["repaircafe.settings"].security.public_rate_limit
+
+
+@bp.route("/<token>")
+@limiter.limit(_public_limit)
+def show(token: str) -> ResponseReturnValue:
+    """All objects this owner brought, each linking to its public page."""
+    page = owner_service.owner_page(get_session(), token=token)
+    return render_template("owners/show.html", page=page, token=token)
+
+
+@bp.route("/<token>/erase", methods=["POST"])
+@limiter.limit(_public_limit)
+def erase(token: str) -> ResponseReturnValue:
+    """Erase the owner's contact data; the objects' histories stay, anonymous."""
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that your contact details should be erased."), "error")
+        return redirect(url_for("owners.show", token=token), code=303)
+    owner_service.erase_contact(get_session(), token=token, now=utc_now())
+    flash(_("Your contact details have been erased. The repair histories stay, without your name."),
+          "success")
+    return redirect(url_for("owners.show", token=token), code=303)

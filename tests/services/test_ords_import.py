@@ -1,0 +1,275 @@
+"""Importing ORDS v0.3 files: real Repair Cafe Wales data and synthetic files with every quirk."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from repaircafe.domain.errors import Refused
+from repaircafe.models import (
+    Category,
+    ImpactRecord,
+    Item,
+    LifecycleEvent,
+    RepairGroup,
+    RepairSession,
+    Site,
+    Tag,
+    Territory,
+)
+from repaircafe.services.impact import CENTRAL_SET
+from repaircafe.services.integrity import check
+from repaircafe.services.ords_import import import_ords, territory_name
+
+WALES = Path("/work/shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv")
+SLICE = Path(__file__).resolve().parents[2] / "repaircafe" / "data" / "ords_demo_slice.csv"
+NOW = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+HEADER = ("id,data_provider,country,partner_product_category,product_category,"
+          "product_category_id,brand,year_of_manufacture,product_age,repair_status,"
+          "repair_barrier_if_end_of_life,group_identifier,event_date,problem")
+OUTCOME = {"Fixed": "fixed", "Repairable": "repairable", "End of life": "end_of_life",
+           "Unknown": "unknown"}
+
+
+def wales_source() -> Path:
+    """The whole published file when it is there, else the slice shipped with the package."""
+    return WALES if WALES.exists() else SLICE
+
+
+def head_of(source: Path, rows: int, target: Path) -> Path:
+    with source.open(encoding="utf-8", newline="") as handle:
+        lines = list(itertools.islice(handle, rows + 1))
+    target.write_text("".join(lines), encoding="utf-8", newline="")
+    return target
+
+
+def csv_outcomes(path: Path) -> Counter[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return Counter(OUTCOME[row["repair_status"]] for row in csv.DictReader(handle))
+
+
+def db_outcomes(session: Session) -> Counter[str]:
+    rows = session.exec(select(LifecycleEvent).where(LifecycleEvent.kind == "repair_attempted"))
+    return Counter(e.payload["outcome"] for e in rows)
+
+
+def count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def central_impacts(session: Session, *, live_only: bool = True) -> int:
+    query = select(func.count()).select_from(ImpactRecord).where(
+        ImpactRecord.factor_set == CENTRAL_SET)
+    if live_only:
+        query = query.where(ImpactRecord.is_void == False)  # noqa: E712
+    return session.exec(query).one()
+
+
+def test_first_500_wales_rows_import_with_counts_straight_from_the_csv(session, tmp_path):
+    source = head_of(wales_source(), 500, tmp_path / "wales500.csv")
+    calls: list[tuple[int, int]] = []
+    report = import_ords(session, source, group=None, now=NOW,
+                         progress=lambda done, total: calls.append((done, total)))
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (500, 0, 0, [])
+    assert db_outcomes(session) == csv_outcomes(source)
+    assert count(session, Item) == count(session, Tag) == 500
+    fixed = csv_outcomes(source)["fixed"]
+    assert central_impacts(session) == fixed
+    assert calls[-1] == (source.stat().st_size, source.stat().st_size)
+    group = session.exec(select(RepairGroup)).one()
+    assert group.name == group.data_provider == "Repair Cafe Wales"
+    item = session.exec(select(Item).where(Item.source_id == "rcwales_3")).first()
+    if item is not None:
+        assert item.brand == "" and item.state == "fixed"
+        kinds = session.exec(select(LifecycleEvent.kind).where(LifecycleEvent.item_id == item.id)
+                             .order_by(col(LifecycleEvent.id))).all()
+        assert kinds == ["registered", "repair_attempted"]
+    assert check(session) == []
+    assert "500 rows: 500 created" in str(report)
+
+
+def test_whole_wales_file(session, db_url, tmp_path):
+    """The whole published file on SQLite (a few seconds); a 3,000-row slice on PostgreSQL."""
+    source = wales_source()
+    if db_url.startswith("postgres"):
+        source = head_of(source, 3000, tmp_path / "wales3000.csv")
+    expected = csv_outcomes(source)
+    report = import_ords(session, source, group=None, now=NOW)
+    assert report.rejected == []
+    assert report.created == sum(expected.values()) == count(session, Item)
+    assert db_outcomes(session) == expected
+    states = Counter(session.exec(select(Item.state)).all())
+    assert states == Counter({"fixed": expected["fixed"], "awaiting_part": expected["repairable"],
+                              "end_of_life": expected["end_of_life"],
+                              "in_repair": expected["unknown"]})
+
+
+def test_second_import_adds_nothing(session, tmp_path):
+    source = head_of(wales_source(), 300, tmp_path / "wales300.csv")
+    import_ords(session, source, group=None, now=NOW)
+    before = (count(session, Item), count(session, LifecycleEvent), count(session, Tag),
+              count(session, ImpactRecord), count(session, RepairSession))
+    again = import_ords(session, source, group=None, now=NOW)
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 300, [])
+    after = (count(session, Item), count(session, LifecycleEvent), count(session, Tag),
+             count(session, ImpactRecord), count(session, RepairSession))
+    assert after == before
+
+
+def synthetic(tmp_path: Path, lines: list[str], *, header: str = HEADER, name: str = "f.csv",
+              bom: bool = False, crlf: bool = False) -> Path:
+    newline = "\r\n" if crlf else "\n"
+    text = newline.join([header, *lines]) + newline
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+QUIRKS = [
+    "x_1,Fixit Clinic,USA,Toaster,Toaster,31,Unknown,,,1,,Berkeley,2024-05-04,Sparks",
+    "x_2,Fixit Clinic,USA,Lamp,,15,Ikea,,2.5,2,,Berkeley,2024-05-04,Flickers",
+    "x_3,Fixit Clinic,USA,Vacuum,Vacuum,,Dyson,,,End of life,Spare parts too expensive,"
+    "Berkeley,2024-05-04,Motor dead",
+    "x_4,Fixit Clinic,USA,Radio,Portable radio,23,,,,3,6,Oakland,2024-06-01,Worn out",
+    "x_5,Fixit Clinic,USA,Thing,,,,,,0,,,2024-06-01,",
+    "x_6,Fixit Clinic,USA,Kettle,Kettle,14,Russell Hobbs,,,Fixed,Item too worn out,"
+    "Oakland,2024-06-01,Barrier on a fixed item",
+    "",
+    "x_7,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,04/06/2024,Bad date",
+    "x_8,Fixit Clinic,USA,Fan,Fan,7,,,,Mended,,Oakland,2024-06-01,Unknown status",
+    "x_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,Duplicate id",
+    ",Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,Missing id",
+    "x_9,Fixit Clinic,United States,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,Bad country",
+    "x_10,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,Broken,Oakland,2024-06-01,Unknown barrier",
+    "x_11,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2030-01-01,Future",
+    "x_12,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland",
+    "x_13,Fixit Clinic,USA,Gadget,Gizmo,,,,,Fixed,,Oakland,2024-06-01,Unknown category",
+    ",,,,,,,,,,,,,",
+]
+
+
+def test_every_quirk_is_imported_or_rejected_with_a_reason(session, tmp_path):
+    path = synthetic(tmp_path, QUIRKS, bom=True, crlf=True)
+    rejects_path = tmp_path / "rejects.csv"
+    report = import_ords(session, path, group=None, now=NOW, rejects_path=rejects_path)
+    assert report.created == 7
+    reasons = {r.record_id: r.reason for r in report.rejected}
+    assert set(reasons) == {"x_7", "x_8", "x_1", "", "x_9", "x_10", "x_11", "x_12"}
+    assert "event_date" in reasons["x_7"] and "repair_status" in reasons["x_8"]
+    assert "duplicate" in reasons["x_1"] and "country" in reasons["x_9"]
+    assert "barrier" in reasons["x_10"] and "future" in reasons["x_11"]
+    assert "fields" in reasons["x_12"]
+    assert report.rows == 16  # the blank line is not a row, the row of commas is
+    lines = {r.record_id: r.line for r in report.rejected if r.record_id}
+    assert lines["x_7"] == 9 and lines["x_1"] == 11  # header is line 1, blank line 8
+
+    items = {i.source_id: i for i in session.exec(select(Item)).all()}
+    outcomes = {
+        session.get(Item, e.item_id).source_id: (e.payload["outcome"], e.payload["barrier"])
+        for e in session.exec(select(LifecycleEvent).where(
+            LifecycleEvent.kind == "repair_attempted"))
+    }
+    assert outcomes == {"x_1": ("fixed", None), "x_2": ("repairable", None),
+                        "x_3": ("end_of_life", 2), "x_4": ("end_of_life", 6),
+                        "x_5": ("unknown", None), "x_6": ("fixed", None),
+                        "x_13": ("fixed", None)}
+    assert items["x_1"].brand == "" and items["x_2"].brand == "Ikea"
+    assert items["x_2"].product_age_years == 2.5
+    toaster = session.exec(select(Category).where(Category.ords_id == 31)).one()
+    vacuum = session.exec(select(Category).where(Category.ords_id == 34)).one()
+    assert items["x_1"].category_id == toaster.id
+    assert items["x_3"].category_id == vacuum.id  # by name when the id is missing
+    assert items["x_5"].category_id is None and items["x_5"].problem == ""
+    assert items["x_13"].category_id is None
+    notes = {n.record_id: n.message for n in report.notes}
+    assert "dropped" in notes["x_6"] and "Gizmo" in notes["x_13"]
+    # x_5 has no group identifier: a site named after the provider in "<provider> area"
+    site = session.get(Site, items["x_5"].site_id)
+    assert site.name == "Fixit Clinic"
+    assert session.get(Territory, site.territory_id).name == "Fixit Clinic area"
+    assert session.get(Territory, site.territory_id).country == "USA"
+
+    with rejects_path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["reason"] for r in rows] == [r.reason for r in report.rejected]
+    assert rows[0]["line"] == "9" and rows[0]["problem"] == "Bad date"
+    assert list(rows[0])[:2] == ["id", "data_provider"] and list(rows[0])[-2:] == ["line", "reason"]
+    assert check(session) == []
+
+
+def test_missing_optional_columns_are_fine(session, tmp_path):
+    header = "id,data_provider,country,repair_status,event_date"
+    path = synthetic(tmp_path, ["rc_1,Repair Connects,GBR,Fixed,2024-01-13",
+                                "rc_2,Repair Connects,GBR,End of life,2024-01-13"],
+                     header=header)
+    report = import_ords(session, path, group="Bristol Menders", now=NOW)
+    assert report.created == 2 and not report.rejected
+    group = session.exec(select(RepairGroup)).one()
+    assert group.name == "Bristol Menders"
+    assert {i.group_id for i in session.exec(select(Item)).all()} == {group.id}
+
+
+def test_a_file_without_the_required_columns_is_refused(session, tmp_path):
+    path = synthetic(tmp_path, ["1,2,3"], header="name,brand,problem")
+    with pytest.raises(Refused, match="not an ORDS"):
+        import_ords(session, path, group=None, now=NOW)
+
+
+def test_changed_row_is_corrected_not_edited(session, tmp_path):
+    first = synthetic(tmp_path, [
+        "w_1,Repair Cafe Wales,GBR,Iron,Iron,40,Philips,,,Fixed,,Cardiff Cathays,2024-03-02,Cold",
+        "w_2,Repair Cafe Wales,GBR,Lamp,Lamp,15,,,,Repairable,,Cardiff Cathays,2024-03-02,Dim",
+    ], name="v1.csv")
+    import_ords(session, first, group=None, now=NOW)
+    iron = session.exec(select(Item).where(Item.source_id == "w_1")).one()
+    attempt = session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.item_id == iron.id, LifecycleEvent.kind == "repair_attempted")).one()
+    old_impact = session.exec(select(ImpactRecord).where(
+        ImpactRecord.factor_set == CENTRAL_SET)).one()
+
+    second = synthetic(tmp_path, [
+        "w_1,Repair Cafe Wales,GBR,Iron,Iron,40,Philips,,,End of life,1,Cardiff Cathays,"
+        "2024-03-02,Cold; no element available",
+        "w_2,Repair Cafe Wales,GBR,Lamp,Lamp,15,,,,Repairable,,Cardiff Cathays,2024-03-02,Dim",
+    ], name="v2.csv")
+    report = import_ords(session, second, group=None, now=NOW)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    session.expire_all()
+    iron = session.get(Item, iron.id)
+    assert iron.state == "end_of_life" and iron.problem == "Cold; no element available"
+    correction = session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.kind == "correction")).one()
+    assert correction.corrects_id == attempt.id
+    assert correction.payload["replace"] == {"outcome": "end_of_life", "barrier": 1}
+    assert session.get(LifecycleEvent, attempt.id).payload["outcome"] == "fixed"  # untouched
+    assert session.get(ImpactRecord, old_impact.id).is_void
+    assert session.exec(select(ImpactRecord).where(ImpactRecord.is_void == False)).all() == []  # noqa: E712
+
+    third = synthetic(tmp_path, [
+        "w_1,Repair Cafe Wales,GBR,Iron,Iron,40,Philips,,,Fixed,,Cardiff Cathays,2024-03-02,"
+        "Cold; no element available",
+    ], name="v3.csv")
+    report = import_ords(session, third, group=None, now=NOW)
+    assert report.updated == 1
+    live = session.exec(select(ImpactRecord).where(
+        ImpactRecord.is_void == False, ImpactRecord.factor_set == CENTRAL_SET)).all()  # noqa: E712
+    assert len(live) == 1 and live[0].event_id == attempt.id
+    assert import_ords(session, third, group=None, now=NOW).unchanged == 1
+    assert check(session) == []
+
+
+def test_territory_names():
+    assert territory_name("Cardiff, Canton", "RCW") == "Cardiff"
+    assert territory_name("Cardiff Cathays", "RCW") == "Cardiff"
+    assert territory_name("Bridgend - Bryncethin", "RCW") == "Bridgend"
+    assert territory_name("Aberystwyth (Eco Hub)", "RCW") == "Aberystwyth"
+    assert territory_name("St Dogmaels", "RCW") == "St Dogmaels"
+    assert territory_name("Port Talbot", "RCW") == "Port Talbot"
+    assert territory_name("", "Fixit Clinic") == "Fixit Clinic area"

@@ -1,0 +1,133 @@
+"""Reports built from the database: golden figures computed by hand, scope, period, factor sets."""
+
+import csv
+import io
+from collections import Counter
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.services import repairs, reporting
+from repaircafe.services.events import new_key
+from tests.factories import NOW, make_item
+
+ORDS = Path("/work/shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv")
+
+
+def _fixture(session, world):
+    """Six objects at Cathays Library (Cardiff) in June 2025, one at Swansea Hub."""
+    plan = [("toaster", 1.2, "fixed", None), ("laptop", None, "fixed", None),
+            ("bicycle", None, "fixed", None), ("kettle", None, "end_of_life", 1),
+            ("kettle", None, "repairable", None)]
+    for category, weight, outcome, barrier in plan:
+        item = make_item(session, world, category=category, weight=weight)
+        repairs.record_repair_attempt(session, item_id=item.id, outcome=outcome, barrier=barrier,
+                                      actor=world.actor(), now=NOW, key=new_key())
+    make_item(session, world, category=None, weight=None)
+    other = make_item(session, world, category="toaster", actor="admin",
+                      repair_session=world.other_session)
+    repairs.record_repair_attempt(session, item_id=other.id, outcome="fixed",
+                                  actor=world.actor("admin"), now=NOW, key=new_key())
+
+
+def _report(session, scope="territory:Cardiff", period="2025-06", **kw):
+    return reporting.make_report(session, scope=reporting.parse_scope(session, scope),
+                                 period=reporting.parse_period(period), now=NOW, **kw)
+
+
+def test_golden_figures_for_a_territory_month(session, world):
+    _fixture(session, world)
+    report = _report(session)
+    h, c = report.headline, report.coverage
+    assert (h.objects_received, h.fixed, h.repairable, h.end_of_life, h.unknown) == (6, 3, 1, 1, 1)
+    assert h.repair_success_rate == pytest.approx(3 / 5)
+    # Restart 2021: toaster 1.47 kg / 8.13 kg CO2e, laptop medium 1.83 / 265.32, bicycle
+    # 15.1 / 149.6; x 0.5 central, x 0.3 conservative (a recorded weight does not count for a
+    # powered category under Restart's rules).
+    assert h.kg_kept_in_use == pytest.approx(1.47 + 1.83 + 15.1)
+    assert h.co2e_avoided_kg == pytest.approx((8.13 + 265.32 + 149.6) * 0.5)
+    assert h.co2e_avoided_conservative_kg == pytest.approx((8.13 + 265.32 + 149.6) * 0.3)
+    assert (c.with_category, c.with_weight, c.fixed_without_weight) == (5, 1, 2)
+    assert report.by_barrier["objects"].tolist() == [1]
+    assert report.meta.scope_label == "Cardiff" and report.meta.period_label == "June 2025"
+    assert report.meta.recomputed_label is None
+
+
+def test_scope_all_and_site_and_group(session, world):
+    _fixture(session, world)
+    assert _report(session, scope="all").headline.objects_received == 7
+    assert _report(session, scope="site:Swansea Hub").headline.fixed == 1
+    assert _report(session, scope="group:Cardiff Fixers").headline.objects_received == 6
+    assert _report(session, period="2025-05").headline.objects_received == 0
+
+
+def test_a_day_range_reads_the_visits_and_agrees_with_the_month(session, world):
+    _fixture(session, world)
+    month = _report(session)
+    days = _report(session, period="2025-06-10..2025-06-20")
+    assert days.headline == month.headline
+    assert _report(session, period="2025-06-15..2025-06-30").headline.objects_received == 0
+
+
+def test_recomputed_under_another_set_is_labelled(session, world):
+    _fixture(session, world)
+    report = _report(session, factor_set="measured-2021", language="fr")
+    # measured-2021: the recorded 1.2 kg beats the toaster's 1.47 kg average.
+    assert report.headline.kg_kept_in_use == pytest.approx(1.2 + 1.83 + 15.1)
+    assert "measured-2021" in report.meta.recomputed_label
+    assert report.meta.factor_set_name == "measured-2021"
+    assert report.meta.period_label == "Juin 2025"
+
+
+def test_published_figures_do_not_move_when_recomputing(session, world):
+    _fixture(session, world)
+    before = _report(session).headline
+    _report(session, factor_set="conservative-2021")
+    assert _report(session).headline == before
+
+
+@pytest.mark.parametrize("text,key", [("2025-05", "2025-05"), ("2025-q3", "2025-Q3"),
+                                      ("2025", "2025"), ("2025-01-01..2025-06-30", None)])
+def test_periods_parse(text, key):
+    period = reporting.parse_period(text)
+    assert period.key == (key or text)
+
+
+def test_bad_period_and_scope_are_refused(session, world):
+    with pytest.raises(Refused, match="Unknown period"):
+        reporting.parse_period("last month")
+    with pytest.raises(Refused, match="ends before"):
+        reporting.parse_period("2025-06-30..2025-06-01")
+    with pytest.raises(NotFound):
+        reporting.parse_scope(session, "territory:Atlantis")
+    viewer = world.actor("viewer")
+    with pytest.raises(NotFound):
+        reporting.check_scope(session, viewer, reporting.parse_scope(session, "site:Swansea Hub"))
+
+
+def test_ords_slice_fixed_counts_per_category_match_the_csv(session, world, tmp_path):
+    from repaircafe.services.ords_import import import_ords
+
+    with ORDS.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(islice(reader, 600))
+    sliced = tmp_path / "slice.csv"
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    sliced.write_text(buf.getvalue(), encoding="utf-8")
+    result = import_ords(session, sliced, group="Wales slice", now=NOW)
+    assert not result.rejected
+    records = [dict(zip(header, r, strict=True)) for r in rows]
+    expected = Counter(r["product_category"] for r in records if r["repair_status"] == "Fixed")
+    days = sorted(r["event_date"] for r in records)
+    report = _report(session, scope="group:Wales slice", period=f"{days[0]}..{days[-1]}")
+    got = {row.category_name: int(row.fixed) for row in report.by_category.itertuples()
+           if row.fixed}
+    names = {r["product_category"] for r in records}
+    assert {k: v for k, v in got.items() if k in names} == dict(expected)
+    assert report.headline.objects_received == len(records)
