@@ -1,8 +1,9 @@
 """Generate a large database for benchmarks: N objects with their tags and M events each.
 
 Bulk Core inserts in batches (no ORM objects), so 1M objects / 5M events take minutes, not
-hours. The histories are valid lifecycles (registered, diagnosed, a repair attempt, a public
-note, a hand-over), spread over one café session per 100 objects.
+hours (PostgreSQL rows go in through COPY). The histories are valid lifecycles (registered,
+diagnosed, a repair attempt, a public note, a hand-over), one café session per 100 objects,
+the sessions spread evenly over the last ``--years`` years up to today.
 
 Run: ``python bench/generate_large.py --url sqlite:///big.sqlite --objects 1000000``
 (``--events-per-object`` 5 by default; ``--url postgresql://...`` for PostgreSQL).
@@ -43,6 +44,7 @@ SITES = 20
 OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
 BRANDS = ("Philips", "Bosch", "Dualit", "Kenwood", "Braun", "Sony", "Russell Hobbs", "Dyson")
 START = datetime(2019, 1, 5, 10, tzinfo=UTC)
+YEARS = 5
 
 
 def _events_for(item_id: int, session_id: int, at: datetime, per_object: int) -> list[dict]:
@@ -68,9 +70,9 @@ def _events_for(item_id: int, session_id: int, at: datetime, per_object: int) ->
     return rows
 
 
-def _held_on(session_number: int) -> date:
-    """Each site holds a session every week, the sites spread over the days."""
-    return date(2019, 1, 5) + timedelta(days=session_number // SITES * 7 + session_number % 7)
+def _held_on(session_number: int, sessions: int, first_day: date, days: int) -> date:
+    """The sessions follow each other evenly from `first_day` over `days` days."""
+    return first_day + timedelta(days=session_number * days // max(1, sessions))
 
 
 def _final_state(item_id: int) -> str:
@@ -86,16 +88,23 @@ def _driver_value(value: object, sqlite: bool) -> object:
 
 
 def _insert_raw(conn: Connection, table: str, rows: list[dict]) -> None:
-    """One executemany straight to the driver: ~4x faster than typed Core parameters."""
+    """One executemany straight to the driver (COPY on PostgreSQL): no typed Core parameters."""
     sqlite = conn.dialect.name == "sqlite"
     columns = list(rows[0])
+    if not sqlite:
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(tuple(_driver_value(r[c], sqlite) for c in columns))
+        cursor.close()
+        return
     marks = ", ".join(["?" if sqlite else "%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
     conn.exec_driver_sql(sql, [tuple(_driver_value(r[c], sqlite) for c in columns) for r in rows])
 
 
 def generate(url: str, objects: int, per_object: int, codes_file: Path | None,
-             sample: int = 10_000) -> None:
+             sample: int = 10_000, years: int = YEARS) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     started = time.perf_counter()
@@ -116,10 +125,17 @@ def generate(url: str, objects: int, per_object: int, codes_file: Path | None,
                              now=datetime.now(UTC))
         print(f"bench user: bench-{int(started)} / bench-pass")
     sessions = max(1, -(-objects // OBJECTS_PER_SESSION))
+    last_day = datetime.now(UTC).date()
+    days = years * 365
+    first_day = last_day - timedelta(days=days)
+
+    def held_on(n: int) -> date:
+        return _held_on(n, sessions, first_day, days)
+
     with engine.begin() as conn:
         first_session = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM repair_session")).scalar()
         conn.execute(insert(RepairSession), [
-            dict(site_id=site_ids[n % SITES], held_on=_held_on(n), title="Bench hall",
+            dict(site_id=site_ids[n % SITES], held_on=held_on(n), title="Bench hall",
                  created_at=START) for n in range(sessions)])
         first_item = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM item")).scalar()
     sample_codes: list[str] = []
@@ -131,7 +147,7 @@ def generate(url: str, objects: int, per_object: int, codes_file: Path | None,
             item_id = first_item + n + 1
             session_number = n // OBJECTS_PER_SESSION
             session_id = first_session + session_number + 1
-            at = datetime.combine(_held_on(session_number), START.timetz())
+            at = datetime.combine(held_on(session_number), START.timetz())
             code = codes.new_code()
             while code in seen:  # 1M draws from 2^40 collide about every other run
                 code = codes.new_code()
@@ -175,10 +191,12 @@ def main() -> None:
                         help="5 or more: a whole visit, padded with notes")
     parser.add_argument("--codes-file", type=Path, default=None,
                         help="write the first 10,000 codes here")
+    parser.add_argument("--years", type=int, default=YEARS,
+                        help="how many years of history, ending today")
     args = parser.parse_args()
     if args.events_per_object < 5:
         parser.error("--events-per-object must be at least 5 (a whole visit)")
-    generate(args.url, args.objects, args.events_per_object, args.codes_file)
+    generate(args.url, args.objects, args.events_per_object, args.codes_file, years=args.years)
 
 
 if __name__ == "__main__":

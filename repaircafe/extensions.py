@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app, has_app_context, request
@@ -10,6 +12,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
 LANGUAGES = ("en", "fr")
 _LIMITER_STATE = "repaircafe.limiter_state"
@@ -44,6 +48,76 @@ class _PerAppState:
             limiter.__dict__[self.name] = value
 
 
+class WindowCounters(Storage):
+    """Fixed-window hit counters in this process, expired on access instead of by a timer.
+
+    The `memory://` storage of `limits` starts a timer thread on nearly every hit to expire
+    its keys; on a page served hundreds of times a second that thread start is the largest
+    cost of the whole request. Fixed windows only need a count and an end time per key, and
+    a lapsed window can be dropped the next time its key (or the periodic sweep) looks at it.
+    """
+
+    STORAGE_SCHEME = ["repaircafe-window-counters"]
+    SWEEP_EVERY = 60.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
+        self._windows: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = time.time() + self.SWEEP_EVERY
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    def _live(self, key: str, now: float) -> list[float] | None:
+        window = self._windows.get(key)
+        if window is not None and window[1] <= now:
+            del self._windows[key]
+            return None
+        return window
+
+    def _sweep(self, now: float) -> None:
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_EVERY
+            for key in [k for k, (_count, ends) in self._windows.items() if ends <= now]:
+                del self._windows[key]
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            self._sweep(now)
+            window = self._live(key, now)
+            if window is None:
+                window = self._windows[key] = [0, now + expiry]
+            window[0] += amount
+            return int(window[0])
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            window = self._live(key, time.time())
+            return int(window[0]) if window else 0
+
+    def get_expiry(self, key: str) -> float:
+        now = time.time()
+        with self._lock:
+            window = self._live(key, now)
+            return window[1] if window else now
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._windows)
+            self._windows.clear()
+        return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._windows.pop(key, None)
+
+
 class AppLimiter(Limiter):
     """A Limiter whose on/off switch, storage and counters belong to each app."""
 
@@ -60,6 +134,10 @@ class AppLimiter(Limiter):
                                           "_storage_dead": False}
         with app.app_context():
             super().init_app(app)
+            if isinstance(self._storage, MemoryStorage) and isinstance(
+                    self._limiter, FixedWindowRateLimiter):
+                self._storage = WindowCounters()
+                self._limiter = FixedWindowRateLimiter(self._storage)
 
 
 login_manager = LoginManager()

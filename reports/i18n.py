@@ -371,7 +371,7 @@ def fmt_kg(value: float | None, lang: str) -> str:
 
 def barrier_label(code: object, lang: str) -> str:
     try:
-        return BARRIERS[lang][int(code)]  # type: ignore[arg-type]
+        return BARRIERS[lang][int(float(str(code)))]
     except (TypeError, ValueError, KeyError):
         return t(lang, "no_barrier")
 

@@ -21,12 +21,14 @@ from sqlmodel import Session, SQLModel
 
 from repaircafe import create_app, migrate
 from repaircafe.db import make_engine, normalise_url
+from repaircafe.services import accounts
 from repaircafe.services.setup import seed_reference_data
 from tests.factories import World, build_world
 
 POSTGRES_URL = os.environ.get("REPAIRCAFE_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REPAIRCAFE_REQUIRE_POSTGRES") == "1"
 KEEP = {"alembic_version", "category"}
+accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 
 def _prepare(engine: Engine) -> None:

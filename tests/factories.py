@@ -57,11 +57,14 @@ def build_world(session: Session) -> World:
 
 
 def make_item(session: Session, world: World, *, category: str | None = "toaster",
-              weight: float | str | None = 1.2, actor: str = "fixer",
+              weight: float | str | None = 1.2, actor: str | None = None,
               repair_session: RepairSession | None = None, **kwargs: Any) -> Item:
-    """An object registered at the world's session."""
+    """An object registered at the world's session (by the admin at the other group's)."""
+    repair_session = repair_session or world.repair_session
+    if actor is None:
+        actor = "admin" if repair_session.id == world.other_session.id else "fixer"
     return intake.register_item(
-        session, repair_session_id=(repair_session or world.repair_session).id,
+        session, repair_session_id=repair_session.id,
         category=category, weight=weight, actor=world.actor(actor), now=NOW, key=new_key(),
         **kwargs,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from repaircafe import create_app
+from repaircafe import create_app, get_settings
 from repaircafe.db import get_engine
 from repaircafe.models import utc_now
 
@@ -44,7 +44,8 @@ def demo(database: Path | None, host: str, port: int, no_serve: bool) -> None:
                     bar.update(step)
                     done[0] += step
 
-            summary = build_demo(get_engine(app), now=utc_now(), progress=progress)
+            summary = build_demo(get_engine(app), now=utc_now(), progress=progress,
+                                 reports_folder=get_settings(app).reports.folder)
     click.echo(f"Demo database {target}: {summary}")
     click.echo(f"Open {public_url} and sign in as admin, coordinator, fixer or viewer "
                "with the password 'demo'.")

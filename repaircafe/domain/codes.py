@@ -77,15 +77,15 @@ def parse(text: str) -> str:
         raise CodeError("Please enter or scan a code.")
     bad = sorted({ch for ch in candidate if ch not in _VALUE})
     if bad:
-        raise CodeError(f"“{text.strip()}” is not a label code (it contains {''.join(bad)}).")
+        raise CodeError("“%(text)s” is not a label code (it contains %(bad)s).",
+                        text=text.strip(), bad="".join(bad))
     if len(candidate) != CODE_LENGTH:
-        raise CodeError(
-            f"A label code has {CODE_LENGTH} characters; “{text.strip()}” has {len(candidate)}."
-        )
+        raise CodeError("A label code has %(length)d characters; “%(text)s” has %(count)d.",
+                        length=CODE_LENGTH, text=text.strip(), count=len(candidate))
     if check_character(candidate[:-1]) != candidate[-1]:
         raise CheckCharacterError(
-            f"“{display(candidate)}” looks like a typo: its check character does not match."
-        )
+            "“%(code)s” looks like a typo: its check character does not match.",
+            code=display(candidate))
     return candidate
 
 

@@ -1,15 +1,40 @@
-"""Refusals a volunteer can read: every rule in the domain raises one of these."""
+"""Refusals a volunteer can read: every rule in the domain raises one of these.
+
+A refusal keeps its English message template and the values that go into it, so the web layer
+can show it in the reader's language (`refusal.translated(gettext)`) while the CLI, the logs
+and the tests read the English text (`refusal.message`, `str(refusal)`). Templates use named
+placeholders, `"Label %(code)s is blank."`, and are extracted into the catalogue from the
+exception calls themselves (pybabel `-k Refused -k NotFound ...`); values that are themselves
+phrases to translate are marked with `N_` (see repaircafe.domain.messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from repaircafe.domain.messages import Phrase
 
 
 class Refused(Exception):
-    """An action that was not carried out; the message is shown to the user as is."""
+    """An action that was not carried out, with a message the user can read."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, **params: Any) -> None:
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language, given the active `gettext`."""
+        text = translate(self.template)
+        if not self.params:
+            return text
+        return text % {name: translate(value) if isinstance(value, Phrase) else value
+                       for name, value in self.params.items()}
 
 
 class TransitionRefused(Refused):
@@ -26,3 +51,8 @@ class CheckCharacterError(CodeError):
 
 class NotFound(Refused):
     """A code, object or record that does not exist (or is outside the user's scope)."""
+
+
+# The exception classes whose first argument is a message template, for message extraction.
+MESSAGE_KEYWORDS = ("Refused", "TransitionRefused", "CodeError", "CheckCharacterError",
+                    "NotFound", "LayoutProblem", "FactorSetError", "N_")

@@ -260,8 +260,8 @@ def parse_factor_set_csv(text: str) -> FactorSet:
             categories[key] = CategoryFactor(
                 name=key,
                 powered=powered == "Y",
-                avg_weight_kg=_number(row.get("avg_weight_kg"), "avg_weight_kg", line),
-                footprint_kg_co2e=_number(row.get("footprint_kg_co2e"), "footprint_kg_co2e", line),
+                avg_weight_kg=_number(row.get("avg_weight_kg") or "", "avg_weight_kg", line),
+                footprint_kg_co2e=_number(row.get("footprint_kg_co2e") or "", "footprint_kg_co2e", line),
                 source=source,
                 note=(row.get("note") or "").strip(),
                 restart_id=int(_number(rid, "restart_id", line)) if rid else None,

@@ -11,22 +11,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repaircafe.domain.errors import TransitionRefused
+from repaircafe.domain.messages import N_, Phrase
 
 OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
 OUTCOME_LABELS = {
-    "fixed": "Fixed",
-    "repairable": "Repairable",
-    "end_of_life": "End of life",
-    "unknown": "Unknown",
+    "fixed": N_("Fixed"),
+    "repairable": N_("Repairable"),
+    "end_of_life": N_("End of life"),
+    "unknown": N_("Unknown"),
 }
 # ORDS v0.3 repair_barrier_if_end_of_life codes.
 BARRIERS = {
-    1: "Spare parts not available",
-    2: "Spare parts too expensive",
-    3: "No way to open product",
-    4: "Repair information not available",
-    5: "Lack of equipment",
-    6: "Item too worn out",
+    1: N_("Spare parts not available"),
+    2: N_("Spare parts too expensive"),
+    3: N_("No way to open product"),
+    4: N_("Repair information not available"),
+    5: N_("Lack of equipment"),
+    6: N_("Item too worn out"),
 }
 HANDOVER_KINDS = ("owner", "new_owner", "sold", "donated", "lent")
 
@@ -71,19 +72,23 @@ class EventFact:
 
 
 def _refuse(state: str | None, action: str, why: str) -> TransitionRefused:
-    return TransitionRefused(f"Cannot {action}: {why}.")
+    """"Cannot <action>: <why>." with both phrases translated when shown."""
+    return TransitionRefused("Cannot %(action)s: %(why)s.", action=Phrase(action), why=Phrase(why))
 
 
 def _describe(state: str | None) -> str:
     return {
-        None: "it is not registered yet",
-        "recycled": "it has already been recycled",
-        "harvested": "parts have been taken from it",
-        "end_of_life": "it was declared end of life",
-        "in_use": "it has been handed over and is in use",
-        "with_owner": "it went home with its owner",
-        "registered": "it is waiting for a fixer",
-        "fixed": "it is already fixed",
+        None: N_("it is not registered yet"),
+        "recycled": N_("it has already been recycled"),
+        "harvested": N_("parts have been taken from it"),
+        "end_of_life": N_("it was declared end of life"),
+        "in_use": N_("it has been handed over and is in use"),
+        "with_owner": N_("it went home with its owner"),
+        "registered": N_("it is waiting for a fixer"),
+        "fixed": N_("it is already fixed"),
+        "in_repair": N_("it is in repair"),
+        "awaiting_part": N_("it is awaiting part"),
+        "refurbished": N_("it is refurbished"),
     }.get(state, f"it is {str(state).replace('_', ' ')}")
 
 
@@ -91,21 +96,21 @@ def next_item_state(state: str | None, kind: str, payload: Mapping[str, Any]) ->
     """The object's state after an event of this kind, or TransitionRefused with the reason."""
     if kind == "registered":
         if state is not None:
-            raise _refuse(state, "register it again", "it is already registered")
+            raise _refuse(state, N_("register it again"), N_("it is already registered"))
         return "registered"
     if state is None:
-        raise _refuse(state, kind.replace("_", " "), _describe(state))
+        raise _refuse(state, _ACTION.get(kind, kind.replace("_", " ")), _describe(state))
     if state == "recycled" and kind not in ("note", "tag_replaced"):
         raise _refuse(state, _ACTION.get(kind, kind), _describe(state))
     if kind in ("note", "tag_replaced", "part_removed"):
         return state
     if kind == "checked_in":
         if state not in _DONE_WITH:
-            raise _refuse(state, "check it in for another visit", _describe(state))
+            raise _refuse(state, N_("check it in for another visit"), _describe(state))
         return "registered"
     if kind == "diagnosed":
         if state not in _WORKABLE:
-            raise _refuse(state, "record a diagnosis", _describe(state))
+            raise _refuse(state, N_("record a diagnosis"), _describe(state))
         return "in_repair" if state in ("registered", "in_repair") else state
     if kind == "repair_attempted":
         outcome = payload.get("outcome")
@@ -115,62 +120,75 @@ def next_item_state(state: str | None, kind: str, payload: Mapping[str, Any]) ->
         if barrier is not None and outcome != "end_of_life":
             raise TransitionRefused("A barrier can only be given when the outcome is End of life.")
         if barrier is not None and barrier not in BARRIERS:
-            raise TransitionRefused(f"Unknown barrier {barrier!r}: use an ORDS code from 1 to 6.")
+            raise TransitionRefused("Unknown barrier %(barrier)r: use an ORDS code from 1 to 6.",
+                                    barrier=barrier)
         if state not in _WORKABLE:
-            raise _refuse(state, "record a repair attempt", _describe(state))
+            raise _refuse(state, N_("record a repair attempt"), _describe(state))
         return _OUTCOME_STATE[outcome]
     if kind == "part_installed":
         if state not in _WORKABLE:
-            raise _refuse(state, "install a part", _describe(state))
+            raise _refuse(state, N_("install a part"), _describe(state))
         return "in_repair" if state == "registered" else state
     if kind == "parts_harvested":
         if state not in ("end_of_life", "harvested", "registered", "awaiting_part"):
-            raise _refuse(state, "harvest parts", _describe(state))
+            raise _refuse(state, N_("harvest parts"), _describe(state))
         return "harvested"
     if kind == "refurbished":
         if state not in ("fixed", "in_repair", "registered", "refurbished"):
-            raise _refuse(state, "mark it refurbished", _describe(state))
+            raise _refuse(state, N_("mark it refurbished"), _describe(state))
         return "refurbished"
     if kind == "handed_over":
         to = payload.get("to", "owner")
         if to not in HANDOVER_KINDS:
-            raise TransitionRefused(f"Unknown hand-over kind {to!r}.")
+            raise TransitionRefused("Unknown hand-over kind %(kind)r.", kind=to)
         if state in ("fixed", "refurbished"):
             return "in_use"
         if to == "owner" and state in ("registered", "in_repair", "awaiting_part", "end_of_life"):
             return "with_owner"
-        raise _refuse(state, "hand it over", _describe(state))
+        raise _refuse(state, N_("hand it over"), _describe(state))
     if kind == "returned":
         if state != "in_use":
-            raise _refuse(state, "take it back", _describe(state))
+            raise _refuse(state, N_("take it back"), _describe(state))
         return "refurbished"
     if kind == "recycled":
         if state not in ("end_of_life", "harvested", "registered", "with_owner", "awaiting_part"):
-            raise _refuse(state, "recycle it", _describe(state))
+            raise _refuse(state, N_("recycle it"), _describe(state))
         return "recycled"
-    raise TransitionRefused(f"Unknown event kind {kind!r}.")
+    raise TransitionRefused("Unknown event kind %(kind)r.", kind=kind)
 
 
 _ACTION = {
-    "diagnosed": "record a diagnosis",
-    "repair_attempted": "record a repair attempt",
-    "part_installed": "install a part into it",
-    "parts_harvested": "harvest parts from it",
-    "refurbished": "mark it refurbished",
-    "handed_over": "hand it over",
-    "returned": "take it back",
-    "recycled": "recycle it",
-    "checked_in": "check it in",
-    "part_removed": "remove a part",
+    "diagnosed": N_("record a diagnosis"),
+    "repair_attempted": N_("record a repair attempt"),
+    "part_installed": N_("install a part into it"),
+    "parts_harvested": N_("harvest parts from it"),
+    "refurbished": N_("mark it refurbished"),
+    "handed_over": N_("hand it over"),
+    "returned": N_("take it back"),
+    "recycled": N_("recycle it"),
+    "checked_in": N_("check it in"),
+    "part_removed": N_("remove a part"),
 }
 
 _PART_DESCRIBE = {
-    None: "it is not registered yet",
-    "installed": "it is already installed in an object",
-    "recycled": "it has already been recycled",
-    "written_off": "it was written off",
-    "in_stock": "it is in stock",
+    None: N_("it is not registered yet"),
+    "installed": N_("it is already installed in an object"),
+    "recycled": N_("it has already been recycled"),
+    "written_off": N_("it was written off"),
+    "in_stock": N_("it is in stock"),
 }
+
+_PART_ACTION = {
+    "installed": N_("install this part"),
+    "removed": N_("remove this part"),
+    "moved": N_("move this part"),
+    "written_off": N_("write off this part"),
+    "recycled": N_("recycle this part"),
+}
+
+
+def _refuse_part(state: str | None, kind: str) -> TransitionRefused:
+    return _refuse(state, _PART_ACTION.get(kind, kind.replace("_", " ")), _PART_DESCRIBE[state])
 
 
 def next_part_state(state: str | None, kind: str, payload: Mapping[str, Any]) -> str | None:
@@ -180,30 +198,30 @@ def next_part_state(state: str | None, kind: str, payload: Mapping[str, Any]) ->
             raise TransitionRefused("Cannot register the part again: it already exists.")
         return "in_stock"
     if state is None:
-        raise TransitionRefused(f"Cannot {kind.replace('_', ' ')}: {_PART_DESCRIBE[None]}.")
+        raise _refuse_part(state, kind)
     if kind in ("note", "tag_replaced"):
         return state
     if kind == "installed":
         if state != "in_stock":
-            raise TransitionRefused(f"Cannot install this part: {_PART_DESCRIBE[state]}.")
+            raise _refuse_part(state, kind)
         return "installed"
     if kind == "removed":
         if state != "installed":
-            raise TransitionRefused(f"Cannot remove this part: {_PART_DESCRIBE[state]}.")
+            raise _refuse_part(state, kind)
         return "in_stock"
     if kind == "moved":
         if state != "in_stock":
-            raise TransitionRefused(f"Cannot move this part: {_PART_DESCRIBE[state]}.")
+            raise _refuse_part(state, kind)
         return "in_stock"
     if kind == "written_off":
         if state != "in_stock":
-            raise TransitionRefused(f"Cannot write off this part: {_PART_DESCRIBE[state]}.")
+            raise _refuse_part(state, kind)
         return "written_off"
     if kind == "recycled":
         if state not in ("in_stock", "written_off"):
-            raise TransitionRefused(f"Cannot recycle this part: {_PART_DESCRIBE[state]}.")
+            raise _refuse_part(state, kind)
         return "recycled"
-    raise TransitionRefused(f"Unknown event kind {kind!r}.")
+    raise TransitionRefused("Unknown event kind %(kind)r.", kind=kind)
 
 
 def effective_events(events: Iterable[EventFact]) -> list[EventFact]:

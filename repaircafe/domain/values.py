@@ -1,8 +1,9 @@
-"""Checks on what people type: weights, minutes, free text. Messages are shown as they are."""
+"""Checks on what people type: weights, minutes, free text. Field names are phrases to translate."""
 
 from __future__ import annotations
 
 from repaircafe.domain.errors import Refused
+from repaircafe.domain.messages import Phrase
 
 MAX_WEIGHT_KG = 500.0
 MAX_MINUTES = 600
@@ -21,11 +22,13 @@ def parse_weight(text: str | float | None) -> float | None:
         try:
             value = float(cleaned)
         except ValueError:
-            raise Refused(f"“{text}” is not a weight: enter kilograms, for example 1.5.") from None
+            raise Refused("“%(text)s” is not a weight: enter kilograms, for example 1.5.",
+                          text=text) from None
     if not value > 0:
         raise Refused("The weight must be more than 0 kg (leave it empty if unknown).")
     if value > MAX_WEIGHT_KG:
-        raise Refused(f"{value:g} kg is more than {MAX_WEIGHT_KG:g} kg: please check the weight.")
+        raise Refused("%(weight)s kg is more than %(limit)s kg: please check the weight.",
+                      weight=f"{value:g}", limit=f"{MAX_WEIGHT_KG:g}")
     return round(value, 3)
 
 
@@ -36,9 +39,9 @@ def parse_minutes(text: str | int | None) -> int | None:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise Refused(f"“{text}” is not a number of minutes.") from None
+        raise Refused("“%(text)s” is not a number of minutes.", text=text) from None
     if value < 0 or value > MAX_MINUTES:
-        raise Refused(f"Minutes must be between 0 and {MAX_MINUTES}.")
+        raise Refused("Minutes must be between 0 and %(limit)d.", limit=MAX_MINUTES)
     return value
 
 
@@ -46,5 +49,6 @@ def clean_text(text: str | None, *, limit: int, field: str) -> str:
     """Trimmed text, refused (not cut) when it is longer than the field holds."""
     value = (text or "").strip()
     if len(value) > limit:
-        raise Refused(f"{field} is too long ({len(value)} characters, at most {limit}).")
+        raise Refused("%(field)s is too long (%(length)d characters, at most %(limit)d).",
+                      field=Phrase(field), length=len(value), limit=limit)
     return value

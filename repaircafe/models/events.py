@@ -77,6 +77,8 @@ class ScanLog(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     channel: str = Field(default="staff", max_length=20)
     scanned_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
+    # The client's key for this scan: a retried request finds its first scan instead of a second.
+    idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
 
 
 class ImpactRecord(SQLModel, table=True):

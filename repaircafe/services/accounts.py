@@ -13,6 +13,8 @@ from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import RepairGroup, Territory, User
 from repaircafe.services.transactions import write_transaction
 
+# werkzeug's default (scrypt). The test suite lowers it, since hashing cost is not under test.
+PASSWORD_METHOD = "scrypt"
 # A hash computed once so that a login for an unknown name costs as much as a real one.
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
@@ -60,7 +62,7 @@ def create_user(
         user = User(
             username=username,
             display_name=display_name or username,
-            password_hash=generate_password_hash(password),
+            password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
             role=role,
             group_id=group_id,
             territory_id=territory_id,

@@ -145,8 +145,13 @@ def record_repair_attempt(session: Session, *, item_id: int, actor: Actor, now: 
                                          key=key, **fields)
 
 
-def scan(session: Session, *, raw: str, actor: Actor, now: datetime) -> tag_service.Resolution:
-    """Resolve a scanned code and log it; objects outside the actor's scope are not revealed."""
+def scan(
+    session: Session, *, raw: str, actor: Actor, now: datetime, key: str | None = None,
+) -> tag_service.Resolution:
+    """Resolve a scanned code and log it; objects outside the actor's scope are not revealed.
+
+    A retry with the same key is logged once.
+    """
     _require(actor, "view_items")
     resolution = tag_service.resolve(session, raw)
     if resolution.item_id is not None:
@@ -156,6 +161,6 @@ def scan(session: Session, *, raw: str, actor: Actor, now: datetime) -> tag_serv
             resolution = tag_service.Resolution(
                 "unknown", resolution.code, "This label belongs to another group.")
     tag_service.log_scan(session, raw=raw, resolution=resolution, user_id=actor.id,
-                         channel="api", now=now)
+                         channel="api", now=now, key=key)
     return resolution
 

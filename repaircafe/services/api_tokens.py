@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import ApiToken, User
 from repaircafe.services.transactions import write_transaction
 
@@ -27,7 +28,7 @@ def create_token(session: Session, *, name: str, actor: Actor, now: datetime) ->
     """A new token for the actor; the plain token is returned here and never again."""
     if actor.id is None or not permissions.can(actor.role, "use_api"):
         raise Refused("Your role cannot use the API.")
-    name = values.clean_text(name, limit=120, field="Name")
+    name = values.clean_text(name, limit=120, field=N_("Name"))
     if not name:
         raise Refused("Name the token after the program that will use it.")
     raw = PREFIX + secrets.token_urlsafe(32)

@@ -42,11 +42,16 @@ def figures(session: Session, *, actor: Actor) -> Figures:
     """Headline totals within the actor's scope, from stored impact records."""
     scope = scope_filter(actor)
     objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
-    outcomes = dict(session.exec(
-        select(LifecycleEvent.payload["outcome"].as_string(), func.count())
+    # Grouping on a sub-query column: PostgreSQL will not match two copies of a JSON path
+    # expression whose key is sent as a separate parameter.
+    attempts = (
+        select(LifecycleEvent.payload["outcome"].as_string().label("outcome"))
         .join(Item, Item.id == LifecycleEvent.item_id)
         .where(LifecycleEvent.kind == "repair_attempted", scope)
-        .group_by(LifecycleEvent.payload["outcome"].as_string())
+        .subquery()
+    )
+    outcomes = dict(session.exec(
+        select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
     ).all())
     co2e, waste = session.exec(
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),

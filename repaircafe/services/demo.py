@@ -89,6 +89,7 @@ class DemoContext:
     today: dict[int, int] = field(default_factory=dict)  # site id -> today's session id
     users: dict[str, DemoUser] = field(default_factory=dict)
     items: list[int] = field(default_factory=list)
+    reports_folder: str | None = None  # where archived demo reports go
 
     @property
     def today_date(self) -> date:
@@ -289,7 +290,11 @@ def _count(session: Session, model: type[SQLModel], *where: Any) -> int:
 
 
 def build_demo(
-    engine: Engine, *, now: datetime, progress: Callable[[float], None] | None = None
+    engine: Engine,
+    *,
+    now: datetime,
+    progress: Callable[[float], None] | None = None,
+    reports_folder: str | None = None,
 ) -> DemoSummary:
     """Build the demo into an empty database; refuses a database that already has objects."""
     started = time.perf_counter()
@@ -300,7 +305,7 @@ def build_demo(
         seed_reference_data(session)
         discover_steps()
         steps = sorted(STEPS, key=lambda s: s.order)
-        ctx = DemoContext(now=now, rng=random.Random(SEED))
+        ctx = DemoContext(now=now, rng=random.Random(SEED), reports_folder=reports_folder)
         if progress:
             progress(0.1)
         for done, step in enumerate(steps, start=1):

@@ -20,9 +20,8 @@ ARCHIVED_MONTHS = 6
 def reports_folder(ctx: DemoContext) -> str:
     """Where the demo app will look for archived files: the configured reports folder, else
     the instance folder next to the package, as the app factory resolves it."""
-    explicit = getattr(ctx, "reports_folder", None)
-    if explicit:
-        return str(explicit)
+    if ctx.reports_folder:
+        return ctx.reports_folder
     instance = Path(__file__).resolve().parent.parent.parent / "instance"
     return with_instance_defaults(load_settings(), str(instance)).reports.folder
 

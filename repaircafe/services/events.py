@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from repaircafe.domain import lifecycle
@@ -35,6 +37,26 @@ def replayed(session: Session, key: str, kind: str) -> LifecycleEvent | None:
     if existing is not None and existing.kind != kind:
         raise Refused("This request key was already used for another action; reload the page.")
     return existing
+
+
+def once(
+    session: Session, key: str, kind: str, action: Callable[[], LifecycleEvent]
+) -> LifecycleEvent:
+    """Run an action unless the key already recorded it; a racing duplicate returns the winner.
+
+    Every write that records an event goes through here, so a retried request (a flaky network,
+    a double tap, a tablet that was offline) records its event once and returns it again.
+    """
+    previous = replayed(session, key, kind)
+    if previous is not None:
+        return previous
+    try:
+        return action()
+    except IntegrityError:
+        previous = replayed(session, key, kind)
+        if previous is None:
+            raise
+        return previous
 
 
 def item_event(

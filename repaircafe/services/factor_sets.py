@@ -105,8 +105,8 @@ def add_factor_set(session: Session, *, csv_text: str, actor: Actor, now: dateti
         raise Refused("This file is too large for a factor set (2 MB at most).")
     parsed = impact_rules.parse_factor_set_csv(csv_text)
     if parsed.name in impact_rules.available_factor_sets():
-        raise Refused(f"“{parsed.name}” is a set shipped with the application; give yours "
-                      "another name.")
+        raise Refused("“%(name)s” is a set shipped with the application; give yours "
+                      "another name.", name=parsed.name)
     text = csv_text[1:] if csv_text.startswith("\ufeff") else csv_text
     rows = [{k: (v or "").strip() for k, v in r.items() if k in impact_rules.SET_COLUMNS}
             for r in csv.DictReader(io.StringIO(text))]
@@ -117,8 +117,9 @@ def add_factor_set(session: Session, *, csv_text: str, actor: Actor, now: dateti
         if existing is not None:
             if existing.rows == rows:
                 return existing
-            raise Refused(f"Version {parsed.version} of “{parsed.name}” already exists with "
-                          "other numbers; raise the version in the file.")
+            raise Refused("Version %(version)s of “%(name)s” already exists with "
+                          "other numbers; raise the version in the file.",
+                          version=parsed.version, name=parsed.name)
         row = FactorSet(name=parsed.name, version=parsed.version,
                         displacement=parsed.displacement,
                         source="; ".join(parsed.sources)[:500], rows=rows, created_at=now)

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from repaircafe.domain import values
+from repaircafe.domain import permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import Category, Item, Owner, RepairSession, Site, Tag
 from repaircafe.services import events as ev
 from repaircafe.services import tags as tag_service
@@ -34,7 +35,7 @@ def category_by_slug(session: Session, slug: str | None) -> Category | None:
         return None
     category = session.exec(select(Category).where(Category.slug == slug)).one_or_none()
     if category is None:
-        raise Refused(f"Unknown category “{slug}”.")
+        raise Refused("Unknown category “%(slug)s”.", slug=slug)
     return category
 
 
@@ -63,9 +64,9 @@ def register_item(
     if previous is not None:
         return session.get(Item, previous.item_id)  # type: ignore[return-value]
     weight_kg = values.parse_weight(weight)
-    brand = values.clean_text(brand, limit=120, field="Brand")
-    model = values.clean_text(model, limit=120, field="Model")
-    problem = values.clean_text(problem, limit=2000, field="Problem")
+    brand = values.clean_text(brand, limit=120, field=N_("Brand"))
+    model = values.clean_text(model, limit=120, field=N_("Model"))
+    problem = values.clean_text(problem, limit=2000, field=N_("Problem"))
     owner = owner or OwnerContact()
     if not owner.is_empty and not owner.consent:
         raise Refused("Owner contact details can only be kept with the owner's consent.")
@@ -75,14 +76,17 @@ def register_item(
             raise NotFound("That café session does not exist.")
         site = session.get(Site, repair_session.site_id)
         assert site is not None
+        if permissions.scope_kind(actor.role) != "all" and site.group_id != actor.group_id:
+            raise Refused("That café session is at another group's site: register the object "
+                          "into one of your group's sessions.")
         cat = category_by_slug(session, category)
         tag = tag_service.claimable_tag(session, tag_code) if tag_code else None
         owner_row = None
         if not owner.is_empty:
             owner_row = Owner(
-                name=values.clean_text(owner.name, limit=120, field="Name") or None,
-                email=values.clean_text(owner.email, limit=200, field="E-mail") or None,
-                phone=values.clean_text(owner.phone, limit=40, field="Phone") or None,
+                name=values.clean_text(owner.name, limit=120, field=N_("Name")) or None,
+                email=values.clean_text(owner.email, limit=200, field=N_("E-mail")) or None,
+                phone=values.clean_text(owner.phone, limit=40, field=N_("Phone")) or None,
                 consent_at=now,
                 private_token=secrets.token_urlsafe(24),
                 created_at=now,

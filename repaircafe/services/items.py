@@ -156,7 +156,7 @@ def item_by_code(session: Session, *, code: str) -> Item:
         select(Item).join(Tag, Tag.item_id == Item.id).where(Tag.code == parsed)
     ).first()
     if item is None:
-        raise NotFound(f"No object carries label {codes.display(parsed)}.")
+        raise NotFound("No object carries label %(code)s.", code=codes.display(parsed))
     return item
 
 

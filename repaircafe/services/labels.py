@@ -99,10 +99,10 @@ def find_layout(name: str, extra_dirs: Iterable[str | Path] = ()) -> labels.Layo
         return catalogue.layouts[name]
     for problem in catalogue.problems:
         if f"{name}.toml:" in problem or repr(name) in problem:
-            raise LayoutProblem(f"Layout {name} cannot be used: {problem}")
-    raise LayoutProblem(
-        f"Unknown label layout “{name}”. Known layouts: {', '.join(sorted(catalogue.layouts))}."
-    )
+            raise LayoutProblem("Layout %(name)s cannot be used: %(problem)s",
+                                  name=name, problem=problem)
+    raise LayoutProblem("Unknown label layout “%(name)s”. Known layouts: %(known)s.",
+                        name=name, known=", ".join(sorted(catalogue.layouts)))
 
 
 def _in_scope(actor: Actor, group_id: int | None) -> bool:
@@ -186,18 +186,19 @@ def tags_for_codes(session: Session, *, actor: Actor, texts: Iterable[str]) -> l
         code = codes.parse(text)
         tag = tag_service.tag_by_code(session, code)
         if tag is None:
-            raise NotFound(f"Label {codes.display(code)} was never issued by this system.")
+            raise NotFound("Label %(code)s was never issued by this system.",
+                           code=codes.display(code))
         if tag.status == "retired":
             owner = {f"{k}_id": getattr(tag, f"{k}_id") for k in _OWNED if getattr(tag, f"{k}_id")}
             tag = tag_service.current_tag(session, **owner) if owner else None
             if tag is None:
-                raise Refused(f"Label {codes.display(code)} was replaced and has no successor.")
+                raise Refused("Label %(code)s was replaced and has no successor.",
+                              code=codes.display(code))
         if tag.status == "issued":
-            raise Refused(
-                f"Label {codes.display(code)} is blank: it is not attached to anything yet."
-            )
+            raise Refused("Label %(code)s is blank: it is not attached to anything yet.",
+                          code=codes.display(code))
         if not _in_scope(actor, _owner_group(session, tag)):
-            raise NotFound(f"Label {codes.display(code)} belongs to another group.")
+            raise NotFound("Label %(code)s belongs to another group.", code=codes.display(code))
         if tag.id not in seen:
             seen.add(tag.id or 0)
             found.append(tag)
@@ -254,17 +255,16 @@ def calibration(
     profile = printer_profile(session, actor=actor, profile_id=profile_id) if profile_id else None
     if profile is not None and layout_name and layout_name != profile.layout:
         raise LayoutProblem(
-            f"Printer profile “{profile.name}” is calibrated for layout {profile.layout}, "
-            f"not {layout_name}. Choose that layout or another printer."
-        )
+            "Printer profile “%(printer)s” is calibrated for layout %(layout)s, "
+            "not %(chosen)s. Choose that layout or another printer.",
+            printer=profile.name, layout=profile.layout, chosen=layout_name)
     name = profile.layout if profile is not None else layout_name
     if not name:
         raise LayoutProblem("Choose a label layout.")
     layout = find_layout(name, extra_dirs)
     if not layout.is_roll and not 1 <= start_at <= layout.labels_per_page:
-        raise Refused(
-            f"Start position must be between 1 and {layout.labels_per_page} on this sheet."
-        )
+        raise Refused("Start position must be between 1 and %(last)d on this sheet.",
+                      last=layout.labels_per_page)
     if profile is None:
         return Calibration(layout, start_at)
     return Calibration(
@@ -308,7 +308,7 @@ def issue_blank_batch(
     administrator prints. A repeated request with the same key returns the first batch.
     """
     if not 1 <= count <= MAX_BATCH:
-        raise Refused(f"Choose between 1 and {MAX_BATCH:,} labels.")
+        raise Refused("Choose between 1 and %(limit)s labels.", limit=f"{MAX_BATCH:,}")
     previous = _batch_by_key(session, key, "blank")
     if previous is not None:
         return previous
@@ -346,7 +346,7 @@ def reprint_batch(
     if not tags:
         raise Refused("Nothing to print: give codes, a café session or bins.")
     if len(tags) > MAX_BATCH:
-        raise Refused(f"Print at most {MAX_BATCH:,} labels at once.")
+        raise Refused("Print at most %(limit)s labels at once.", limit=f"{MAX_BATCH:,}")
     previous = _batch_by_key(session, key, "reprint")
     if previous is not None:
         return previous

@@ -16,12 +16,13 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import codes, impact, lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
+from repaircafe.domain.messages import N_
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Part, StockBin, Tag
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
 from repaircafe.services import tags as tag_service
 from repaircafe.services.intake import category_by_slug
-from repaircafe.services.repairs import _once, locked_item
+from repaircafe.services.repairs import locked_item
 from repaircafe.services.stock import code_of, find_bin, in_scope, locked_part
 from repaircafe.services.transactions import write_transaction
 
@@ -61,14 +62,14 @@ def _check_harvest(parts: list[HarvestedPart]) -> list[tuple[HarvestedPart, floa
     if len([c for c in labels if c]) != len({c for c in labels if c}):
         raise Refused("Each part needs its own label: the same label was given twice.")
     for number, part in enumerate(parts, start=1):
-        name = values.clean_text(part.name, limit=200, field="Part name")
+        name = values.clean_text(part.name, limit=200, field=N_("Part name"))
         if not name:
-            raise Refused(f"Part {number}: give it a name, e.g. “drive belt 5 mm”.")
+            raise Refused("Part %(number)d: give it a name, e.g. “drive belt 5 mm”.", number=number)
         if part.condition not in lifecycle.PART_CONDITIONS:
-            raise Refused(f"Part {number}: condition must be tested or untested.")
+            raise Refused("Part %(number)d: condition must be tested or untested.", number=number)
         if not part.bin_code and part.bin_id is None:
-            raise Refused(f"Part {number}: put it in a bin (scan the bin's label).")
-        values.clean_text(part.part_type, limit=120, field="Part type")
+            raise Refused("Part %(number)d: put it in a bin (scan the bin's label).", number=number)
+        values.clean_text(part.part_type, limit=120, field=N_("Part type"))
         checked.append((part, values.parse_weight(part.weight)))
     return checked
 
@@ -91,8 +92,9 @@ def harvest_parts(
             left = remaining_kg(session, donor)
             total = sum(w or 0.0 for _p, w in checked)
             if left is not None and total > left + 1e-9:
-                raise Refused(f"These parts weigh {total:g} kg but only {left:g} kg of the "
-                              "object is left: check the weights.")
+                raise Refused("These parts weigh %(total)s kg but only %(left)s kg of the "
+                              "object is left: check the weights.",
+                              total=f"{total:g}", left=f"{left:g}")
             lifecycle.next_item_state(donor.state, "parts_harvested", {})
             donor_code = code_of(session, item_id=donor.id)
             rows = []
@@ -100,7 +102,8 @@ def harvest_parts(
                 stock_bin = find_bin(session, actor=actor, bin_id=wanted.bin_id,
                                      code=wanted.bin_code)
                 if stock_bin.group_id != donor.group_id:
-                    raise Refused(f"Bin “{stock_bin.name}” belongs to another group's stock.")
+                    raise Refused("Bin “%(bin)s” belongs to another group's stock.",
+                                  bin=stock_bin.name)
                 fits = category_by_slug(session, wanted.fits_category)
                 tag = (tag_service.claimable_tag(session, wanted.tag_code) if wanted.tag_code
                        else tag_service.new_tags(session, count=1, group_id=donor.group_id,
@@ -127,7 +130,7 @@ def harvest_parts(
                          "remaining_kg": None if left is None else round(left - total, 3)},
             )
 
-    event = _once(session, key, "parts_harvested", act)
+    event = ev.once(session, key, "parts_harvested", act)
     ids = [row["part_id"] for row in event.payload["parts"]]
     return list(session.exec(select(Part).where(col(Part.id).in_(ids)).order_by(col(Part.id))))
 
@@ -147,7 +150,7 @@ def part_by_code(session: Session, text: str, *, recipient_id: int | None = None
     """The part a scanned label belongs to, or a refusal saying what the label is instead."""
     resolution = tag_service.resolve(session, text)
     if resolution.result in ("typo", "invalid", "unknown"):
-        raise NotFound(resolution.message)
+        raise resolution.problem or NotFound(resolution.message)
     if resolution.item_id is not None:
         if resolution.item_id == recipient_id:
             raise Refused("That is this object's own label: a part cannot go into itself.")
@@ -236,7 +239,7 @@ def install_part(
             _record_reuse_impact(session, part=part, donor=donor, event=event, now=now)
             return event
 
-    return _once(session, key, "part_installed", act)
+    return ev.once(session, key, "part_installed", act)
 
 
 def void_reuse(session: Session, *, part_id: int) -> None:
@@ -273,7 +276,7 @@ def remove_to_stock(
     reason: str = "", actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
     """Take a part out of an object and put it back on a shelf (returns the object's event)."""
-    text = values.clean_text(reason, limit=500, field="Reason")
+    text = values.clean_text(reason, limit=500, field=N_("Reason"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
@@ -285,7 +288,7 @@ def remove_to_stock(
             part.bin_id = target.id
             return event
 
-    return _once(session, key, "part_removed", act)
+    return ev.once(session, key, "part_removed", act)
 
 
 @dataclass(frozen=True)
@@ -372,5 +375,5 @@ def part_by_label(session: Session, *, code: str, actor: Actor) -> Part:
     part = session.exec(select(Part).join(Tag, Tag.part_id == Part.id)
                         .where(Tag.code == parsed)).first()
     if part is None or not in_scope(actor, part.group_id):
-        raise NotFound(f"No part carries label {codes.display(parsed)}.")
+        raise NotFound("No part carries label %(code)s.", code=codes.display(parsed))
     return part

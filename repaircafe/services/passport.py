@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from repaircafe.domain import codes, lifecycle
@@ -32,6 +32,7 @@ _STORY = (
     .join(_E, _E.c.item_id == Item.id, isouter=True)
     .join(RepairSession, RepairSession.id == _E.c.repair_session_id, isouter=True)
     .join(Site, Site.id == RepairSession.site_id, isouter=True)
+    .where(Tag.code == bindparam("code"))
     .order_by(_E.c.id)
 )
 
@@ -75,11 +76,11 @@ def passport(session: Session, *, text: str) -> Passport:
     try:
         code = codes.parse(text)
     except CodeError as exc:
-        raise NotFound(exc.message) from None
+        raise NotFound(exc.template, **exc.params) from None
     connection = session.connection()
-    rows = connection.execute(_STORY.where(Tag.code == code)).all()
+    rows = connection.execute(_STORY, {"code": code}).all()
     if not rows:
-        raise NotFound(f"No object carries label {codes.display(code)}.")
+        raise NotFound("No object carries label %(code)s.", code=codes.display(code))
     status, item_id, brand, model, state, category = rows[0][:6]
     events = [r for r in rows if r[6] is not None]
     facts = lifecycle.effective_events(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_, Phrase
 from repaircafe.models import PrinterProfile, Site
 from repaircafe.services import labels as label_service
 from repaircafe.services.transactions import write_transaction
@@ -72,9 +73,11 @@ def _number(text: str | float, field: str, low: float, high: float) -> float:
         try:
             value = float(cleaned)
         except ValueError:
-            raise Refused(f"{field} must be a number, not “{text.strip()}”.") from None
+            raise Refused("%(field)s must be a number, not “%(text)s”.",
+                          field=Phrase(field), text=text.strip()) from None
     if not low <= value <= high:
-        raise Refused(f"{field} must be between {low:g} and {high:g}.")
+        raise Refused("%(field)s must be between %(low)s and %(high)s.",
+                      field=Phrase(field), low=f"{low:g}", high=f"{high:g}")
     return value
 
 
@@ -87,7 +90,7 @@ def _checked(
     )
     if site is None or not in_scope:
         raise NotFound("Choose one of your sites.")
-    name = values.clean_text(data.name, limit=120, field="Name")
+    name = values.clean_text(data.name, limit=120, field=N_("Name"))
     if not name:
         raise Refused("Give the printer a name, e.g. “Office laser”.")
     label_service.find_layout(data.layout, extra_dirs)
@@ -95,9 +98,9 @@ def _checked(
         site_id=site.id,
         name=name,
         layout=data.layout,
-        offset_x_mm=_number(data.offset_x_mm, "Offset x", -MAX_OFFSET_MM, MAX_OFFSET_MM),
-        offset_y_mm=_number(data.offset_y_mm, "Offset y", -MAX_OFFSET_MM, MAX_OFFSET_MM),
-        scale=_number(data.scale, "Scale", MIN_SCALE, MAX_SCALE),
+        offset_x_mm=_number(data.offset_x_mm, N_("Offset x"), -MAX_OFFSET_MM, MAX_OFFSET_MM),
+        offset_y_mm=_number(data.offset_y_mm, N_("Offset y"), -MAX_OFFSET_MM, MAX_OFFSET_MM),
+        scale=_number(data.scale, N_("Scale"), MIN_SCALE, MAX_SCALE),
     )
 
 
@@ -125,7 +128,8 @@ def save_profile(
     if same_name is not None and same_name.id != profile_id:
         if profile_id is None and all(getattr(same_name, k) == v for k, v in fields.items()):
             return same_name
-        raise Refused(f"This site already has a printer called “{fields['name']}”.")
+        raise Refused("This site already has a printer called “%(name)s”.",
+                      name=fields["name"])
     try:
         with write_transaction(session):
             profile = (
@@ -138,7 +142,8 @@ def save_profile(
                 setattr(profile, key, value)
             session.add(profile)
     except IntegrityError:
-        raise Refused(f"This site already has a printer called “{fields['name']}”.") from None
+        raise Refused("This site already has a printer called “%(name)s”.",
+                      name=fields["name"]) from None
     return profile
 
 

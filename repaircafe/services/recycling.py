@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import impact, lifecycle, permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
+from repaircafe.domain.messages import N_
 from repaircafe.models import (
     MATERIALS,
     Category,
@@ -32,18 +33,18 @@ from repaircafe.models import (
 )
 from repaircafe.services import events as ev
 from repaircafe.services.parts import remaining_kg, take_out
-from repaircafe.services.repairs import _once, locked_item
+from repaircafe.services.repairs import locked_item
 from repaircafe.services.stock import code_of, in_scope, locked_part
 from repaircafe.services.transactions import write_transaction
 
 # EU WEEE Directive 2012/19/EU, Annex III: the six collection categories.
 WEEE_CATEGORIES = {
-    1: "Temperature exchange equipment",
-    2: "Screens and monitors",
-    3: "Lamps",
-    4: "Large equipment",
-    5: "Small equipment",
-    6: "Small IT and telecommunication equipment",
+    1: N_("Temperature exchange equipment"),
+    2: N_("Screens and monitors"),
+    3: N_("Lamps"),
+    4: N_("Large equipment"),
+    5: N_("Small equipment"),
+    6: N_("Small IT and telecommunication equipment"),
 }
 
 
@@ -52,7 +53,7 @@ def parse_materials(readings: Mapping[str, str | float | None]) -> dict[str, flo
     split: dict[str, float] = {}
     for material, reading in readings.items():
         if material not in MATERIALS:
-            raise Refused(f"Unknown material “{material}”.")
+            raise Refused("Unknown material “%(material)s”.", material=material)
         if reading is None or (isinstance(reading, str) and not reading.strip()):
             continue
         kg = values.parse_weight(reading)
@@ -67,7 +68,7 @@ def parse_weee(text: str | int | None) -> int | None:
     try:
         number = int(str(text).strip())
     except ValueError:
-        raise Refused(f"“{text}” is not a WEEE category (1 to 6).") from None
+        raise Refused("“%(text)s” is not a WEEE category (1 to 6).", text=text) from None
     if number not in WEEE_CATEGORIES:
         raise Refused("A WEEE category is a number from 1 to 6.")
     return number
@@ -105,8 +106,8 @@ def add_recycler(
     weee_categories: list[int] | str = "", actor: Actor,
 ) -> Recycler:
     """A licensed recycler a territory's cafés may hand material to."""
-    name = values.clean_text(name, limit=200, field="Name")
-    permit = values.clean_text(permit_number, limit=120, field="Permit number")
+    name = values.clean_text(name, limit=200, field=N_("Name"))
+    permit = values.clean_text(permit_number, limit=120, field=N_("Permit number"))
     if not name:
         raise Refused("Give the recycler's name.")
     numbers = ([parse_weee(x) for x in weee_categories.split(",") if x.strip()]
@@ -197,12 +198,14 @@ def _recycle(
     if recycler is None:
         raise Refused("Choose the recycler the material goes to.")
     if territory_id is not None and recycler.territory_id != territory_id:
-        raise Refused(f"{recycler.name} is not on this territory's list of recyclers.")
+        raise Refused("%(recycler)s is not on this territory's list of recyclers.",
+                      recycler=recycler.name)
     plan = _plan(mass_kg, category)
     weee = parse_weee(weee_category) if weee_category not in (None, "") else plan.weee_category
     if weee is not None and handled(recycler) and weee not in handled(recycler):
-        raise Refused(f"{recycler.name}'s permit does not cover WEEE category {weee} "
-                      f"({WEEE_CATEGORIES[weee].lower()}).")
+        raise Refused("The permit of %(recycler)s does not cover WEEE category %(weee)d "
+                      "(%(name)s).", recycler=recycler.name, weee=weee,
+                      name=WEEE_CATEGORIES[weee])
     batch = None
     if batch_id is not None:
         batch = session.exec(select(RecyclingBatch).where(RecyclingBatch.id == batch_id)
@@ -217,8 +220,9 @@ def _recycle(
     if weighed:
         total = round(sum(weighed.values()), 3)
         if mass_kg is not None and total > mass_kg + 1e-9:
-            raise Refused(f"The materials weigh {total:g} kg but only {mass_kg:g} kg is left to "
-                          "recycle: check the scale readings.")
+            raise Refused("The materials weigh %(total)s kg but only %(left)s kg is left to "
+                          "recycle: check the scale readings.",
+                          total=f"{total:g}", left=f"{mass_kg:g}")
         split, estimated = weighed, False
     elif not mass_kg:
         raise Refused("There is no weight to split: weigh each material and enter the kilograms.")
@@ -273,7 +277,7 @@ def recycle_item(
                 actor=actor, now=now, key=key, item_id=item.id, part_id=None)
             return session.get(LifecycleEvent, record.event_id)  # type: ignore[return-value]
 
-    return _record_of(session, _once(session, key, "recycled", act))
+    return _record_of(session, ev.once(session, key, "recycled", act))
 
 
 def recycle_part(
@@ -283,7 +287,7 @@ def recycle_part(
     actor: Actor, now: datetime, key: str,
 ) -> RecyclingRecord:
     """Send a part to a recycler: from stock, after a write-off, or out of an object."""
-    text = values.clean_text(reason, limit=500, field="Reason")
+    text = values.clean_text(reason, limit=500, field=N_("Reason"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
@@ -305,7 +309,7 @@ def recycle_part(
                 item_id=donor.id if donor else None, part_id=part.id)
             return session.get(LifecycleEvent, record.event_id)  # type: ignore[return-value]
 
-    return _record_of(session, _once(session, key, "recycled", act))
+    return _record_of(session, ev.once(session, key, "recycled", act))
 
 
 def record_for(session: Session, *, item_id: int | None = None,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import codes, permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import (
     Item,
     Part,
@@ -128,7 +129,7 @@ def add_to_batch(session: Session, *, batch_id: int, record_ids: list[int],
 def close_batch(session: Session, *, batch_id: int, weight_ticket: str,
                 ticket_kg: str | float | None, actor: Actor, now: datetime) -> RecyclingBatch:
     """The recycler has weighed the batch: record the ticket and freeze the batch."""
-    ticket = values.clean_text(weight_ticket, limit=120, field="Weight ticket")
+    ticket = values.clean_text(weight_ticket, limit=120, field=N_("Weight ticket"))
     if not ticket:
         raise Refused("Enter the number of the recycler's weight ticket.")
     kg = values.parse_weight(ticket_kg) if ticket_kg not in (None, "") else None

@@ -14,17 +14,18 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import impact, lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_, Phrase
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
-from repaircafe.services.repairs import _once, locked_item
+from repaircafe.services.repairs import locked_item
 from repaircafe.services.stock import in_scope
 from repaircafe.services.transactions import write_transaction
 
 TESTS = {
-    "electrical_safety": "Electrical safety test (PAT)",
-    "function": "Function test",
-    "cleaned": "Cleaned and inspected",
+    "electrical_safety": N_("Electrical safety test (PAT)"),
+    "function": N_("Function test"),
+    "cleaned": N_("Cleaned and inspected"),
 }
 NEW_OWNER_KINDS = ("sold", "donated", "lent", "new_owner")
 
@@ -47,7 +48,8 @@ def parse_day(text: str | date | None, field: str) -> date | None:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise Refused(f"{field}: “{text}” is not a date (use the date picker).") from None
+        raise Refused("%(field)s: “%(text)s” is not a date (use the date picker).",
+                      field=Phrase(field), text=text) from None
 
 
 def _locked(session: Session, item_id: int, actor: Actor) -> Item:
@@ -67,14 +69,15 @@ def refurbish(
     for test in tests:
         label = TESTS.get(test.name, test.name)
         if test.name not in TESTS:
-            raise Refused(f"Unknown test “{test.name}”.")
+            raise Refused("Unknown test “%(test)s”.", test=test.name)
         if not test.passed:
-            raise Refused(f"{label} failed: the object cannot leave as refurbished.")
+            raise Refused("%(test)s failed: the object cannot leave as refurbished.",
+                          test=Phrase(label))
         if test.tested_on > now.date():
-            raise Refused(f"{label}: the test date is in the future.")
-    note = values.clean_text(public_note, limit=2000, field="Public note")
+            raise Refused("%(test)s: the test date is in the future.", test=Phrase(label))
+    note = values.clean_text(public_note, limit=2000, field=N_("Public note"))
     payload = {"tests": [{"name": t.name, "passed": t.passed, "tested_on": t.tested_on.isoformat(),
-                          "value": values.clean_text(t.value, limit=200, field="Test result")}
+                          "value": values.clean_text(t.value, limit=200, field=N_("Test result"))}
                          for t in tests]}
 
     def act() -> LifecycleEvent:
@@ -83,7 +86,7 @@ def refurbish(
             return ev.item_event(session, item, kind="refurbished", payload=payload, actor=actor,
                                  now=now, key=key, public_note=note)
 
-    return _once(session, key, "refurbished", act)
+    return ev.once(session, key, "refurbished", act)
 
 
 def _already_credited(session: Session, item_id: int) -> bool:
@@ -119,15 +122,15 @@ def hand_over(
 ) -> LifecycleEvent:
     """A refurbished (or fixed) object leaves: sold, donated, or lent until a return date."""
     if to not in lifecycle.HANDOVER_KINDS:
-        raise Refused(f"Unknown hand-over kind “{to}”.")
-    due = parse_day(return_due_on, "Return date")
+        raise Refused("Unknown hand-over kind “%(kind)s”.", kind=to)
+    due = parse_day(return_due_on, N_("Return date"))
     if to == "lent" and due is None:
         raise Refused("A loan needs a return date.")
     if due is not None and to != "lent":
         raise Refused("Only a loan has a return date.")
     if due is not None and due <= now.date():
         raise Refused("The return date must be after today.")
-    note = values.clean_text(public_note, limit=2000, field="Public note")
+    note = values.clean_text(public_note, limit=2000, field=N_("Public note"))
     payload = {"to": to, "return_due_on": due.isoformat() if due else None}
 
     def act() -> LifecycleEvent:
@@ -141,7 +144,7 @@ def hand_over(
                 _credit_back_in_use(session, item, event, now)
             return event
 
-    return _once(session, key, "handed_over", act)
+    return ev.once(session, key, "handed_over", act)
 
 
 def last_handover(session: Session, item_id: int) -> LifecycleEvent | None:
@@ -155,7 +158,7 @@ def take_back(
     key: str,
 ) -> LifecycleEvent:
     """A lent object comes back to the café, ready to be lent again."""
-    note = values.clean_text(public_note, limit=2000, field="Public note")
+    note = values.clean_text(public_note, limit=2000, field=N_("Public note"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
@@ -164,11 +167,12 @@ def take_back(
             last = last_handover(session, item.id or 0)
             if last is None or last.payload.get("to") != "lent":
                 kind = (last.payload.get("to") if last else None) or "handed over"
-                raise Refused(f"Only a loan comes back: this object was {kind.replace('_', ' ')}.")
+                raise Refused("Only a loan comes back: this object was %(kind)s.",
+                              kind=Phrase(kind.replace("_", " ")))
             due = last.payload.get("return_due_on")
             return ev.item_event(session, item, kind="returned", actor=actor, now=now, key=key,
                                  payload={"return_due_on": due,
                                           "late": bool(due and now.date().isoformat() > due)},
                                  public_note=note)
 
-    return _once(session, key, "returned", act)
+    return ev.once(session, key, "returned", act)

@@ -6,19 +6,19 @@ commits once. A retried request with the same key returns the first event and wr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from repaircafe.domain import lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
-from repaircafe.models import Item, LifecycleEvent, Tag
+from repaircafe.domain.messages import N_
+from repaircafe.models import Item, LifecycleEvent, Part, Tag
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
+from repaircafe.services import stock as stock_service
 from repaircafe.services import tags as tag_service
 from repaircafe.services.transactions import write_transaction
 
@@ -32,20 +32,36 @@ def locked_item(session: Session, item_id: int) -> Item:
     return item
 
 
-def _once(
-    session: Session, key: str, kind: str, action: Callable[[], LifecycleEvent]
-) -> LifecycleEvent:
-    """Run an action unless the key already recorded it; a racing duplicate returns the winner."""
-    previous = ev.replayed(session, key, kind)
-    if previous is not None:
-        return previous
-    try:
-        return action()
-    except IntegrityError:
-        previous = ev.replayed(session, key, kind)
-        if previous is None:
-            raise
-        return previous
+def parts_installed_this_visit(session: Session, item_id: int) -> list[dict[str, Any]]:
+    """Parts fitted since the object was registered or checked in, and still in it.
+
+    A repair attempt names them, so its history entry says which parts made the repair.
+    """
+    visit_start = session.exec(
+        select(func.max(LifecycleEvent.id)).where(
+            LifecycleEvent.item_id == item_id,
+            col(LifecycleEvent.kind).in_(("registered", "checked_in")),
+        )
+    ).one() or 0
+    fitted = session.exec(
+        select(LifecycleEvent.payload).where(
+            LifecycleEvent.item_id == item_id, LifecycleEvent.kind == "part_installed",
+            LifecycleEvent.id > visit_start,
+        ).order_by(col(LifecycleEvent.id))
+    ).all()
+    rows: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for payload in fitted:
+        part_id = (payload or {}).get("part_id")
+        if not part_id or part_id in seen:
+            continue
+        seen.add(part_id)
+        part = session.get(Part, part_id)
+        if part is None or part.state != "installed" or part.installed_item_id != item_id:
+            continue
+        rows.append({"part_id": part.id, "code": stock_service.code_of(session, part_id=part.id),
+                     "name": part.name})
+    return rows
 
 
 def record_diagnosis(
@@ -53,7 +69,7 @@ def record_diagnosis(
     occurred_at: datetime | None = None,
 ) -> LifecycleEvent:
     """The fixer's finding; moves a waiting object to the bench."""
-    text = values.clean_text(diagnosis, limit=2000, field="Diagnosis")
+    text = values.clean_text(diagnosis, limit=2000, field=N_("Diagnosis"))
     if not text:
         raise Refused("Write what you found.")
 
@@ -64,7 +80,7 @@ def record_diagnosis(
                                  actor=actor, now=now, key=key, occurred_at=occurred_at,
                                  internal_note=text)
 
-    return _once(session, key, "diagnosed", act)
+    return ev.once(session, key, "diagnosed", act)
 
 
 def record_repair_attempt(
@@ -89,22 +105,25 @@ def record_repair_attempt(
         "minutes": values.parse_minutes(minutes),
         "fixer": actor.name,
     }
-    public = values.clean_text(public_note, limit=2000, field="Public note")
-    internal = values.clean_text(internal_note, limit=4000, field="Internal note")
+    public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
+    internal = values.clean_text(internal_note, limit=4000, field=N_("Internal note"))
     if outcome != "end_of_life" and barrier_code is not None:
         raise Refused("A barrier can only be given when the outcome is End of life.")
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
             item = locked_item(session, item_id)
-            event = ev.item_event(session, item, kind="repair_attempted", payload=payload,
+            fitted = parts_installed_this_visit(session, item.id or 0)
+            event = ev.item_event(session, item, kind="repair_attempted",
+                                  payload={**payload, "parts_installed": fitted} if fitted
+                                  else payload,
                                   actor=actor, now=now, key=key, occurred_at=occurred_at,
                                   public_note=public, internal_note=internal)
             session.flush()
             impact_service.record_repair_impact(session, item=item, event=event, now=now)
             return event
 
-    return _once(session, key, "repair_attempted", act)
+    return ev.once(session, key, "repair_attempted", act)
 
 
 def hand_over(
@@ -113,7 +132,7 @@ def hand_over(
 ) -> LifecycleEvent:
     """The object leaves the café: back to its owner, or sold, donated or lent to someone new."""
     if to not in lifecycle.HANDOVER_KINDS:
-        raise Refused(f"Unknown hand-over kind “{to}”.")
+        raise Refused("Unknown hand-over kind “%(kind)s”.", kind=to)
     if to == "lent" and not return_due_on:
         raise Refused("A loan needs a return date.")
     payload = {"to": to, "return_due_on": return_due_on}
@@ -124,7 +143,7 @@ def hand_over(
             return ev.item_event(session, item, kind="handed_over", payload=payload, actor=actor,
                                  now=now, key=key, public_note=public_note)
 
-    return _once(session, key, "handed_over", act)
+    return ev.once(session, key, "handed_over", act)
 
 
 def check_in(
@@ -132,7 +151,7 @@ def check_in(
     actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
     """An object seen before comes back for another visit."""
-    text = values.clean_text(problem, limit=2000, field="Problem")
+    text = values.clean_text(problem, limit=2000, field=N_("Problem"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
@@ -143,7 +162,7 @@ def check_in(
             return ev.item_event(session, item, kind="checked_in", payload={"problem": text},
                                  actor=actor, now=now, key=key, repair_session_id=repair_session_id)
 
-    return _once(session, key, "checked_in", act)
+    return ev.once(session, key, "checked_in", act)
 
 
 def add_note(
@@ -151,8 +170,8 @@ def add_note(
     actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
     """A remark for the history; public notes show on the owner's page, internal ones never."""
-    public = values.clean_text(public_note, limit=2000, field="Public note")
-    internal = values.clean_text(internal_note, limit=4000, field="Internal note")
+    public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
+    internal = values.clean_text(internal_note, limit=4000, field=N_("Internal note"))
     if not public and not internal:
         raise Refused("Write a note first.")
 
@@ -162,7 +181,7 @@ def add_note(
             return ev.item_event(session, item, kind="note", actor=actor, now=now, key=key,
                                  public_note=public, internal_note=internal)
 
-    return _once(session, key, "note", act)
+    return ev.once(session, key, "note", act)
 
 
 def correct_event(
@@ -173,7 +192,7 @@ def correct_event(
 
     The corrected history must still be a valid lifecycle, else the correction is refused.
     """
-    reason = values.clean_text(reason, limit=1000, field="Reason")
+    reason = values.clean_text(reason, limit=1000, field=N_("Reason"))
     if not reason:
         raise Refused("Say what was wrong, so the history makes sense later.")
     if not void and not replace:
@@ -207,7 +226,7 @@ def correct_event(
                                                         now=now)
             return event
 
-    return _once(session, key, "correction", act)
+    return ev.once(session, key, "correction", act)
 
 
 def replace_tag(
@@ -233,7 +252,7 @@ def replace_tag(
                                  payload={"old": old.code if old else None, "new": tag.code},
                                  actor=actor, now=now, key=key)
 
-    event = _once(session, key, "tag_replaced", act)
+    event = ev.once(session, key, "tag_replaced", act)
     found = tag_service.tag_by_code(session, event.payload["new"])
     assert found is not None
     return found

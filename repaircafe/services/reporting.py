@@ -65,7 +65,8 @@ def parse_scope(session: Session, value: str) -> Scope:
     kind, _, ref = value.partition(":")
     kind, ref = kind.strip().lower(), ref.strip()
     if kind not in _SCOPE_MODELS or not ref:
-        raise Refused(f"Unknown scope “{value}”: use all, territory:NAME, group:NAME or site:NAME.")
+        raise Refused("Unknown scope “%(scope)s”: use all, territory:NAME, group:NAME or "
+                      "site:NAME.", scope=value)
     model = _SCOPE_MODELS[kind]
     if ref.lstrip("#").isdigit():
         row = session.get(model, int(ref.lstrip("#")))
@@ -178,7 +179,7 @@ def period_of(kind: str, day: date) -> Period:
         return Period("quarter", date(day.year, first, 1), _month_end(day.year, first + 2))
     if kind == "year":
         return Period("year", date(day.year, 1, 1), date(day.year, 12, 31))
-    raise Refused(f"Unknown period kind “{kind}”: use month, quarter or year.")
+    raise Refused("Unknown period kind “%(kind)s”: use month, quarter or year.", kind=kind)
 
 
 def parse_period(value: str) -> Period:
@@ -198,8 +199,8 @@ def parse_period(value: str) -> Period:
             return Period("range", start, end)
     except ValueError:
         pass
-    raise Refused(f"Unknown period “{value}”: use 2025-05, 2025-Q3, 2025 or "
-                  "2025-01-01..2025-06-30.")
+    raise Refused("Unknown period “%(period)s”: use 2025-05, 2025-Q3, 2025 or "
+                  "2025-01-01..2025-06-30.", period=value)
 
 
 def previous_period(kind: str, day: date) -> Period:
@@ -438,7 +439,7 @@ def render(report: reports.Report, fmt: str) -> bytes:
         return reports.render_csv(report)
     if fmt == "xlsx":
         return reports.render_xlsx(report)
-    raise Refused(f"Unknown format “{fmt}”: use pdf, csv or xlsx.")
+    raise Refused("Unknown format “%(format)s”: use pdf, csv or xlsx.", format=fmt)
 
 
 def file_name(scope: Scope, period: Period, fmt: str) -> str:

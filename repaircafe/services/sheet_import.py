@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import (
     Category,
     Item,
@@ -148,7 +149,8 @@ def read_sheet(path: Path, name: str | None = None) -> Sheet:
     for number, row in enumerate(grid_iter, start=line + 1):
         rows.append((number, list(row)))
         if len(rows) > MAX_ROWS:
-            raise Refused(f"The file has more than {MAX_ROWS:,} rows: split it.")
+            raise Refused("The file has more than %(limit)s rows: split it.",
+                          limit=f"{MAX_ROWS:,}")
     return Sheet(name, headers, rows)
 
 
@@ -184,7 +186,8 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise Refused(f"This XLSX file cannot be read ({exc.__class__.__name__}).") from None
+        raise Refused("This XLSX file cannot be read (%(error)s).",
+                      error=exc.__class__.__name__) from None
     try:
         sheet = book.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -250,9 +253,10 @@ def plan_import(
         try:
             key = row_key(sheet, row, mapping)
             if not key:
-                raise Refused(f"The key column “{mapping.key}” is empty.")
+                raise Refused("The key column “%(column)s” is empty.", column=mapping.key)
             if key in seen:
-                raise Refused(f"Same key as line {seen[key]}: the row is there twice.")
+                raise Refused("Same key as line %(line)d: the row is there twice.",
+                              line=seen[key])
             seen[key] = line
             if _source_id(key) in known:
                 report.existing.append(line)
@@ -279,8 +283,9 @@ def _plan_row(
     site_text = _text(sheet.cell(row, columns.get("site")))
     site = sites.get(site_text.casefold()) if site_text else default_site
     if site is None:
-        raise Refused(f"Unknown site “{site_text}”." if site_text
-                      else "No site: choose a default site for rows without one.")
+        if site_text:
+            raise Refused("Unknown site “%(site)s”.", site=site_text)
+        raise Refused("No site: choose a default site for rows without one.")
     outcome = parse_outcome(sheet.cell(row, columns["outcome"])) if "outcome" in columns \
         else None
     barrier = parse_barrier(sheet.cell(row, columns.get("barrier")))
@@ -290,11 +295,11 @@ def _plan_row(
         line=line, key=key, site_id=site.id or 0, site=site.name, held_on=held_on,
         category=index.find(sheet.cell(row, columns.get("category"))),
         brand=values.clean_text(_text(sheet.cell(row, columns.get("brand"))), limit=120,
-                                field="Brand"),
+                                field=N_("Brand")),
         model=values.clean_text(_text(sheet.cell(row, columns.get("model"))), limit=120,
-                                field="Model"),
+                                field=N_("Model")),
         problem=values.clean_text(_text(sheet.cell(row, columns.get("problem"))), limit=2000,
-                                  field="Problem"),
+                                  field=N_("Problem")),
         weight_kg=parse_weight_cell(sheet.cell(row, columns.get("weight"))),
         age_years=parse_age(sheet.cell(row, columns.get("age")), held_on),
         outcome=outcome, barrier=barrier,

@@ -243,9 +243,10 @@ def parse_date(cell: Any, order: str = "dmy", *, today: date | None = None) -> d
     else:
         found = _date_from_text(str(cell or "").strip(), order)
     if today is not None and found > today:
-        raise Refused(f"The date {found.isoformat()} is in the future.")
+        raise Refused("The date %(date)s is in the future.", date=found.isoformat())
     if found.year < 1990:
-        raise Refused(f"The date {found.isoformat()} is too far back for a repair café.")
+        raise Refused("The date %(date)s is too far back for a repair café.",
+                      date=found.isoformat())
     return found
 
 
@@ -270,7 +271,8 @@ def _date_from_text(text: str, order: str) -> date:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         pass
-    raise Refused(f"“{text}” is not a date we can read (write it as 31/12/2024 or 2024-12-31).")
+    raise Refused("“%(text)s” is not a date we can read (write it as 31/12/2024 or "
+                  "2024-12-31).", text=text)
 
 
 def _year(value: int) -> int:
@@ -291,8 +293,8 @@ def parse_outcome(cell: Any) -> str:
     for outcome, words in _OUTCOMES.items():
         if text in words or bare in words or raw in words:
             return outcome
-    raise Refused(f"“{cell}” is not an outcome: use fixed, repairable, end of life or unknown "
-                  "(or yes / half / no).")
+    raise Refused("“%(cell)s” is not an outcome: use fixed, repairable, end of life or unknown "
+                  "(or yes / half / no).", cell=cell)
 
 
 def parse_barrier(cell: Any) -> int | None:
@@ -305,8 +307,8 @@ def parse_barrier(cell: Any) -> int | None:
     for code, words in _BARRIERS.items():
         if text in words or _bare(lifecycle.BARRIERS[code]) == text:
             return code
-    raise Refused(f"“{cell}” is not a barrier: use 1 to 6 or one of "
-                  f"{', '.join(lifecycle.BARRIERS.values())}.")
+    raise Refused("“%(cell)s” is not a barrier: use 1 to 6 or one of %(names)s.",
+                  cell=cell, names=", ".join(lifecycle.BARRIERS.values()))
 
 
 def parse_weight_cell(cell: Any) -> float | None:
@@ -322,7 +324,7 @@ def parse_weight_cell(cell: Any) -> float | None:
         try:
             return values.parse_weight(float(number) / 1000)
         except ValueError:
-            raise Refused(f"“{cell}” is not a weight.") from None
+            raise Refused("“%(cell)s” is not a weight.", cell=cell) from None
     text = re.sub(r"(?<=\d)\s+(?=\d{3}\b)", "", text)
     text = re.sub(r"\s*(kgs?|kilos?|kilogrammes?|kilograms?)$", "", text)
     return values.parse_weight(text)
@@ -338,7 +340,8 @@ def parse_age(cell: Any, on: date) -> float | None:
     number = float(match[0].replace(",", "."))
     if number >= 1900:
         if number > on.year:
-            raise Refused(f"Year of manufacture {number:g} is after the repair.")
+            raise Refused("Year of manufacture %(year)s is after the repair.",
+                          year=f"{number:g}")
         return float(on.year - int(number))
     if number > 150:
         raise Refused(f"“{cell}” is not an age in years.")
@@ -374,4 +377,5 @@ class CategoryIndex:
             slug = self.by_word.get(_bare(word))
             if slug and len(word) > 2:
                 return slug
-        raise Refused(f"“{text}” is not a category we know: use one of the category names.")
+        raise Refused("“%(text)s” is not a category we know: use one of the category "
+                      "names.", text=text)

@@ -16,10 +16,10 @@ from sqlmodel import Session, col, select
 from repaircafe.domain import codes, permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import Category, Item, LifecycleEvent, Part, Site, StockBin, Tag
 from repaircafe.services import events as ev
 from repaircafe.services import tags as tag_service
-from repaircafe.services.repairs import _once
 from repaircafe.services.transactions import write_transaction
 
 
@@ -54,7 +54,7 @@ def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
             select(StockBin).join(Tag, Tag.bin_id == StockBin.id).where(Tag.code == parsed)
         ).first()
         if found is None:
-            raise NotFound(f"Label {codes.display(parsed)} is not on a bin.")
+            raise NotFound("Label %(code)s is not on a bin.", code=codes.display(parsed))
     elif bin_id is not None:
         found = session.get(StockBin, bin_id)
     if found is None:
@@ -67,7 +67,7 @@ def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
 def create_bin(session: Session, *, name: str, group_id: int, site_id: int | None = None,
                tag_code: str | None = None, actor: Actor, now: datetime) -> StockBin:
     """A new shelf or box with its own label: a blank one claimed, or a fresh code to print."""
-    name = values.clean_text(name, limit=120, field="Bin name")
+    name = values.clean_text(name, limit=120, field=N_("Bin name"))
     if not name:
         raise Refused("Give the bin a name people will find on the shelf, e.g. “Belts A”.")
     if not in_scope(actor, group_id):
@@ -77,7 +77,7 @@ def create_bin(session: Session, *, name: str, group_id: int, site_id: int | Non
             select(StockBin).where(StockBin.group_id == group_id, StockBin.name == name)
         ).first()
         if clash is not None:
-            raise Refused(f"There is already a bin called “{name}”.")
+            raise Refused("There is already a bin called “%(name)s”.", name=name)
         stock_bin = StockBin(group_id=group_id, site_id=site_id, name=name)
         session.add(stock_bin)
         session.flush()
@@ -235,7 +235,7 @@ def move_part(
             if target.group_id != part.group_id:
                 raise Refused("That bin belongs to another group's stock.")
             if target.id == part.bin_id:
-                raise Refused(f"The part is already in bin “{target.name}”.")
+                raise Refused("The part is already in bin “%(name)s”.", name=target.name)
             previous = session.get(StockBin, part.bin_id) if part.bin_id else None
             event = ev.part_event(
                 session, part, kind="moved", actor=actor, now=now, key=key,
@@ -245,14 +245,14 @@ def move_part(
             part.bin_id = target.id
             return event
 
-    return _once(session, key, "moved", act)
+    return ev.once(session, key, "moved", act)
 
 
 def write_off(
     session: Session, *, part_id: int, reason: str, actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
     """A part found broken or lost leaves stock; its mass counts as residual waste."""
-    text = values.clean_text(reason, limit=500, field="Reason")
+    text = values.clean_text(reason, limit=500, field=N_("Reason"))
     if not text:
         raise Refused("Say why the part is written off (broken, lost…).")
 
@@ -265,4 +265,4 @@ def write_off(
             part.bin_id = None
             return event
 
-    return _once(session, key, "written_off", act)
+    return ev.once(session, key, "written_off", act)

@@ -38,7 +38,7 @@ def _clean_recipients(text: str) -> str:
     addresses = [a.strip() for a in re.split(r"[,;\s]+", text or "") if a.strip()]
     bad = [a for a in addresses if not _EMAIL.match(a)]
     if bad:
-        raise Refused(f"Not an e-mail address: {', '.join(bad)}.")
+        raise Refused("Not an e-mail address: %(addresses)s.", addresses=", ".join(bad))
     return ", ".join(dict.fromkeys(addresses))
 
 

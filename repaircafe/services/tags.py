@@ -20,12 +20,14 @@ class Resolution:
 
     `result` is one of: item, part, bin (a linked tag), blank (issued, unclaimed), retired
     (a replaced label: item_id/part_id say whose), typo (check character fails), unknown (a
-    well-formed code we never issued), invalid (not a code at all).
+    well-formed code we never issued), invalid (not a code at all). `problem` is the refusal
+    behind a typo, unknown or invalid result, for showing `message` in the reader's language.
     """
 
     result: str
     code: str | None = None
     message: str = ""
+    problem: Refused | None = None
     tag_id: int | None = None
     item_id: int | None = None
     part_id: int | None = None
@@ -66,9 +68,11 @@ def claimable_tag(session: Session, text: str, *, for_update: bool = True) -> Ta
         query = query.with_for_update()
     tag = session.exec(query).one_or_none()
     if tag is None:
-        raise NotFound(f"Label {codes.display(code)} was never issued by this system.")
+        raise NotFound("Label %(code)s was never issued by this system.",
+                       code=codes.display(code))
     if tag.status != "issued":
-        raise Refused(f"Label {codes.display(code)} is already in use; take a fresh label.")
+        raise Refused("Label %(code)s is already in use; take a fresh label.",
+                      code=codes.display(code))
     return tag
 
 
@@ -77,14 +81,14 @@ def resolve(session: Session, text: str) -> Resolution:
     try:
         code = codes.parse(text)
     except CheckCharacterError as exc:
-        return Resolution("typo", codes.normalise(codes.extract(text)), exc.message)
+        return Resolution("typo", codes.normalise(codes.extract(text)), exc.message, exc)
     except CodeError as exc:
-        return Resolution("invalid", None, exc.message)
+        return Resolution("invalid", None, exc.message, exc)
     tag = tag_by_code(session, code)
     if tag is None:
-        return Resolution(
-            "unknown", code, f"Label {codes.display(code)} was never issued by this system."
-        )
+        problem = NotFound("Label %(code)s was never issued by this system.",
+                           code=codes.display(code))
+        return Resolution("unknown", code, problem.message, problem)
     common = dict(code=code, tag_id=tag.id, item_id=tag.item_id, part_id=tag.part_id,
                   bin_id=tag.bin_id)
     if tag.status == "issued":
@@ -103,12 +107,36 @@ def log_scan(
     user_id: int | None,
     channel: str,
     now: datetime,
-) -> None:
-    """Record a lookup, unknown and mistyped codes included."""
-    with write_transaction(session):
-        session.add(ScanLog(raw=raw[:300], code=resolution.code, result=resolution.result,
-                            tag_id=resolution.tag_id, user_id=user_id, channel=channel,
-                            scanned_at=now))
+    key: str | None = None,
+) -> ScanLog:
+    """Record a lookup, unknown and mistyped codes included.
+
+    With a key, a retried request (same key, same code, same user) returns the scan it
+    logged the first time and logs nothing more; a key reused for another scan is refused.
+    """
+    if key is not None:
+        first = _scan_by_key(session, key, raw=raw, user_id=user_id)
+        if first is not None:
+            return first
+    scan = ScanLog(raw=raw[:300], code=resolution.code, result=resolution.result,
+                   tag_id=resolution.tag_id, user_id=user_id, channel=channel, scanned_at=now,
+                   idempotency_key=key)
+    try:
+        with write_transaction(session):
+            session.add(scan)
+    except IntegrityError:
+        first = _scan_by_key(session, key, raw=raw, user_id=user_id) if key else None
+        if first is None:
+            raise
+        return first
+    return scan
+
+
+def _scan_by_key(session: Session, key: str, *, raw: str, user_id: int | None) -> ScanLog | None:
+    first = session.exec(select(ScanLog).where(ScanLog.idempotency_key == key)).one_or_none()
+    if first is not None and (first.raw != raw[:300] or first.user_id != user_id):
+        raise Refused("This request key was already used for another scan; use a new key.")
+    return first
 
 
 def current_tag(session: Session, *, item_id: int | None = None, part_id: int | None = None,

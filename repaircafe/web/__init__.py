@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
 
 from repaircafe.db import get_session
 from repaircafe.domain import codes, lifecycle
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.extensions import login_manager
 from repaircafe.models import User
 from repaircafe.web.access import LoginUser
@@ -24,13 +29,24 @@ _CSP = (
 )
 
 
+_USERS = User.__table__  # type: ignore[attr-defined]
+_ACTIVE_USER = (
+    select(_USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role,
+           _USERS.c.group_id, _USERS.c.territory_id)
+    .where(_USERS.c.id == bindparam("user_id"), _USERS.c.is_active.is_(True))
+)
+
+
 def init_app(app: Flask) -> None:
     from repaircafe.web import (
+        api,
         auth,
         bench,
         board,
+        exports,
         health,
         home,
+        imports,
         intake,
         items,
         labels,
@@ -43,8 +59,8 @@ def init_app(app: Flask) -> None:
         reports,
         scan,
         stock,
+        tokens,
     )
-    from repaircafe.web import api, exports, imports, tokens
 
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports):
@@ -63,13 +79,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(413, _error_page(413, "That upload is too large."))
     app.register_error_handler(CSRFError, _error_page(
         400, "This form was out of date: go back, reload the page and send it again."))
-    app.register_error_handler(NotFound, lambda exc: _render_error(404, exc.message))
-    app.register_error_handler(Refused, lambda exc: _render_error(400, exc.message))
+    app.register_error_handler(NotFound, lambda exc: _render_error(404, exc.translated(_)))
+    app.register_error_handler(Refused, lambda exc: _render_error(400, exc.translated(_)))
 
 
 def _load_user(user_id: str) -> LoginUser | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return LoginUser(user) if user is not None and user.is_active else None
+    """The signed-in user for this request: one Core query, no ORM object to build."""
+    if not user_id.isdigit():
+        return None
+    row = get_session().connection().execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
+    return LoginUser(row) if row is not None else None
 
 
 def _security_headers(response: Response) -> Response:
@@ -95,12 +114,41 @@ def _error_page(status: int, message: str) -> Any:
     return handler
 
 
+def _template_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    """Jinja's new-style `_()` bound to one request's catalogue, found once per page."""
+
+    @pass_context
+    def gettext(context: Any, string: str, **variables: Any) -> str:
+        text = translate(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
+
+
+def _template_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., str]:
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = translate(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return ngettext
+
+
 def _template_helpers() -> dict[str, Any]:
+    """What every template gets; the catalogue is looked up once here, not for each string."""
+    translate = get_translations().ugettext
     return {
+        "gettext": _template_gettext(translate),
+        "ngettext": _template_ngettext(get_translations().ungettext),
         "display_code": codes.display,
-        "outcome_label": lambda o: _(lifecycle.OUTCOME_LABELS.get(o, o or "")),
-        "barrier_label": lambda b: _(lifecycle.BARRIERS.get(int(b), "")) if b else "",
-        "state_label": state_label,
+        "outcome_label": lambda o: translate(lifecycle.OUTCOME_LABELS.get(o, o or "")),
+        "barrier_label": lambda b: translate(lifecycle.BARRIERS.get(int(b), "")) if b else "",
+        "state_label": lambda state: state_label(state, translate),
         "format_date": format_date,
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
@@ -110,20 +158,26 @@ def _template_helpers() -> dict[str, Any]:
     }
 
 
-def state_label(state: str | None) -> str:
-    labels = {
-        "registered": _("Waiting"),
-        "in_repair": _("At the bench"),
-        "fixed": _("Fixed"),
-        "awaiting_part": _("Repairable"),
-        "end_of_life": _("End of life"),
-        "harvested": _("Parts harvested"),
-        "recycled": _("Recycled"),
-        "refurbished": _("Refurbished"),
-        "in_use": _("In use"),
-        "with_owner": _("Back with owner"),
-        "in_stock": _("In stock"),
-        "installed": _("Installed"),
-        "written_off": _("Written off"),
-    }
-    return labels.get(state or "", state or "")
+_STATE_LABELS = {
+    "registered": N_("Waiting"),
+    "in_repair": N_("At the bench"),
+    "fixed": N_("Fixed"),
+    "awaiting_part": N_("Repairable"),
+    "end_of_life": N_("End of life"),
+    "harvested": N_("Parts harvested"),
+    "recycled": N_("Recycled"),
+    "refurbished": N_("Refurbished"),
+    "in_use": N_("In use"),
+    "with_owner": N_("Back with owner"),
+    "in_stock": N_("In stock"),
+    "installed": N_("Installed"),
+    "written_off": N_("Written off"),
+}
+
+
+def state_label(state: str | None, translate: Callable[[str], str] | None = None) -> str:
+    """A state as volunteers say it, in the page's language (only that one label translated)."""
+    label = _STATE_LABELS.get(state or "")
+    if label is None:
+        return state or ""
+    return (translate or _)(label)

@@ -51,7 +51,7 @@ def _act(page: int, action: Callable[..., Any], done: str, anchor: str, /,
         action(get_session(), actor=actor(), now=utc_now(),
                key=request.form.get("key") or uuid.uuid4().hex, **fields)
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(url_for("bench.show", item_id=page, _anchor=anchor), code=303)
     flash(done, "success")
     return redirect(url_for("bench.show", item_id=page, _anchor="history"), code=303)

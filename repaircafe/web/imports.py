@@ -58,7 +58,7 @@ def index() -> ResponseReturnValue:
                 get_session(), _folder(), name=file.filename, data=file.read(), actor=actor(),
                 group_id=request.form.get("group_id", type=int))
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
         else:
             return redirect(url_for("imports.mapping", token=upload.token))
     return render_template("imports/index.html",

@@ -83,7 +83,7 @@ def create() -> ResponseReturnValue:
             actor=actor(), now=utc_now(), key=form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        return _form(form.to_dict(), form.get("repair_session_id", 0, type=int), exc.message, 422)
+        return _form(form.to_dict(), form.get("repair_session_id", 0, type=int), exc.translated(_), 422)
     claimed = "1" if form.get("tag_code", "").strip() else None
     return redirect(url_for("intake.done", item_id=item.id, claimed=claimed), code=303)
 

@@ -89,7 +89,7 @@ def blank() -> ResponseReturnValue:
             key=request.form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(url_for("labels.index"))
     return redirect(url_for("labels.batch", batch_id=batch.id))
 
@@ -120,7 +120,7 @@ def reprint() -> ResponseReturnValue:
             key=request.form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(url_for("labels.index"))
     return redirect(url_for("labels.batch", batch_id=batch.id))
 
@@ -198,7 +198,7 @@ def single(kind: str, object_id: int) -> ResponseReturnValue:
     except NotFound:
         raise
     except Refused as exc:
-        error = exc.message
+        error = exc.translated(_)
     return render_template(
         "labels/single.html", kind=kind, object_id=object_id, options=options, args=args,
         content=content, how=how, error=error,

@@ -30,7 +30,7 @@ def run(action: Callable[..., Any], done: str, back: str, **fields: Any) -> Resp
         action(get_session(), actor=actor(), now=utc_now(),
                key=request.form.get("key") or uuid.uuid4().hex, **fields)
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(request.referrer or back, code=303)
     flash(done, "success")
     return redirect(back, code=303)
@@ -70,7 +70,7 @@ def harvest(item_id: int) -> ResponseReturnValue:
             taken = parts.harvest_parts(session, item_id=item_id, parts=wanted, actor=who,
                                         now=utc_now(), key=form.get("key") or uuid.uuid4().hex)
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
         else:
             flash(_("%(n)d parts taken and put in stock.", n=len(taken)), "success")
             return redirect(url_for("items.show", item_id=item_id, _anchor="parts"), code=303)
@@ -158,7 +158,7 @@ def refurbished(item_id: int) -> ResponseReturnValue:
             if any(t.tested_on == date.min for t in tests):
                 raise Refused(_("Give the date of each test."))
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
             return redirect(url_for("parts.refurbished", item_id=item_id), code=303)
         return run(refurbish.refurbish, _("Refurbishment recorded."),
                    url_for("items.show", item_id=item_id), item_id=item_id, tests=tests,

@@ -70,7 +70,7 @@ def create() -> ResponseReturnValue:
             get_session(), actor=actor(), data=_form_input(), extra_dirs=_dirs()
         )
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return _page(form=request.form.to_dict()), 400
     flash(_("Printer “%(name)s” saved.", name=profile.name), "success")
     return redirect(url_for("printers.index"))
@@ -85,7 +85,7 @@ def update(profile_id: int) -> ResponseReturnValue:
             extra_dirs=_dirs(),
         )
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return _page(editing=profile_id, form=request.form.to_dict()), 400
     flash(_("Printer “%(name)s” saved.", name=profile.name), "success")
     return redirect(url_for("printers.index"))

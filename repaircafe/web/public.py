@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from repaircafe.db import get_session
+from repaircafe.domain.errors import NotFound
 from repaircafe.extensions import limiter
+from repaircafe.services import part_passport
 from repaircafe.services import passport as passport_service
 
 bp = Blueprint("public", __name__)
@@ -20,9 +22,20 @@ def _public_limit() -> str:
 @bp.route("/i/<code>")
 @limiter.limit(_public_limit)
 def passport(code: str) -> ResponseReturnValue:
-    """The object's history, as its owner sees it."""
-    return render_template("public/passport.html",
-                           p=passport_service.passport(get_session(), text=code))
+    """The object's history, as its owner sees it (or a part's journey, or a bin)."""
+    try:
+        found = passport_service.passport(get_session(), text=code)
+    except NotFound:
+        return _part_or_bin(code)
+    return render_template("public/passport.html", p=found)
+
+
+def _part_or_bin(code: str) -> ResponseReturnValue:
+    """Part and bin labels share the objects' code space, so they land on the same address."""
+    page = part_passport.label_page(get_session(), text=code)
+    if isinstance(page, part_passport.PartPassport):
+        return render_template("public/part.html", p=page)
+    return render_template("public/bin.html", b=page)
 
 
 @bp.route("/about/data")

@@ -102,7 +102,7 @@ def open_batch() -> ResponseReturnValue:
             session, recycler_id=request.form.get("recycler_id", type=int) or 0,
             group_id=group_id or 0, actor=who, now=utc_now())
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(url_for("recycling.index"), code=303)
     return redirect(url_for("recycling.batch", batch_id=batch.id), code=303)
 
@@ -128,7 +128,7 @@ def add(batch_id: int) -> ResponseReturnValue:
         n = recycling_batches.add_to_batch(get_session(), batch_id=batch_id, record_ids=ids,
                                            actor=actor())
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
     else:
         flash(_("%(n)d added to the batch.", n=n), "success")
     return redirect(url_for("recycling.batch", batch_id=batch_id), code=303)
@@ -143,7 +143,7 @@ def close(batch_id: int) -> ResponseReturnValue:
             get_session(), batch_id=batch_id, weight_ticket=request.form.get("weight_ticket", ""),
             ticket_kg=request.form.get("ticket_kg"), actor=actor(), now=utc_now())
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
     else:
         flash(_("Batch closed."), "success")
     return redirect(url_for("recycling.batch", batch_id=batch_id), code=303)
@@ -177,7 +177,7 @@ def recyclers() -> ResponseReturnValue:
                                    permit_number=form.get("permit_number", ""),
                                    weee_categories=form.getlist("weee"), actor=who)
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
         else:
             flash(_("Recycler added."), "success")
         return redirect(url_for("recycling.recyclers"), code=303)

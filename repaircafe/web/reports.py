@@ -100,7 +100,7 @@ def subscriptions_page() -> ResponseReturnValue:
                 recipients=form.get("recipients", ""), language=form.get("language", "en"),
                 factor_set=form.get("factor_set") or None, actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
         else:
             flash(_("Subscription saved. Its first report will be produced shortly."), "ok")
             return redirect(url_for("reports.subscriptions_page"))
@@ -138,7 +138,7 @@ def factors() -> ResponseReturnValue:
                 raise Refused(_("The file is not UTF-8 text.")) from None
             row = factor_sets.add_factor_set(session, csv_text=text, actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
         else:
             flash(_("Factor set %(name)s v%(version)s added.", name=row.name,
                     version=row.version), "ok")

@@ -47,7 +47,7 @@ def new_bin() -> ResponseReturnValue:
                                    site_id=site_id, tag_code=form.get("tag_code") or None,
                                    actor=who, now=utc_now())
     except Refused as exc:
-        flash(exc.message, "error")
+        flash(exc.translated(_), "error")
         return redirect(url_for("stock.index", _anchor="new-bin"), code=303)
     flash(_("Bin “%(name)s” added.", name=created.name), "success")
     return redirect(url_for("stock.bin_page", bin_id=created.id), code=303)

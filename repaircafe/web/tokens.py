@@ -25,7 +25,7 @@ def index() -> ResponseReturnValue:
             _token, created = api_tokens.create_token(
                 get_session(), name=request.form.get("name", ""), actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
     tokens = api_tokens.tokens_of(get_session(), actor=actor())
     return render_template("tokens/index.html", tokens=tokens, created=created)
 

@@ -114,3 +114,13 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     note = page.get_by_role("link", name="Transfer note (PDF)").get_attribute("href")
     response = page.request.get(note)
     assert response.ok and response.body().startswith(b"%PDF")
+
+    page.goto("/stock/?q=motor+philips")
+    assert page.locator(".parts").get_by_text("Suction motor").is_visible()
+    assert fits_the_width(page)
+    screenshot(page, "parts-08-stock-search")
+    page.locator(".parts a.row", has_text="Suction motor").click()
+    page.wait_for_url("**/parts/*")
+    assert page.locator(".chain").get_by_text("Philips FC8760").is_visible()
+    assert fits_the_width(page)
+    screenshot(page, "parts-09-part-page")

@@ -30,7 +30,7 @@ NOW = datetime(2025, 6, 14, 11, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def built(engine):
+def built(engine, tmp_path):
     demo.discover_steps()
     steps_before = list(demo.STEPS)
     seen: dict[str, int] = {}
@@ -42,7 +42,8 @@ def built(engine):
     demo.register_step(extra_step, name="test step")
     fractions: list[float] = []
     try:
-        summary = demo.build_demo(engine, now=NOW, progress=fractions.append)
+        summary = demo.build_demo(engine, now=NOW, progress=fractions.append,
+                                  reports_folder=str(tmp_path / "reports"))
     finally:
         demo.STEPS[:] = steps_before
     with Session(engine, expire_on_commit=False) as session:

@@ -63,17 +63,17 @@ def api_actor() -> Actor:
 
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound) -> ResponseReturnValue:
-    return problem(404, _("Not found"), exc.message)
+    return problem(404, _("Not found"), exc.translated(_))
 
 
 @bp.errorhandler(TransitionRefused)
 def _conflict(exc: TransitionRefused) -> ResponseReturnValue:
-    return problem(409, _("Not possible now"), exc.message)
+    return problem(409, _("Not possible now"), exc.translated(_))
 
 
 @bp.errorhandler(Refused)
 def _refused(exc: Refused) -> ResponseReturnValue:
-    return problem(422, _("Refused"), exc.message)
+    return problem(422, _("Refused"), exc.translated(_))
 
 
 @bp.errorhandler(PermissionError)

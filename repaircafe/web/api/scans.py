@@ -16,7 +16,8 @@ from repaircafe.web.api.spec import api_spec, responses
 @api_spec.validate(resp=responses(HTTP_200=ScanOut), operation_id="scan", tags=["scans"])
 def scan(json: ScanIn, headers: IdempotencyHeaders) -> Any:
     """Resolve a scanned label URL or code and log the scan (unknown codes and typos too)."""
-    found = api_access.scan(get_session(), raw=json.code, actor=api_actor(), now=utc_now())
+    found = api_access.scan(get_session(), raw=json.code, actor=api_actor(), now=utc_now(),
+                            key=headers.idempotency_key)
     return ScanOut(result=found.result, code=found.code, message=found.message,  # type: ignore[arg-type]
                    item_id=found.item_id, part_id=found.part_id,
                    bin_id=found.bin_id).model_dump(mode="json")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b45f9da5b126
+Revision ID: 76dde719ce41
 Revises: 
-Create Date: 2026-11-25 14:55:02.512086
+Create Date: 2026-11-25 15:35:21.899438
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = 'b45f9da5b126'
+revision = '76dde719ce41'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -499,9 +499,11 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('scanned_at', repaircafe.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('scan_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scan_log_code'), ['code'], unique=False)
