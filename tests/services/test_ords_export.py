@@ -7,7 +7,6 @@ import io
 import shutil
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 from frictionless import Package, Resource, Schema
@@ -21,10 +20,10 @@ from repaircafe.models import Category, Item, LifecycleEvent
 from repaircafe.services import ords_export, repairs
 from repaircafe.services.events import new_key
 from repaircafe.services.intake import OwnerContact
+from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
-WALES = Path(__file__).resolve().parents[2].parent / "shared/data/ords/" \
-    "OpenRepairData_v0.3_RepairCafeWales_202507.csv"
+WALES = WALES_ORDS
 ADMIN = Actor.system("test")
 
 

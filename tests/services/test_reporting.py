@@ -4,16 +4,16 @@ import csv
 import io
 from collections import Counter
 from itertools import islice
-from pathlib import Path
 
 import pytest
 
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.services import repairs, reporting
 from repaircafe.services.events import new_key
+from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
-ORDS = Path("/work/shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv")
+ORDS = WALES_ORDS
 
 
 def _fixture(session, world):
