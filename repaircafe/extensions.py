@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_app_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -127,6 +128,27 @@ class AppLimiter(Limiter):
     _limiter = _PerAppState()
     _storage_dead = _PerAppState()
 
+    def _check_request_limit(self, callable_name: str | None = None,
+                             in_middleware: bool = True) -> None:
+        """Skip the per-request pass when no app-wide, default or blueprint limit could apply.
+
+        The pass runs before every request and costs as much as a short page's own query;
+        routes with their own `@limiter.limit` are still checked by their decorator.
+        """
+        if in_middleware and not self._limits_outside_routes(request.blueprint):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _limits_outside_routes(self, blueprint: str | None) -> bool:
+        manager = self.limit_manager
+        try:
+            blueprints = manager._blueprint_limits
+            return bool(manager._application_limits or manager._default_limits
+                        or self._meta_limits or (blueprint and (
+                            "." in blueprint or blueprints.get(blueprint))))
+        except AttributeError:
+            return True
+
     def init_app(self, app: Flask) -> None:
         app.config.setdefault("RATELIMIT_ENABLED", True)
         app.extensions[_LIMITER_STATE] = {"enabled": True, "initialized": False,
@@ -147,8 +169,32 @@ limiter = AppLimiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
-    """An explicit choice (the switch in the page) wins; then the browser's Accept-Language."""
+    """The language: an explicit choice (the switch in the page) wins, then the browser's
+    Accept-Language among ours. The region comes from the browser when it asks for one in
+    that language, so en-GB gets British dates and fr-BE Belgian ones; translations come from
+    the language's catalogue (gettext looks up "fr_BE" then "fr").
+    """
+    wanted = [(value, quality) for value, quality in request.accept_languages
+              if quality > 0 and value != "*"]
     chosen = request.cookies.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    if chosen not in LANGUAGES:
+        chosen = next((_language(value) for value, _quality in wanted
+                       if _language(value) in LANGUAGES), None)
+    if chosen is None:
+        return "en"
+    return next((locale for value, _quality in wanted
+                 if _language(value) == chosen and (locale := _regional(value))), chosen)
+
+
+def _language(value: str) -> str:
+    return value.replace("_", "-").split("-")[0].lower()
+
+
+def _regional(value: str) -> str | None:
+    """ "en-gb" -> "en_GB" when Babel knows that locale; None for a bare or unknown tag."""
+    if "-" not in value.replace("_", "-"):
+        return None
+    try:
+        return str(Locale.parse(value, sep="-" if "-" in value else "_"))
+    except (ValueError, UnknownLocaleError):
+        return None

@@ -324,6 +324,60 @@ MATERIALS = {
     },
 }
 
+# Product categories, keyed by the slugs of the application's category list.
+CATEGORIES = {
+    "fr": {
+        "aircon-dehumidifier": "Climatiseur/déshumidificateur",
+        "battery-charger-adapter": "Batterie/chargeur/adaptateur",
+        "decorative-safety-lights": "Éclairage décoratif ou de sécurité",
+        "desktop-computer": "Ordinateur de bureau",
+        "digital-compact-camera": "Appareil photo compact numérique",
+        "dslr-video-camera": "Appareil photo reflex/caméra",
+        "fan": "Ventilateur",
+        "flat-screen": "Écran plat",
+        "hair-beauty-item": "Article de coiffure et de beauté",
+        "handheld-entertainment-device": "Appareil de divertissement portable",
+        "headphones": "Casque audio",
+        "hifi-integrated": "Chaîne hi-fi compacte",
+        "hifi-separates": "Éléments hi-fi séparés",
+        "kettle": "Bouilloire",
+        "lamp": "Lampe",
+        "laptop": "Ordinateur portable",
+        "large-home-electrical": "Gros électroménager",
+        "misc": "Divers",
+        "mobile": "Téléphone mobile",
+        "musical-instrument": "Instrument de musique",
+        "paper-shredder": "Destructeur de documents",
+        "pc-accessory": "Accessoire informatique",
+        "portable-radio": "Radio portable",
+        "power-tool": "Outil électrique",
+        "printer-scanner": "Imprimante/scanner",
+        "projector": "Vidéoprojecteur",
+        "sewing-machine": "Machine à coudre",
+        "small-home-electrical": "Petit électroménager",
+        "small-kitchen-item": "Petit article de cuisine",
+        "tablet": "Tablette",
+        "toaster": "Grille-pain",
+        "toy": "Jouet",
+        "tv-gaming-accessories": "Accessoires TV et jeux vidéo",
+        "vacuum": "Aspirateur",
+        "watch-clock": "Montre/horloge",
+        "coffee-maker": "Cafetière",
+        "food-processor": "Robot de cuisine",
+        "games-console": "Console de jeux",
+        "hair-dryer": "Sèche-cheveux",
+        "iron": "Fer à repasser",
+        "bicycle": "Vélo",
+        "furniture": "Meuble",
+        "clothing-textile": "Vêtements/textile",
+        "jewellery": "Bijoux",
+        "hand-tool": "Outil à main",
+        "household-unpowered": "Article ménager (non électrique)",
+        "toy-unpowered": "Jouet (non électrique)",
+        "misc-unpowered": "Divers (non électrique)",
+    },
+}
+
 OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
 
 
@@ -378,3 +432,9 @@ def barrier_label(code: object, lang: str) -> str:
 
 def material_label(slug: str, lang: str) -> str:
     return MATERIALS[lang].get(slug, slug.replace("_", " ").capitalize())
+
+
+def category_label(slug: object, name: object, lang: str) -> str:
+    """A category's name in the report language; the given (English) name when there is none."""
+    translated = CATEGORIES.get(lang, {}).get(str(slug)) if slug else None
+    return translated or (str(name) if name else str(slug or ""))

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reports.i18n import EU_CATEGORIES, OUTCOMES, barrier_label, check_language, material_label, t
+from reports.i18n import (
+    EU_CATEGORIES,
+    OUTCOMES,
+    barrier_label,
+    category_label,
+    check_language,
+    material_label,
+    t,
+)
 
 EU_ORDER = tuple(EU_CATEGORIES["en"])
 SUM_COLUMNS = ("waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg")
@@ -362,7 +370,10 @@ def build_report(
     ]
 
     cat = rec.assign(
-        category=rec["category"].fillna(""), category_name=rec["category_name"].fillna("")
+        category=rec["category"].fillna(""),
+        category_name=[category_label(slug, name, lang)
+                       for slug, name in zip(rec["category"], rec["category_name"].fillna(""),
+                                             strict=True)],
     )
     by_category = _grouped(cat, ["category", "category_name"])
     by_category.loc[by_category["category"] == "", "category_name"] = t(lang, "uncategorised")

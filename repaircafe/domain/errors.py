@@ -53,6 +53,10 @@ class NotFound(Refused):
     """A code, object or record that does not exist (or is outside the user's scope)."""
 
 
+class KeyReused(Refused):
+    """An idempotency key sent again with a different action: it would hide one of the two."""
+
+
 # The exception classes whose first argument is a message template, for message extraction.
 MESSAGE_KEYWORDS = ("Refused", "TransitionRefused", "CodeError", "CheckCharacterError",
-                    "NotFound", "LayoutProblem", "FactorSetError", "N_")
+                    "NotFound", "KeyReused", "LayoutProblem", "N_")

@@ -59,3 +59,34 @@ CATEGORY_NAMES = {
     "toy-unpowered": N_("Toy (non-electric)"),
     "misc-unpowered": N_("Misc (unpowered)"),
 }
+
+
+# Materials recycled (repaircafe/factors/materials.csv), by key.
+MATERIAL_NAMES = {
+    "steel": N_("Steel / ferrous metal"),
+    "aluminium": N_("Aluminium"),
+    "copper": N_("Copper"),
+    "mixed_metals": N_("Mixed metals"),
+    "plastics": N_("Mixed WEEE plastics"),
+    "glass": N_("Glass"),
+    "circuit_boards": N_("Printed circuit boards"),
+    "weee_mixed": N_("Mixed small WEEE (unsorted)"),
+    "wood": N_("Wood"),
+    "textiles": N_("Textiles"),
+    "paper_card": N_("Paper and card"),
+    "batteries": N_("Batteries (portable)"),
+    "other": N_("Other / residual"),
+}
+
+# Roles, hand-over kinds and material keys that pages show as stored (`_(user.role)`,
+# `_(event.payload.to)`, `_(material)`).
+STORED_WORDS = (
+    N_("admin"), N_("coordinator"), N_("fixer"), N_("viewer"),
+    N_("owner"), N_("new_owner"), N_("sold"), N_("donated"), N_("lent"),
+    N_("steel"), N_("aluminium"), N_("copper"), N_("mixed_metals"), N_("plastics"), N_("glass"),
+    N_("circuit_boards"), N_("weee_mixed"), N_("wood"), N_("textiles"), N_("paper_card"),
+    N_("batteries"), N_("other"),
+)
+
+# The scope that covers every group, when a user may see them all.
+ALL_GROUPS = N_("All groups")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from repaircafe.models.base import UTCDateTime, utc_now
@@ -75,6 +75,13 @@ class Tag(SQLModel, table=True):
     """A printed code: issued (blank) -> linked (to an item, part or bin) -> retired."""
 
     __tablename__ = "tag"
+    # "The current label of this object/part/bin" is asked on nearly every page; without these,
+    # SQLite (which keeps no statistics) walks every linked tag through the status index.
+    __table_args__ = (
+        Index("ix_tag_item_id_status", "item_id", "status"),
+        Index("ix_tag_part_id_status", "part_id", "status"),
+        Index("ix_tag_bin_id_status", "bin_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=16)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from repaircafe.domain import lifecycle
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import Refused
+from repaircafe.domain.errors import KeyReused
 from repaircafe.models import Item, LifecycleEvent, Part
 
 
@@ -35,7 +35,7 @@ def replayed(session: Session, key: str, kind: str) -> LifecycleEvent | None:
     """
     existing = find_by_key(session, key)
     if existing is not None and existing.kind != kind:
-        raise Refused("This request key was already used for another action; reload the page.")
+        raise KeyReused("This request key was already used for another action; reload the page.")
     return existing
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 import labels
 from repaircafe.domain import codes, permissions
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.errors import KeyReused, NotFound, Refused
 from repaircafe.models import (
     Category,
     Item,
@@ -289,7 +289,7 @@ def _store_batch(
 def _batch_by_key(session: Session, key: str, kind: str) -> LabelBatch | None:
     batch = session.exec(select(LabelBatch).where(LabelBatch.idempotency_key == key)).one_or_none()
     if batch is not None and batch.kind != kind:
-        raise Refused("This request key was already used for another action; reload the page.")
+        raise KeyReused("This request key was already used for another action; reload the page.")
     return batch
 
 

@@ -31,6 +31,10 @@ data rows of the file):
   event replaces its outcome and barrier (events are never edited), and its impact is voided and
   recomputed. A new event date or group of a known record is not applied.
 - Events happen at noon UTC on the event date, so the day reads the same in any time zone.
+
+New records are written in bulk straight through the database driver (services/bulk.py), with
+their ids reserved up front: a 100,000-row file would otherwise spend most of its time in
+per-row parameter handling and in reading new ids back.
 """
 
 from __future__ import annotations
@@ -38,7 +42,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,7 +50,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import JSON, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -67,10 +70,11 @@ from repaircafe.models import (
 )
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
+from repaircafe.services.bulk import BulkWriter, bulk_writer
 from repaircafe.services.transactions import write_transaction
 
 ACTOR_NAME = "ORDS import"
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 5000
 REQUIRED_COLUMNS = ("id", "data_provider", "country", "repair_status", "event_date")
 REJECT_EXTRA_COLUMNS = ("line", "reason")
 KEY_LIMIT = 120
@@ -92,6 +96,23 @@ ITEM = Item.__table__  # type: ignore[attr-defined]
 TAG = Tag.__table__  # type: ignore[attr-defined]
 EVENT = LifecycleEvent.__table__  # type: ignore[attr-defined]
 IMPACT = ImpactRecord.__table__  # type: ignore[attr-defined]
+SESSION = RepairSession.__table__  # type: ignore[attr-defined]
+
+# The columns each bulk insert writes, in the order of its row tuples. Every column is given:
+# the models' defaults live in Python, not in the database.
+ITEM_COLUMNS = ("id", "group_id", "site_id", "category_id", "brand", "model", "problem",
+                "weight_kg", "weight_source", "product_age_years", "state", "is_donor",
+                "owner_id", "current_session_id", "registered_at", "updated_at",
+                "source_provider", "source_id")
+TAG_COLUMNS = ("code", "status", "kind", "group_id", "item_id", "part_id", "bin_id",
+               "issued_at", "linked_at", "retired_at")
+EVENT_COLUMNS = ("id", "item_id", "part_id", "kind", "payload", "public_note", "internal_note",
+                 "actor_id", "actor_name", "repair_session_id", "occurred_at", "recorded_at",
+                 "idempotency_key", "corrects_id")
+IMPACT_COLUMNS = ("event_id", "item_id", "part_id", "kind", "factor_set", "factor_version",
+                  "weight_kg", "weight_source", "waste_prevented_kg", "co2e_avoided_kg",
+                  "co2e_avoided_conservative_kg", "material", "is_void", "computed_at")
+SESSION_COLUMNS = ("id", "site_id", "held_on", "title", "created_at")
 
 
 # --------------------------------------------------------------------------- report
@@ -346,9 +367,10 @@ def _rows(reader: Iterator[list[str]], width: int) -> Iterator[tuple[_RawRow, st
         if not values:
             continue  # a blank line is not a row
         row = _RawRow(start, values, values[0].strip() if values else "")
-        if not any(v.strip() for v in values):
+        text = "".join(values)  # one string to search instead of every field
+        if not text.strip():
             yield row, "empty row"
-        elif any("\ufffd" in v for v in values):
+        elif "\ufffd" in text:
             yield row, "text is not valid UTF-8"
         elif len(values) > width:
             yield row, f"{len(values)} fields where the header has {width}"
@@ -375,8 +397,9 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Places:
     """Ids of groups, territories, sites and café sessions, created on first use."""
 
-    def __init__(self, session: Session, report: ImportReport) -> None:
+    def __init__(self, session: Session, writer: BulkWriter, report: ImportReport) -> None:
         self.session = session
+        self.writer = writer
         self.report = report
         self.reset()
 
@@ -449,41 +472,16 @@ class _Places:
         missing = [key for key in wanted if key not in self.sessions]
         if not missing:
             return
-        table = RepairSession.__table__  # type: ignore[attr-defined]
-        bulk_insert(self.session, table, [
-            {"site_id": site, "held_on": day, "title": wanted[(site, day)][:200],
-             "created_at": now} for site, day in missing])
-        sites = sorted({site for site, _day in missing})
-        for session_id, site_id, held_on in self.session.execute(
-            select(table.c.id, table.c.site_id, table.c.held_on)
-            .where(table.c.site_id.in_(sites), table.c.held_on.in_({d for _s, d in missing}))
-        ):
-            self.sessions.setdefault((site_id, held_on), session_id)
+        ids = self.writer.reserve_ids(SESSION, len(missing))
+        created_at = self.writer.datetime(now)
+        self.writer.insert(SESSION, SESSION_COLUMNS, [
+            (session_id, site, self.writer.date(day), wanted[(site, day)][:200], created_at)
+            for session_id, (site, day) in zip(ids, missing, strict=True)])
+        self.sessions.update(zip(missing, ids, strict=True))
         self.created[2] += len(missing)
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany elsewhere.
-
-    Row dicts hold Python values as the columns take them (aware datetimes, dicts for JSON).
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    names = ", ".join(f'"{c}"' for c in columns)
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
-                            for c in columns])
 
 
 def event_key(provider: str, source_id: str, suffix: str) -> str:
@@ -495,6 +493,23 @@ def event_key(provider: str, source_id: str, suffix: str) -> str:
     return f"ords:{digest}:{suffix}"
 
 
+def _fresh_codes(count: int) -> list[str]:
+    """Tag codes for new objects, none drawn twice. A clash with a code already stored fails
+    the chunk's insert, which is then retried with new codes."""
+    drawn: set[str] = set()
+    while len(drawn) < count:
+        drawn.add(codes.new_code())
+    return list(drawn)
+
+
+def registered_payload(code: str) -> str:
+    """The stored JSON payload of an imported object's `registered` event, written out as
+    ``json.dumps`` would (a code is Crockford base32: nothing in it needs escaping). Formatting
+    it directly saves the JSON encoder a call for every object of a large file."""
+    return f'{{"code": "{code}", "is_donor": false, "weight_kg": null, "source": "ords"}}'
+
+
+@lru_cache(maxsize=4096)
 def _at_noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
@@ -527,31 +542,24 @@ class _Impacts:
     """Repair savings of fixed imported objects (no weight: category figures), per category.
 
     Like services.impact.record_repair_impact: one record per factor set a figure is stored
-    under, each carrying the conservative figure beside its own.
+    under, each carrying the conservative figure beside its own. The figures depend on the
+    category alone, so they are computed once per category and kept as the middle of an
+    IMPACT_COLUMNS row (from ``kind`` to ``is_void``).
     """
 
     def __init__(self, session: Session) -> None:
         self.sets = impact_service.needed_sets(session)
         self.low = impact_service.factor_set(impact_service.CONSERVATIVE_SET)
-        self.cache: dict[tuple[str | None, bool], list[dict[str, Any]]] = {}
+        self.cache: dict[tuple[str | None, bool], list[tuple[Any, ...]]] = {}
 
-    def values(self, category: _CategoryInfo | None) -> list[dict[str, Any]]:
+    def values(self, category: _CategoryInfo | None) -> list[tuple[Any, ...]]:
         key = (category.slug if category else None, category.powered if category else True)
         if key not in self.cache:
             low = impact.repair_savings(key[0], key[1], "fixed", None, None, self.low)
             self.cache[key] = [
-                {
-                    "kind": "repair",
-                    "factor_set": savings.factor_set,
-                    "factor_version": savings.factor_set_version,
-                    "weight_kg": savings.weight_kg or 0.0,
-                    "weight_source": savings.weight_source,
-                    "waste_prevented_kg": savings.waste_prevented_kg,
-                    "co2e_avoided_kg": savings.co2e_avoided_kg,
-                    "co2e_avoided_conservative_kg": low.co2e_avoided_kg,
-                    "material": None,
-                    "is_void": False,
-                }
+                ("repair", savings.factor_set, savings.factor_set_version,
+                 savings.weight_kg or 0.0, savings.weight_source, savings.waste_prevented_kg,
+                 savings.co2e_avoided_kg, low.co2e_avoided_kg, None, False)
                 for savings in (impact.repair_savings(key[0], key[1], "fixed", None, None, fs)
                                 for fs in self.sets)
             ]
@@ -559,6 +567,9 @@ class _Impacts:
 
 
 class _Importer:
+    """Writes the records of a file chunk by chunk, keeping what the chunks share (places,
+    categories, impact figures) between them."""
+
     def __init__(self, session: Session, *, group: str | None, now: datetime,
                  report: ImportReport) -> None:
         self.session = session
@@ -566,9 +577,11 @@ class _Importer:
         self.now = now
         self.report = report
         self.actor = Actor.system(ACTOR_NAME)
-        self.places = _Places(session, report)
+        self.writer = bulk_writer(session)
+        self.places = _Places(session, self.writer, report)
         self.categories = _categories(session)
         self.impacts = _Impacts(session)
+        self.attempt_payloads: dict[tuple[str, int | None], str] = {}
 
     # ---- one chunk
 
@@ -606,12 +619,32 @@ class _Importer:
         known = [r for r, _ in records if (r.provider, r.source_id) in existing]
         self._create(fresh)
         self.created_now = len(fresh)
-        return self._update(known, existing)
+        rejects = self._update(known, existing)
+        self.writer.keep_statistics([ITEM, EVENT])
+        return rejects
 
     def _create(self, records: list[OrdsRecord]) -> None:
+        """New objects with their tag, two events and impact: one bulk insert per table.
+
+        Object and event ids are reserved first, so tags, events and impact records can point
+        at them without reading anything back. Rows are built as the driver takes them, so on
+        PostgreSQL the server stores one while the next is being made.
+        """
         if not records:
             return
-        now = self.now
+        places = self._places_of(records)
+        item_ids = self.writer.reserve_ids(ITEM, len(records))
+        event_ids = self.writer.reserve_ids(EVENT, 2 * len(records))
+        tag_codes = _fresh_codes(len(records))
+        self.writer.insert(ITEM, ITEM_COLUMNS, self._item_rows(records, places, item_ids))
+        self.writer.insert(TAG, TAG_COLUMNS, self._tag_rows(places, item_ids, tag_codes))
+        self.writer.insert(EVENT, EVENT_COLUMNS,
+                           self._event_rows(records, places, item_ids, tag_codes, event_ids))
+        self.writer.insert(IMPACT, IMPACT_COLUMNS,
+                           self._impact_rows(records, item_ids, event_ids[1::2]))
+
+    def _places_of(self, records: list[OrdsRecord]) -> list[tuple[int, int, int]]:
+        """(group, site, café session) of each record, creating the ones not there yet."""
         sites = []
         wanted: dict[tuple[int, date], str] = {}
         for record in records:
@@ -619,78 +652,65 @@ class _Importer:
             site_id = self.places.site(group_id, record)
             sites.append((group_id, site_id))
             wanted[(site_id, record.event_date)] = record.group_identifier or record.provider
-        self.places.load_sessions(wanted, now)
-        items: list[dict[str, Any]] = []
-        for record, (group_id, site_id) in zip(records, sites, strict=True):
-            session_id = self.places.sessions[(site_id, record.event_date)]
-            category = self.categories.get(record.category_ords_id or 0)
-            items.append({
-                "group_id": group_id, "site_id": site_id,
-                "category_id": category.id if category else None,
-                "brand": record.brand, "model": "", "problem": record.problem,
-                "weight_kg": None, "weight_source": None,
-                "product_age_years": record.product_age,
-                "state": state_after_import(record.outcome, record.barrier),
-                "is_donor": False, "owner_id": None, "current_session_id": session_id,
-                "registered_at": _at_noon(record.event_date), "updated_at": now,
-                "source_provider": record.provider, "source_id": record.source_id,
-            })
-        # Plain executemany, then the new ids read back by their unique keys: much faster than
-        # INSERT ... RETURNING batches on PostgreSQL, and the same on SQLite.
-        bulk_insert(self.session, ITEM, items)
-        by_source: dict[tuple[str, str], int] = {}
-        for provider in {r.provider for r in records}:
-            by_source.update(
-                ((provider, source_id), item_id) for source_id, item_id in self.session.execute(
-                    select(ITEM.c.source_id, ITEM.c.id).where(
-                        ITEM.c.source_provider == provider,
-                        ITEM.c.source_id.in_([r.source_id for r in records
-                                              if r.provider == provider])))
-            )
-        item_ids = [by_source[(record.provider, record.source_id)] for record in records]
-        tags: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        drawn: set[str] = set()
-        for record, item, item_id in zip(records, items, item_ids, strict=True):
-            code = codes.new_code()
-            while code in drawn:
-                code = codes.new_code()
-            drawn.add(code)
-            tags.append({"code": code, "status": "linked", "kind": "item",
-                         "group_id": item["group_id"], "item_id": item_id, "part_id": None,
-                         "bin_id": None, "issued_at": now, "linked_at": now,
-                         "retired_at": None})
-            common = {"item_id": item_id, "part_id": None, "public_note": "",
-                      "internal_note": "", "actor_id": None, "actor_name": ACTOR_NAME,
-                      "repair_session_id": item["current_session_id"],
-                      "occurred_at": item["registered_at"], "recorded_at": now,
-                      "corrects_id": None}
-            events.append({**common, "kind": "registered",
-                           "payload": {"code": code, "is_donor": False, "weight_kg": None,
-                                       "source": "ords"},
-                           "idempotency_key": event_key(record.provider, record.source_id,
-                                                        "registered")})
-            events.append({**common, "kind": "repair_attempted",
-                           "payload": {"outcome": record.outcome, "barrier": record.barrier,
-                                       "minutes": None, "fixer": ""},
-                           "idempotency_key": event_key(record.provider, record.source_id,
-                                                        "repair_attempted")})
-        bulk_insert(self.session, TAG, tags)
-        bulk_insert(self.session, EVENT, events)
-        attempted = [e["idempotency_key"] for e in events[1::2]]
-        by_key = dict(self.session.execute(
-            select(EVENT.c.idempotency_key, EVENT.c.id)
-            .where(EVENT.c.idempotency_key.in_(attempted))).all())
-        attempted_ids = [by_key[key] for key in attempted]
-        impacts = []
+        self.places.load_sessions(wanted, self.now)
+        sessions = self.places.sessions
+        return [(group_id, site_id, sessions[(site_id, record.event_date)])
+                for record, (group_id, site_id) in zip(records, sites, strict=True)]
+
+    def _category_id(self, record: OrdsRecord) -> int | None:
+        category = self.categories.get(record.category_ords_id or 0)
+        return category.id if category else None
+
+    def _item_rows(self, records: list[OrdsRecord], places: list[tuple[int, int, int]],
+                   item_ids: list[int]) -> Iterator[tuple[Any, ...]]:
+        now = self.writer.datetime(self.now)
+        for record, (group_id, site_id, session_id), item_id in zip(
+                records, places, item_ids, strict=True):
+            yield (item_id, group_id, site_id, self._category_id(record), record.brand, "",
+                   record.problem, None, None, record.product_age,
+                   state_after_import(record.outcome, record.barrier), False, None, session_id,
+                   self.writer.datetime(_at_noon(record.event_date)), now, record.provider,
+                   record.source_id)
+
+    def _tag_rows(self, places: list[tuple[int, int, int]], item_ids: list[int],
+                  tag_codes: list[str]) -> Iterator[tuple[Any, ...]]:
+        now = self.writer.datetime(self.now)
+        for (group_id, _site, _session), item_id, code in zip(
+                places, item_ids, tag_codes, strict=True):
+            yield (code, "linked", "item", group_id, item_id, None, None, now, now, None)
+
+    def _event_rows(self, records: list[OrdsRecord], places: list[tuple[int, int, int]],
+                    item_ids: list[int], tag_codes: list[str], event_ids: list[int]
+                    ) -> Iterator[tuple[Any, ...]]:
+        """`registered` then `repair_attempted` for each object, at noon of the event day."""
+        now = self.writer.datetime(self.now)
         for index, record in enumerate(records):
-            if record.outcome != "fixed":
-                continue
-            category = self.categories.get(record.category_ords_id or 0)
-            impacts.extend({**values, "event_id": attempted_ids[index], "item_id": item_ids[index],
-                            "part_id": None, "computed_at": now}
-                           for values in self.impacts.values(category))
-        bulk_insert(self.session, IMPACT, impacts)
+            item_id = item_ids[index]
+            common = ("", "", None, ACTOR_NAME, places[index][2],
+                      self.writer.datetime(_at_noon(record.event_date)), now)
+            yield (event_ids[2 * index], item_id, None, "registered",
+                   registered_payload(tag_codes[index]), *common,
+                   event_key(record.provider, record.source_id, "registered"), None)
+            yield (event_ids[2 * index + 1], item_id, None, "repair_attempted",
+                   self._attempt_payload(record.outcome, record.barrier), *common,
+                   event_key(record.provider, record.source_id, "repair_attempted"), None)
+
+    def _attempt_payload(self, outcome: str, barrier: int | None) -> str:
+        """The stored payload of an imported repair attempt; a handful of distinct ones."""
+        key = (outcome, barrier)
+        if key not in self.attempt_payloads:
+            self.attempt_payloads[key] = self.writer.json(
+                {"outcome": outcome, "barrier": barrier, "minutes": None, "fixer": ""})
+        return self.attempt_payloads[key]
+
+    def _impact_rows(self, records: list[OrdsRecord], item_ids: list[int],
+                     attempted_ids: list[int]) -> Iterator[tuple[Any, ...]]:
+        now = self.writer.datetime(self.now)
+        for record, item_id, event_id in zip(records, item_ids, attempted_ids, strict=True):
+            if record.outcome == "fixed":
+                category = self.categories.get(record.category_ords_id or 0)
+                for values in self.impacts.values(category):
+                    yield (event_id, item_id, None, *values, now)
 
     # ---- records seen before
 

@@ -205,8 +205,9 @@ def install_part(
                 raise NotFound("That object belongs to another group.")
             if part.state == "installed":
                 where = code_of(session, item_id=part.installed_item_id)
-                raise TransitionRefused("Cannot install this part: it is already installed in "
-                                        f"{codes.display(where) if where else 'an object'}.")
+                raise TransitionRefused(
+                    "Cannot install this part: it is already installed in %(where)s.",
+                    where=codes.display(where) if where else N_("an object"))
             lifecycle.next_part_state(part.state, "installed", {})
             lifecycle.next_item_state(recipient.state, "part_installed", {})
             if part.group_id != recipient.group_id:

@@ -23,6 +23,9 @@ _TAG = Tag.__table__  # type: ignore[attr-defined]
 _SCAN_LOG = ScanLog.__table__  # type: ignore[attr-defined]
 _BY_CODE = select(_TAG.c.id, _TAG.c.status, _TAG.c.item_id, _TAG.c.part_id,
                   _TAG.c.bin_id).where(_TAG.c.code == bindparam("code"))
+_LOG_SCAN = insert(_SCAN_LOG).values(
+    {column: bindparam(column) for column in
+     ("raw", "code", "result", "tag_id", "user_id", "channel", "scanned_at")})
 
 
 def resolve(session: Session, text: str) -> Resolution:
@@ -56,19 +59,22 @@ def resolve(session: Session, text: str) -> Resolution:
 def lookup(
     session: Session, *, text: str, user_id: int | None, channel: str, now: datetime
 ) -> Resolution:
-    """Resolve a code and log the scan (who, when, what, result), unknown codes included."""
-    resolution = resolve(session, text)
+    """Resolve a code and log the scan (who, when, what, result), unknown codes included.
+
+    The tag is read inside the logging transaction: one transaction per scan, not two.
+    """
     with write_transaction(session):
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             # A log row lost in a server crash costs nothing; waiting for its fsync on every
             # scan would cost the volunteer (and the whole lookup's throughput).
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        connection.execute(insert(_SCAN_LOG).values(
-            raw=text[:300], code=resolution.code, result=resolution.result,
-            tag_id=resolution.tag_id, user_id=user_id,
-            channel=channel if channel in CHANNELS else "typed", scanned_at=now,
-        ))
+        resolution = resolve(session, text)
+        connection.execute(_LOG_SCAN, {
+            "raw": text[:300], "code": resolution.code, "result": resolution.result,
+            "tag_id": resolution.tag_id, "user_id": user_id,
+            "channel": channel if channel in CHANNELS else "typed", "scanned_at": now,
+        })
     return resolution
 
 

@@ -336,7 +336,7 @@ def parse_age(cell: Any, on: date) -> float | None:
         return None
     match = re.search(r"\d+(?:[.,]\d+)?", str(cell))
     if match is None:
-        raise Refused(f"“{cell}” is not an age in years.")
+        raise Refused("“%(cell)s” is not an age in years.", cell=cell)
     number = float(match[0].replace(",", "."))
     if number >= 1900:
         if number > on.year:
@@ -344,7 +344,7 @@ def parse_age(cell: Any, on: date) -> float | None:
                           year=f"{number:g}")
         return float(on.year - int(number))
     if number > 150:
-        raise Refused(f"“{cell}” is not an age in years.")
+        raise Refused("“%(cell)s” is not an age in years.", cell=cell)
     return round(number, 1)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from repaircafe.domain import codes
-from repaircafe.domain.errors import CheckCharacterError, CodeError, NotFound, Refused
+from repaircafe.domain.errors import CheckCharacterError, CodeError, KeyReused, NotFound, Refused
 from repaircafe.models import ScanLog, Tag
 from repaircafe.services.transactions import write_transaction
 
@@ -135,7 +135,7 @@ def log_scan(
 def _scan_by_key(session: Session, key: str, *, raw: str, user_id: int | None) -> ScanLog | None:
     first = session.exec(select(ScanLog).where(ScanLog.idempotency_key == key)).one_or_none()
     if first is not None and (first.raw != raw[:300] or first.user_id != user_id):
-        raise Refused("This request key was already used for another scan; use a new key.")
+        raise KeyReused("This request key was already used for another scan; use a new key.")
     return first
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
@@ -73,22 +75,42 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.after_request(_security_headers)
     app.context_processor(_template_helpers)
-    app.register_error_handler(403, _error_page(403, "You do not have access to this page."))
-    app.register_error_handler(404, _error_page(404, "This page does not exist."))
-    app.register_error_handler(429, _error_page(429, "Too many requests: wait a minute."))
-    app.register_error_handler(413, _error_page(413, "That upload is too large."))
+    app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
+    app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
+    app.register_error_handler(429, _error_page(429, N_("Too many requests: wait a minute.")))
+    app.register_error_handler(413, _error_page(413, N_("That upload is too large.")))
     app.register_error_handler(CSRFError, _error_page(
-        400, "This form was out of date: go back, reload the page and send it again."))
+        400, N_("This form was out of date: go back, reload the page and send it again.")))
     app.register_error_handler(NotFound, lambda exc: _render_error(404, exc.translated(_)))
     app.register_error_handler(Refused, lambda exc: _render_error(400, exc.translated(_)))
 
 
+_USER_TTL = 2.0
+_recent_users: dict[int, tuple[float, LoginUser]] = {}
+
+
 def _load_user(user_id: str) -> LoginUser | None:
-    """The signed-in user for this request: one Core query, no ORM object to build."""
+    """The signed-in user for this request: one Core query, no ORM object to build.
+
+    A user read in the last two seconds is reused: a volunteer scanning label after label
+    would otherwise pay a transaction per scan just to be recognised. A deactivated account
+    or a changed role takes effect within those two seconds.
+    """
     if not user_id.isdigit():
         return None
-    row = get_session().connection().execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
-    return LoginUser(row) if row is not None else None
+    key, now = int(user_id), time.monotonic()
+    recent = _recent_users.get(key)
+    if recent is not None and recent[0] > now:
+        return recent[1]
+    row = get_session().connection().execute(_ACTIVE_USER, {"user_id": key}).first()
+    if row is None:
+        _recent_users.pop(key, None)
+        return None
+    if len(_recent_users) >= 10_000:
+        _recent_users.clear()
+    user = LoginUser(row)
+    _recent_users[key] = (now + _USER_TTL, user)
+    return user
 
 
 def _security_headers(response: Response) -> Response:
@@ -139,20 +161,46 @@ def _template_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..
     return ngettext
 
 
+_DAY_TEXTS: dict[tuple[date, str | None, str], str] = {}
+
+
+def _day_formatter(locale: str) -> Callable[..., str]:
+    """`format_date` remembering calendar days already written out in a language.
+
+    A page shows the same few days again and again (an object's events share a café day),
+    and Babel's formatting is the costliest step of a short page; a day's text never changes.
+    """
+
+    def format_day(value: Any = None, format: str | None = None, rebase: bool = True) -> str:
+        if type(value) is not date:
+            return format_date(value, format, rebase)
+        key = (value, format, locale)
+        text = _DAY_TEXTS.get(key)
+        if text is None:
+            if len(_DAY_TEXTS) >= 50_000:
+                _DAY_TEXTS.clear()
+            text = _DAY_TEXTS[key] = format_date(value, format)
+        return text
+
+    return format_day
+
+
 def _template_helpers() -> dict[str, Any]:
     """What every template gets; the catalogue is looked up once here, not for each string."""
-    translate = get_translations().ugettext
+    translations = get_translations()
+    translate = translations.ugettext
+    locale = get_locale()
     return {
         "gettext": _template_gettext(translate),
-        "ngettext": _template_ngettext(get_translations().ungettext),
+        "ngettext": _template_ngettext(translations.ungettext),
         "display_code": codes.display,
         "outcome_label": lambda o: translate(lifecycle.OUTCOME_LABELS.get(o, o or "")),
         "barrier_label": lambda b: translate(lifecycle.BARRIERS.get(int(b), "")) if b else "",
         "state_label": lambda state: state_label(state, translate),
-        "format_date": format_date,
+        "format_date": _day_formatter(str(locale)),
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
-        "current_locale": str(get_locale()),
+        "current_locale": locale.language,
         "user": current_user,
         "request_id": g.get("request_id"),
     }

@@ -36,7 +36,7 @@ def _scheduler(state) -> None:  # type: ignore[no-untyped-def]
 
 
 def _language() -> str:
-    lang = request.values.get("language") or str(get_locale())
+    lang = request.values.get("language") or get_locale().language
     return lang if lang in ("en", "fr") else "en"
 
 

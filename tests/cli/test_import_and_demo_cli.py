@@ -49,8 +49,11 @@ def test_demo_builds_a_database_and_prints_the_login_hint(runner, db_url, tmp_pa
     if not db_url.startswith("sqlite"):
         pytest.skip("the demo command always builds a SQLite file")
     target = tmp_path / "demo.sqlite"
-    result = runner.invoke(cli, args=["demo", "--no-serve", "--database", str(target)])
+    reports = tmp_path / "reports"
+    result = runner.invoke(cli, args=["demo", "--no-serve", "--database", str(target)],
+                           env={"REPAIRCAFE_REPORTS_FOLDER": str(reports)})
     assert result.exit_code == 0, result.output
+    assert any(reports.rglob("*.pdf")), "archived demo reports go to the configured folder"
     assert "password 'demo'" in result.output
     assert "2 territories" in result.output
     engine = make_engine(f"sqlite:///{target}")

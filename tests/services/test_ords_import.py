@@ -27,8 +27,9 @@ from repaircafe.models import (
 from repaircafe.services.impact import CENTRAL_SET
 from repaircafe.services.integrity import check
 from repaircafe.services.ords_import import import_ords, territory_name
+from tests.data import WALES_ORDS
 
-WALES = Path("/work/shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv")
+WALES = WALES_ORDS
 SLICE = Path(__file__).resolve().parents[2] / "repaircafe" / "data" / "ords_demo_slice.csv"
 NOW = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 HEADER = ("id,data_provider,country,partner_product_category,product_category,"
@@ -273,3 +274,92 @@ def test_territory_names():
     assert territory_name("St Dogmaels", "RCW") == "St Dogmaels"
     assert territory_name("Port Talbot", "RCW") == "Port Talbot"
     assert territory_name("", "Fixit Clinic") == "Fixit Clinic area"
+
+
+def test_rows_written_through_the_driver_read_back_as_the_models_expect(session, tmp_path):
+    """Datetimes, dates, JSON and booleans go to the driver pre-converted; the ORM must read
+    them back exactly as if it had written them itself, on either database."""
+    path = synthetic(tmp_path, [
+        "d_1,Repair Cafe Wales,GBR,Iron,Iron,40,Philips,,3,Fixed,,Cardiff Cathays,2024-03-02,Cold",
+    ])
+    import_ords(session, path, group=None, now=NOW)
+    item = session.exec(select(Item).where(Item.source_id == "d_1")).one()
+    assert item.registered_at == datetime(2024, 3, 2, 12, 0, tzinfo=UTC)
+    assert item.updated_at == NOW and item.is_donor is False and item.model == ""
+    assert item.product_age_years == 3.0 and item.state == "fixed"
+    tag = session.exec(select(Tag).where(Tag.item_id == item.id)).one()
+    assert (tag.status, tag.kind, tag.linked_at) == ("linked", "item", NOW)
+    registered, attempted = session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.item_id == item.id).order_by(col(LifecycleEvent.id))).all()
+    assert registered.payload == {"code": tag.code, "is_donor": False, "weight_kg": None,
+                                  "source": "ords"}
+    assert attempted.payload == {"outcome": "fixed", "barrier": None, "minutes": None,
+                                 "fixer": ""}
+    assert registered.occurred_at == item.registered_at and registered.recorded_at == NOW
+    held = session.get(RepairSession, item.current_session_id)
+    assert held.held_on.isoformat() == "2024-03-02" and held.created_at == NOW
+    impacts = session.exec(select(ImpactRecord).where(ImpactRecord.item_id == item.id)).all()
+    assert {i.event_id for i in impacts} == {attempted.id}
+    assert all(i.is_void is False and i.computed_at == NOW for i in impacts)
+
+
+def test_reserved_ids_leave_the_database_to_number_later_rows(session, tmp_path):
+    from repaircafe.services.bulk import bulk_writer
+    from repaircafe.services.transactions import write_transaction
+
+    path = synthetic(tmp_path, [
+        "n_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,Noisy",
+        "n_2,Fixit Clinic,USA,Fan,Fan,7,,,,Repairable,,Oakland,2024-06-01,Slow",
+    ])
+    import_ords(session, path, group=None, now=NOW)
+    highest = session.exec(select(func.max(LifecycleEvent.id))).one()
+    with write_transaction(session):
+        writer = bulk_writer(session)
+        first = writer.reserve_ids(LifecycleEvent.__table__, 3)
+        second = writer.reserve_ids(LifecycleEvent.__table__, 2)
+    assert first == sorted(first) and first[0] > highest
+    assert not set(first) & set(second)
+    assert check(session) == []
+
+
+def test_a_clash_in_a_bulk_insert_is_sqlalchemys_integrity_error(session, tmp_path):
+    from sqlalchemy.exc import IntegrityError
+
+    from repaircafe.services.bulk import bulk_writer
+    from repaircafe.services.ords_import import TAG_COLUMNS
+    from repaircafe.services.transactions import write_transaction
+
+    path = synthetic(tmp_path, ["c_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,x"])
+    import_ords(session, path, group=None, now=NOW)
+    tag = session.exec(select(Tag)).one()
+    with pytest.raises(IntegrityError), write_transaction(session):
+        writer = bulk_writer(session)
+        now = writer.datetime(NOW)
+        writer.insert(Tag.__table__, TAG_COLUMNS,
+                      iter([(tag.code, "issued", "blank", None, None, None, None, now, None,
+                             None)]))
+    assert count(session, Tag) == 1
+
+
+def test_registered_payload_is_what_json_would_write():
+    import json
+
+    from repaircafe.domain.codes import new_code
+    from repaircafe.services.ords_import import registered_payload
+
+    code = new_code()
+    assert registered_payload(code) == json.dumps(
+        {"code": code, "is_donor": False, "weight_kg": None, "source": "ords"})
+
+
+def test_a_large_load_leaves_postgresql_statistics_behind(session, db_url, tmp_path):
+    """Key lookups of later chunks stay on the unique indexes only if the planner knows how
+    big the tables grew; the import analyses them as it goes (nothing to do on SQLite)."""
+    if not db_url.startswith("postgres"):
+        pytest.skip("statistics are a PostgreSQL matter")
+    source = head_of(wales_source(), 600, tmp_path / "wales600.csv")
+    import_ords(session, source, group=None, now=NOW)
+    known = dict(session.connection().exec_driver_sql(
+        "SELECT relname, reltuples FROM pg_class WHERE relname IN ('item', 'lifecycle_event')"
+    ).all())
+    assert known["item"] >= 600 and known["lifecycle_event"] >= 1200

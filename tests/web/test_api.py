@@ -177,3 +177,23 @@ def test_api_is_rate_limited_with_a_problem(db_url, tmp_path, session, world):
         assert limited.mimetype == PROBLEM and limited.get_json()["status"] == 429
     finally:
         app.extensions["repaircafe.engine"].dispose()
+
+
+def test_a_retried_scan_is_logged_once(client, session, world, tokens):
+    from sqlmodel import select
+
+    from repaircafe.models import ScanLog
+    from repaircafe.services.tags import current_tag
+
+    code = current_tag(session, item_id=make_item(session, world).id).code
+    first = call(client, "POST", "/api/v1/scans", tokens["fixer"], "scan-retry", json={"code": code})
+    again = call(client, "POST", "/api/v1/scans", tokens["fixer"], "scan-retry", json={"code": code})
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    other = call(client, "POST", "/api/v1/scans", tokens["fixer"], "scan-retry",
+                 json={"code": "7K3M-9QXA-2"})
+    assert other.status_code == 409 and other.mimetype == PROBLEM
+    call(client, "POST", "/api/v1/scans", tokens["fixer"], "scan-next", json={"code": code})
+    session.rollback()
+    logged = session.exec(select(ScanLog).where(ScanLog.channel == "api")).all()
+    assert sorted(s.idempotency_key for s in logged) == ["scan-next", "scan-retry"]

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from repaircafe.db import get_session
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
+from repaircafe.domain.errors import KeyReused, NotFound, Refused, TransitionRefused
 from repaircafe.extensions import csrf, limiter
 from repaircafe.models import utc_now
 from repaircafe.services import api_tokens
@@ -69,6 +69,11 @@ def _not_found(exc: NotFound) -> ResponseReturnValue:
 @bp.errorhandler(TransitionRefused)
 def _conflict(exc: TransitionRefused) -> ResponseReturnValue:
     return problem(409, _("Not possible now"), exc.translated(_))
+
+
+@bp.errorhandler(KeyReused)
+def _key_reused(exc: KeyReused) -> ResponseReturnValue:
+    return problem(409, _("Idempotency key reused"), exc.translated(_))
 
 
 @bp.errorhandler(Refused)

@@ -15,7 +15,7 @@ from spectree.models import SecureType, SecuritySchemeData
 from repaircafe.web.api.models import Problem
 
 PROBLEM_JSON = "application/problem+json"
-ERRORS = ("HTTP_401", "HTTP_403", "HTTP_404", "HTTP_422", "HTTP_429")
+ERRORS = ("HTTP_401", "HTTP_403", "HTTP_404", "HTTP_409", "HTTP_422", "HTTP_429")
 
 
 def problem(status: int, title: str, detail: str = "", type_: str = "about:blank") -> Response:

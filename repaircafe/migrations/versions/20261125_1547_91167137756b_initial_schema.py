@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 76dde719ce41
+Revision ID: 91167137756b
 Revises: 
-Create Date: 2026-11-25 15:35:21.899438
+Create Date: 2026-11-25 15:47:53.230330
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = '76dde719ce41'
+revision = '91167137756b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -431,9 +431,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tag_bin_id'), ['bin_id'], unique=False)
+        batch_op.create_index('ix_tag_bin_id_status', ['bin_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_item_id'), ['item_id'], unique=False)
+        batch_op.create_index('ix_tag_item_id_status', ['item_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_part_id'), ['part_id'], unique=False)
+        batch_op.create_index('ix_tag_part_id_status', ['part_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_status'), ['status'], unique=False)
 
     op.create_table('impact_record',
@@ -549,9 +552,12 @@ def downgrade() -> None:
     op.drop_table('impact_record')
     with op.batch_alter_table('tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tag_status'))
+        batch_op.drop_index('ix_tag_part_id_status')
         batch_op.drop_index(batch_op.f('ix_tag_part_id'))
+        batch_op.drop_index('ix_tag_item_id_status')
         batch_op.drop_index(batch_op.f('ix_tag_item_id'))
         batch_op.drop_index(batch_op.f('ix_tag_group_id'))
+        batch_op.drop_index('ix_tag_bin_id_status')
         batch_op.drop_index(batch_op.f('ix_tag_bin_id'))
 
     op.drop_table('tag')

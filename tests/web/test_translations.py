@@ -1,0 +1,222 @@
+"""French is complete: every message the code marks has a French translation, and pages come
+out in French for a French browser or after the switch in the page."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from repaircafe.domain import codes, lifecycle, vocabulary
+from repaircafe.domain.errors import MESSAGE_KEYWORDS, Refused, TransitionRefused
+from repaircafe.i18n import compile_catalogues
+from repaircafe.services import repairs
+from repaircafe.services.tags import current_tag
+from tests.factories import NOW, make_item, new_key
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "repaircafe"
+FRENCH = PACKAGE / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+# Flask-Babel's lazy_gettext, imported as _l, on top of gettext/ngettext/_ and the refusals.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
+            **{name: None for name in MESSAGE_KEYWORDS}}
+
+
+def _method_map() -> list[tuple[str, str]]:
+    """babel.cfg's sections, made relative to the package directory we extract from."""
+    sections = re.findall(r"^\[(\w+):\s*(\S+)\]", (ROOT / "babel.cfg").read_text(), re.M)
+    return [(pattern.removeprefix("repaircafe/"), method) for method, pattern in sections]
+
+
+def extracted_messages() -> dict[str | tuple[str, ...], str]:
+    """Every msgid the code and templates mark, with the first place it was found."""
+    found: dict[str | tuple[str, ...], str] = {}
+    for filename, line, message, _comments, _context in extract_from_dir(
+            PACKAGE, _method_map(), keywords=KEYWORDS, comment_tags=()):
+        msgid = message if isinstance(message, str) else tuple(m for m in message if m)
+        if msgid:
+            found.setdefault(msgid, f"repaircafe/{filename}:{line}")
+    return found
+
+
+def french_catalogue():  # type: ignore[no-untyped-def]
+    with FRENCH.open("rb") as source:
+        return read_po(source, locale="fr")
+
+
+def test_every_marked_message_has_a_french_translation() -> None:
+    catalogue = french_catalogue()
+    missing = []
+    for msgid, where in sorted(extracted_messages().items(), key=lambda kv: str(kv[0])):
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        entry = catalogue.get(key)
+        strings = entry.string if entry is not None else None
+        if isinstance(strings, tuple | list):
+            translated = len(strings) == 2 and all(s.strip() for s in strings)
+        else:
+            translated = bool(strings and strings.strip())
+        if entry is None or entry.fuzzy or not translated:
+            missing.append(f"{where}: {msgid!r}")
+    assert not missing, (f"{len(missing)} message(s) without a French translation in "
+                         f"{FRENCH.relative_to(ROOT)}:\n" + "\n".join(missing))
+
+
+def test_french_catalogue_is_consistent_and_compiles(tmp_path: Path) -> None:
+    catalogue = french_catalogue()
+    problems = [f"{message.id!r}: {error}" for message, errors in catalogue.check()
+                for error in errors]
+    assert not problems, "\n".join(problems)
+    assert not [m.id for m in catalogue if m.id and m.fuzzy]
+    compile_catalogues(tmp_path)
+    with (tmp_path / "fr" / "LC_MESSAGES" / "messages.mo").open("rb") as compiled:
+        assert len(read_mo(compiled)) >= len(catalogue) - 1
+
+
+def test_no_refusal_builds_its_message_with_an_f_string() -> None:
+    """An f-string message cannot be looked up in the catalogue: use %(name)s and keywords."""
+    names = "|".join(re.escape(n) for n in MESSAGE_KEYWORDS if n != "N_")
+    pattern = re.compile(rf"\b({names})\(\s*f[\"']")
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for folder in ("domain", "web", "services/intake.py", "services/repairs.py",
+                                "services/parts.py", "services/labels.py", "services/tags.py",
+                                "services/recycling.py", "services/stock.py",
+                                "services/passport.py", "services/refurbish.py")
+                 for path in ([PACKAGE / folder] if folder.endswith(".py")
+                              else sorted((PACKAGE / folder).rglob("*.py")))
+                 for number, line in enumerate(path.read_text().splitlines(), start=1)
+                 if pattern.search(line)]
+    assert not offenders, offenders
+
+
+def test_catalogue_lists_every_category_of_the_data_file() -> None:
+    import csv
+
+    with (PACKAGE / "data" / "categories.csv").open(encoding="utf-8") as source:
+        rows = {row["slug"]: row["name"] for row in csv.DictReader(source)}
+    assert vocabulary.CATEGORY_NAMES == rows
+    french = french_catalogue()
+    assert all(french.get(name) and french.get(name).string for name in rows.values())
+
+
+def test_refusals_translate_their_template_and_phrases() -> None:
+    refusal = TransitionRefused("Cannot %(action)s: %(why)s.", action=lifecycle.N_("recycle it"),
+                                why=lifecycle.N_("it is already fixed"))
+    assert refusal.message == str(refusal) == "Cannot recycle it: it is already fixed."
+    french = {entry.id: entry.string for entry in french_catalogue() if entry.id}
+    assert refusal.translated(lambda text: french.get(text) or text) == (
+        "On ne peut pas le recycler : il est déjà réparé.")
+    plain = Refused("100% sure")
+    assert plain.translated(lambda text: text) == "100% sure"
+
+
+# Pages in French
+
+FRENCH_BROWSER = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+ENGLISH_WORDS = re.compile(r"\b(the|and|with|Its story|Brought|repair café|Fixed|Registered|"
+                           r"Waiting|Object)\b")
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture
+def repaired(session, world):  # type: ignore[no-untyped-def]
+    """An object fixed at the world's café on 14 June 2025, with its label code."""
+    item = make_item(session, world, category="kettle", brand="Morphy Richards",
+                     problem="Ne s'arrête plus")
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed", minutes=30,
+                                  public_note="Thermostat remplacé", actor=world.actor("fixer"),
+                                  now=NOW, key=new_key())
+    return item, current_tag(session, item_id=item.id).code
+
+
+def test_public_passport_in_french_has_no_english_left(client, repaired) -> None:
+    _item, code = repaired
+    page = client.get(f"/I/{code}", headers=FRENCH_BROWSER)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    text = _visible_text(html)
+    assert '<html lang="fr"' in html
+    assert "Bouilloire" in text and "Son histoire" in text and "Apporté au Repair Café" in text
+    assert "Réparé" in text and "14 juin 2025" in text
+    assert not ENGLISH_WORDS.search(text), ENGLISH_WORDS.findall(text)
+
+
+def test_english_browser_gets_english_and_british_dates(client, repaired) -> None:
+    _item, code = repaired
+    text = _visible_text(client.get(f"/I/{code}", headers={"Accept-Language": "en-GB,en"})
+                         .get_data(as_text=True))
+    assert "Its story" in text and "Kettle" in text and "14 June 2025" in text
+    american = _visible_text(client.get(f"/I/{code}", headers={"Accept-Language": "en-US"})
+                             .get_data(as_text=True))
+    assert "June 14, 2025" in american
+
+
+def test_the_switch_in_the_page_wins_over_the_browser(client, repaired) -> None:
+    _item, code = repaired
+    client.post("/language/fr", data={"next": f"/I/{code}"})
+    text = _visible_text(client.get(f"/I/{code}", headers={"Accept-Language": "en-GB"})
+                         .get_data(as_text=True))
+    assert "Son histoire" in text and "14 juin 2025" in text
+    client.post("/language/en", data={"next": f"/I/{code}"})
+    text = _visible_text(client.get(f"/I/{code}", headers=FRENCH_BROWSER).get_data(as_text=True))
+    assert "Its story" in text
+
+
+@pytest.mark.parametrize("headers, cookie", [(FRENCH_BROWSER, None), ({}, "fr")],
+                         ids=["accept-language", "cookie"])
+def test_staff_pages_in_french(client, session, world, login_as, repaired, headers,
+                               cookie) -> None:
+    item, code = repaired
+    if cookie:
+        client.set_cookie("lang", cookie)
+    assert "Se connecter" in client.get("/login", headers=headers).get_data(as_text=True)
+    login_as("admin")
+    pages = {
+        "/": "Accueil",
+        "/scan/": "Scanner une étiquette",
+        f"/scan/?code={codes.display(code)[:-1]}X": "faute de frappe",
+        f"/intake/?session={world.repair_session.id}": "Nouvel objet",
+        "/board/?change=1": "Séances du café d'aujourd'hui",
+        f"/bench/{item.id}": "Tentative de réparation",
+        f"/items/{item.id}": "Historique",
+        "/reports/": "Chiffres clés",
+    }
+    for path, expected in pages.items():
+        response = client.get(path, headers=headers)
+        text = _visible_text(response.get_data(as_text=True))
+        assert expected in text, (path, response.status_code, text[:600])
+        assert "Sign out" not in text and "Se déconnecter" in text, path
+    bench = _visible_text(client.get(f"/bench/{item.id}", headers=headers).get_data(as_text=True))
+    assert "14 juin 2025" in bench
+
+
+def test_refusals_are_shown_in_french(client, session, world, login_as, repaired) -> None:
+    item, _code = repaired
+    client.set_cookie("lang", "fr")
+    login_as("fixer")
+    page = client.get(f"/bench/{item.id}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    data = {"outcome": "fixed", "minutes": "abc", "key": new_key()}
+    if token:
+        data["csrf_token"] = token.group(1)
+    response = client.post(f"/bench/{item.id}/attempt", data=data, follow_redirects=True)
+    text = _visible_text(response.get_data(as_text=True))
+    assert "« abc » n'est pas un nombre de minutes." in text, text[:800]
+
+
+def test_reports_name_categories_in_french_as_the_pages_do() -> None:
+    from reports.i18n import CATEGORIES, category_label
+
+    french = french_catalogue()
+    assert CATEGORIES["fr"] == {slug: french.get(name).string
+                                for slug, name in vocabulary.CATEGORY_NAMES.items()}
+    assert category_label("kettle", "Kettle", "fr") == "Bouilloire"
+    assert category_label("kettle", "Kettle", "en") == "Kettle"
