@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from werkzeug.serving import run_simple
 
 from repaircafe import create_app, get_settings
 from repaircafe.db import get_engine
@@ -52,7 +53,8 @@ def demo(database: Path | None, host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"Serving on {public_url}  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Flask's app.run() refuses to start inside a `flask`-style CLI command, so serve directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register(cli: click.Group) -> None:

@@ -256,8 +256,7 @@ class _Fold:
 
 
 def _process(fold: _Fold, rows: Sequence[Any]) -> None:
-    attempts = {r.item_id for r in rows if r.kind == "repair_attempted"}
-    fold.load_visits(attempts)
+    fold.load_visits(_attempts_on_stored_visits(rows))
     for row in rows:
         if row.part_id is not None and row.item_id is None:
             if row.kind == "recycled":
@@ -273,6 +272,22 @@ def _process(fold: _Fold, rows: Sequence[Any]) -> None:
         elif row.kind == "recycled":
             fold.recycled.append((row.id, row.day[:7], row.group_id, row.site_id))
     fold.flush()
+
+
+def _attempts_on_stored_visits(rows: Sequence[Any]) -> set[int]:
+    """Objects whose repair attempt in these rows belongs to a visit folded earlier.
+
+    An attempt that follows its visit in the same rows finds it in memory; only the others
+    need their latest stored visit read back (at the edges of a chunk, or for new attempts).
+    """
+    visited: set[int] = set()
+    wanted: set[int] = set()
+    for row in rows:
+        if row.kind in VISIT_KINDS:
+            visited.add(row.item_id)
+        elif row.kind == "repair_attempted" and row.item_id not in visited:
+            wanted.add(row.item_id)
+    return wanted
 
 
 def _fold_recycling(fold: _Fold) -> None:
