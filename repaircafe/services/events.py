@@ -59,6 +59,29 @@ def once(
         return previous
 
 
+def _new_event(
+    *, kind: str, payload: dict[str, Any], actor: Actor, now: datetime, key: str,
+    occurred_at: datetime | None, repair_session_id: int | None, public_note: str,
+    internal_note: str, item_id: int | None = None, part_id: int | None = None,
+    corrects_id: int | None = None,
+) -> LifecycleEvent:
+    return LifecycleEvent(
+        item_id=item_id,
+        part_id=part_id,
+        kind=kind,
+        payload=payload,
+        public_note=public_note,
+        internal_note=internal_note,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        repair_session_id=repair_session_id,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        idempotency_key=key,
+        corrects_id=corrects_id,
+    )
+
+
 def item_event(
     session: Session,
     item: Item,
@@ -82,19 +105,10 @@ def item_event(
     if kind != "correction":
         item.state = lifecycle.next_item_state(item.state or None, kind, payload) or item.state
     item.updated_at = now
-    event = LifecycleEvent(
-        item_id=item.id,
-        kind=kind,
-        payload=payload,
-        public_note=public_note,
-        internal_note=internal_note,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        repair_session_id=repair_session_id or item.current_session_id,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        idempotency_key=key,
-        corrects_id=corrects_id,
+    event = _new_event(
+        item_id=item.id, kind=kind, payload=payload, actor=actor, now=now, key=key,
+        occurred_at=occurred_at, repair_session_id=repair_session_id or item.current_session_id,
+        public_note=public_note, internal_note=internal_note, corrects_id=corrects_id,
     )
     session.add(item)
     session.add(event)
@@ -118,18 +132,10 @@ def part_event(
     """The same as item_event, for a part."""
     payload = payload or {}
     part.state = lifecycle.next_part_state(part.state or None, kind, payload) or part.state
-    event = LifecycleEvent(
-        part_id=part.id,
-        kind=kind,
-        payload=payload,
-        public_note=public_note,
-        internal_note=internal_note,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        repair_session_id=repair_session_id,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        idempotency_key=key,
+    event = _new_event(
+        part_id=part.id, kind=kind, payload=payload, actor=actor, now=now, key=key,
+        occurred_at=occurred_at, repair_session_id=repair_session_id,
+        public_note=public_note, internal_note=internal_note,
     )
     session.add(part)
     session.add(event)
