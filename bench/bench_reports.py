@@ -56,6 +56,8 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=1_000_000)
     parser.add_argument("--events-per-object", type=int, default=5)
     parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--refold", action="store_true",
+                        help="empty the rollup first and fold the whole history again")
     parser.add_argument("--baseline-url", default=None,
                         help="a database with a shorter history (already folded) to compare the "
                              "one-year report with")
@@ -74,7 +76,7 @@ def main() -> None:
         print(f"{engine.dialect.name}: {events:,} events, {first} .. {last}")
 
         started = time.perf_counter()
-        folded = rollup.fold(session, now=now)
+        folded = (rollup.rebuild if args.refold else rollup.fold)(session, now=now)
         print(f"  {'fold of the whole history (once)':<44} {time.perf_counter() - started:8.2f} s"
               f"  ({folded.events:,} events)")
         rows = session.connection().execute(text("SELECT count(*) FROM report_rollup")).scalar()

@@ -104,7 +104,7 @@ def part_passport(session: Session, part_id: int, *, code: str, is_current: bool
     if part is None:
         raise NotFound("That part does not exist.")
     rows = session.exec(
-        select(LifecycleEvent, RepairSession.held_on, Site.name)
+        select(LifecycleEvent, col(RepairSession.held_on), col(Site.name))
         .join(RepairSession, col(RepairSession.id) == LifecycleEvent.repair_session_id,
               isouter=True)
         .join(Site, col(Site.id) == RepairSession.site_id, isouter=True)

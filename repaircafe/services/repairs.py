@@ -46,7 +46,7 @@ def parts_installed_this_visit(session: Session, item_id: int) -> list[dict[str,
     fitted = session.exec(
         select(LifecycleEvent.payload).where(
             LifecycleEvent.item_id == item_id, LifecycleEvent.kind == "part_installed",
-            LifecycleEvent.id > visit_start,
+            col(LifecycleEvent.id) > visit_start,
         ).order_by(col(LifecycleEvent.id))
     ).all()
     rows: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Outcome = Literal["fixed", "repairable", "end_of_life", "unknown"]
 
@@ -166,12 +166,23 @@ class IntakeIn(BaseModel):
 
 
 class AttemptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema itself says a barrier only goes with End of life, so clients (and generated
+    # tests) know before sending rather than learning it from a refusal.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"outcome": {"not": {"const": "end_of_life"}}}},
+        "then": {"properties": {"barrier": {"type": "null"}}},
+    })
 
     outcome: Outcome
     barrier: int | None = Field(None, ge=1, le=6, description="ORDS barrier, End of life only.")
     minutes: int | None = Field(None, ge=0, le=600)
     public_note: str = Field("", max_length=2000)
+
+    @model_validator(mode="after")
+    def _barrier_only_with_end_of_life(self) -> AttemptIn:
+        if self.barrier is not None and self.outcome != "end_of_life":
+            raise ValueError("a barrier can only be given when the outcome is end_of_life")
+        return self
 
 
 class AttemptOut(BaseModel):
