@@ -18,6 +18,8 @@ class ReportVisit(SQLModel, table=True):
 
     A visit counts once, under the month and site it was received at, with the outcome of its
     latest repair attempt (unknown until one is recorded) and the impact stored for that attempt.
+    It is back in use when fixed, or when refurbished and handed over with a credit; that
+    credit adds to the visit's impact once, never on top of a repair credit.
     """
 
     __tablename__ = "report_visit"
@@ -37,6 +39,8 @@ class ReportVisit(SQLModel, table=True):
     waste_prevented_kg: float = 0.0
     co2e_avoided_kg: float = 0.0
     co2e_avoided_conservative_kg: float = 0.0
+    back_in_use_objects: int = 0
+    back_in_use_kg: float = 0.0
 
 
 class ReportRollup(SQLModel, table=True):
@@ -59,6 +63,8 @@ class ReportRollup(SQLModel, table=True):
     waste_prevented_kg: float = 0.0
     co2e_avoided_kg: float = 0.0
     co2e_avoided_conservative_kg: float = 0.0
+    back_in_use_objects: int = 0
+    back_in_use_kg: float = 0.0
 
 
 class ReportFlow(SQLModel, table=True):

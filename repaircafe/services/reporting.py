@@ -240,14 +240,14 @@ def _records_frame(rows: list[Any], session: Session) -> pd.DataFrame:
     eu = {slug: m.eu_reuse_category for slug, m in impact_rules.load_category_map().items()}
     columns = ["month", "site_id", "category_id", "outcome", "barrier", "objects",
                "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
-               "co2e_avoided_conservative_kg"]
+               "co2e_avoided_conservative_kg", "back_in_use_objects", "back_in_use_kg"]
     frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
     cats = frame["category_id"].map(lambda c: categories.get(c, (None, None, True)))
     frame["site"] = frame["site_id"].map(lambda s: sites.get(s, "–"))
     frame["category"] = cats.map(lambda c: c[0])
     frame["category_name"] = cats.map(lambda c: c[1])
     frame["barrier"] = frame["barrier"].where(frame["barrier"] > 0, None)
-    frame["back_in_use"] = frame["outcome"] == "fixed"
+    frame["back_in_use"] = frame["back_in_use_objects"] > 0
     frame["eu_reuse_category"] = frame["category"].map(lambda s: eu.get(s, "other_products"))
     frame["month"] = _as_months(frame["month"])
     return frame.drop(columns=["site_id", "category_id"])
@@ -264,7 +264,8 @@ def _rollup_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
     return list(session.connection().execute(text(
         "SELECT r.month, r.site_id, r.category_id, r.outcome, r.barrier, sum(r.objects), "
         "sum(r.objects_with_weight), sum(r.waste_prevented_kg), sum(r.co2e_avoided_kg), "
-        "sum(r.co2e_avoided_conservative_kg) FROM report_rollup r "
+        "sum(r.co2e_avoided_conservative_kg), sum(r.back_in_use_objects), "
+        "sum(r.back_in_use_kg) FROM report_rollup r "
         f"WHERE r.month >= :first AND r.month <= :last{where} "
         "GROUP BY r.month, r.site_id, r.category_id, r.outcome, r.barrier HAVING sum(r.objects) > 0"
     ), {"first": first, "last": last, **params}).all())
@@ -276,7 +277,8 @@ def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
     return list(session.connection().execute(text(
         "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, count(*), "
         "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(v.waste_prevented_kg), "
-        "sum(v.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) FROM report_visit v "
+        "sum(v.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg), "
+        "sum(v.back_in_use_objects), sum(v.back_in_use_kg) FROM report_visit v "
         f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
         "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier"
     ), {"start": period.start, "end": period.end, **params}).all())
@@ -286,11 +288,13 @@ def _recomputed_rows(session: Session, scope: Scope, period: Period,
                      factor_set: impact_rules.FactorSet) -> list[Any]:
     """Visits under another factor set: stored figures for that set where they exist, else
     computed now from the object's category and weight (grouped in SQL, so each distinct
-    category x weight is computed once)."""
+    category x weight is computed once). A visit back in use without a fixed outcome (refurbished
+    and handed over) is credited under that set as refurbish.py credits it."""
     where, params = _filters(scope_sites(session, scope), scope, "v")
     rows = session.connection().execute(text(
         "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
-        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS stored, count(*), "
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS stored, "
+        "v.back_in_use_objects, count(*), "
         "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(r.waste_prevented_kg), "
         "sum(r.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) "
         "FROM report_visit v JOIN item i ON i.id = v.item_id "
@@ -298,23 +302,27 @@ def _recomputed_rows(session: Session, scope: Scope, period: Period,
         "AND r.factor_set = :name AND r.factor_version = :version AND r.is_void = :false "
         f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
         "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
-        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END"
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, v.back_in_use_objects"
     ), {"start": period.start, "end": period.end, "name": factor_set.name,
         "version": factor_set.version, "false": False, **params}).all()
     _sites, categories = _names(session)
     out: dict[tuple[Any, ...], list[float]] = {}
-    for (month, site, cat, outcome, barrier, weight, source, stored, n, with_weight,
-         waste, co2e, conservative) in rows:
+    for (month, site, cat, outcome, barrier, weight, source, stored, back_in_use, n,
+         with_weight, waste, co2e, conservative) in rows:
         if stored:
             waste_kg, co2e_kg = float(waste or 0.0), float(co2e or 0.0)
         else:
             slug, _name, powered = categories.get(cat, (None, None, True))
             known = source if source in ("measured", "estimated") else None
             savings = impact_rules.repair_savings(
-                slug, powered, outcome, weight if known else None, known, factor_set)
+                slug, powered, outcome, weight if known else None, known, factor_set,
+                back_in_use=bool(back_in_use))
             waste_kg, co2e_kg = savings.waste_prevented_kg * n, savings.co2e_avoided_kg * n
-        sums = out.setdefault((month, site, cat, outcome, barrier), [0, 0, 0.0, 0.0, 0.0])
-        for i, value in enumerate((n, with_weight, waste_kg, co2e_kg, conservative or 0.0)):
+        sums = out.setdefault((month, site, cat, outcome, barrier),
+                              [0, 0, 0.0, 0.0, 0.0, 0, 0.0])
+        in_use = (n, waste_kg) if back_in_use else (0, 0.0)
+        for i, value in enumerate((n, with_weight, waste_kg, co2e_kg, conservative or 0.0,
+                                   *in_use)):
             sums[i] += value
     return [(*key, *sums) for key, sums in out.items()]
 

@@ -6,7 +6,9 @@ reads only the events above a watermark and adds their effect to `report_visit`,
 then reads the small rollup, so its time does not grow with history.
 
 A visit (`registered` / `checked_in`) counts once, with the outcome of its latest repair attempt
-and the central factor set's impact stored for that attempt. A `correction` (or anything odd,
+and the central factor set's impact stored for that attempt. It is back in use when fixed, or
+when a `handed_over` carries the credit of a refurbished object (whose impact then adds to the
+visit's, once). A `correction` (or anything odd,
 such as an attempt whose visit was never seen) makes the object's visits be rebuilt from its
 history, so the rollup always equals a fresh replay of the events.
 """
@@ -31,27 +33,31 @@ CHUNK = 50_000
 GAP_EXPIRY = timedelta(minutes=15)
 MAX_GAPS = 200
 VISIT_KINDS = ("registered", "checked_in")
-ITEM_KINDS = (*VISIT_KINDS, "repair_attempted", "correction", "recycled")
+ITEM_KINDS = (*VISIT_KINDS, "repair_attempted", "handed_over", "correction", "recycled")
 PART_KINDS = ("harvested", "installed", "recycled")
 SUMS = ("objects", "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
-        "co2e_avoided_conservative_kg")
+        "co2e_avoided_conservative_kg", "back_in_use_objects", "back_in_use_kg")
 VISIT_COLUMNS = ("event_id", "item_id", "occurred_on", "month", "group_id", "site_id",
                  "category_id", "outcome", "barrier", "attempt_event_id", "has_weight",
-                 "waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg")
+                 "waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg",
+                 "back_in_use_objects", "back_in_use_kg")
 
 _UPSERT_ROLLUP = text(
     "INSERT INTO report_rollup (month, group_id, site_id, category_id, outcome, barrier, "
     "objects, objects_with_weight, waste_prevented_kg, co2e_avoided_kg, "
-    "co2e_avoided_conservative_kg) VALUES (:month, :group_id, :site_id, :category_id, :outcome, "
-    ":barrier, :objects, :objects_with_weight, :waste_prevented_kg, :co2e_avoided_kg, "
-    ":co2e_avoided_conservative_kg) "
+    "co2e_avoided_conservative_kg, back_in_use_objects, back_in_use_kg) VALUES (:month, "
+    ":group_id, :site_id, :category_id, :outcome, :barrier, :objects, :objects_with_weight, "
+    ":waste_prevented_kg, :co2e_avoided_kg, :co2e_avoided_conservative_kg, "
+    ":back_in_use_objects, :back_in_use_kg) "
     "ON CONFLICT (month, group_id, site_id, category_id, outcome, barrier) DO UPDATE SET "
     "objects = report_rollup.objects + excluded.objects, "
     "objects_with_weight = report_rollup.objects_with_weight + excluded.objects_with_weight, "
     "waste_prevented_kg = report_rollup.waste_prevented_kg + excluded.waste_prevented_kg, "
     "co2e_avoided_kg = report_rollup.co2e_avoided_kg + excluded.co2e_avoided_kg, "
     "co2e_avoided_conservative_kg = report_rollup.co2e_avoided_conservative_kg"
-    " + excluded.co2e_avoided_conservative_kg"
+    " + excluded.co2e_avoided_conservative_kg, "
+    "back_in_use_objects = report_rollup.back_in_use_objects + excluded.back_in_use_objects, "
+    "back_in_use_kg = report_rollup.back_in_use_kg + excluded.back_in_use_kg"
 )
 _UPSERT_FLOW = text(
     "INSERT INTO report_flow (month, group_id, site_id, flow, material, count, kg, co2e_kg, "
@@ -141,12 +147,14 @@ class _Fold:
     def add_visit(self, visit: dict[str, Any], sign: int) -> None:
         key = (visit["month"], visit["group_id"], visit["site_id"], visit["category_id"],
                visit["outcome"], visit["barrier"])
-        sums = self.rollup.setdefault(key, [0, 0, 0.0, 0.0, 0.0])
+        sums = self.rollup.setdefault(key, [0, 0, 0.0, 0.0, 0.0, 0, 0.0])
         sums[0] += sign
         sums[1] += sign * int(bool(visit["has_weight"]))
         sums[2] += sign * visit["waste_prevented_kg"]
         sums[3] += sign * visit["co2e_avoided_kg"]
         sums[4] += sign * visit["co2e_avoided_conservative_kg"]
+        sums[5] += sign * visit["back_in_use_objects"]
+        sums[6] += sign * visit["back_in_use_kg"]
 
     def add_flow(self, key: tuple[Any, ...], count: int, kg: float, co2e: float,
                  low: float) -> None:
@@ -166,6 +174,7 @@ class _Fold:
             "category_id": row.category_id, "outcome": "unknown", "barrier": 0,
             "attempt_event_id": 0, "has_weight": bool(row.has_weight),
             "waste_prevented_kg": 0.0, "co2e_avoided_kg": 0.0, "co2e_avoided_conservative_kg": 0.0,
+            "back_in_use_objects": 0, "back_in_use_kg": 0.0,
         }
         self.current[row.item_id] = visit
         self.new_visits[row.id] = visit
@@ -186,6 +195,24 @@ class _Fold:
         visit["co2e_avoided_kg"] = float(row.co2e_avoided_kg or 0.0)
         visit["co2e_avoided_conservative_kg"] = float(row.co2e_avoided_conservative_kg or 0.0)
         visit["has_weight"] = bool(row.has_weight)
+        _fixed_back_in_use(visit)
+        self.add_visit(visit, +1)
+        if visit["event_id"] not in self.new_visits:
+            self.changed_visits[visit["event_id"]] = visit
+
+    def hand_over(self, row: Any) -> None:
+        """A hand-over carrying a credit (a refurbished object) puts its visit back in use."""
+        if row.item_id in self.rebuild or not _credited(row):
+            return
+        visit = self.current.get(row.item_id)
+        if visit is None:
+            self.rebuild.add(row.item_id)
+            return
+        if visit["back_in_use_objects"]:
+            return
+        self.add_visit(visit, -1)
+        _credit_hand_over(visit, row.waste_prevented_kg, row.co2e_avoided_kg,
+                          row.co2e_avoided_conservative_kg)
         self.add_visit(visit, +1)
         if visit["event_id"] not in self.new_visits:
             self.changed_visits[visit["event_id"]] = visit
@@ -228,8 +255,9 @@ class _Fold:
                 text("UPDATE report_visit SET outcome = :outcome, barrier = :barrier, "
                      "attempt_event_id = :attempt_event_id, has_weight = :has_weight, "
                      "waste_prevented_kg = :waste_prevented_kg, co2e_avoided_kg = :co2e_avoided_kg, "
-                     "co2e_avoided_conservative_kg = :co2e_avoided_conservative_kg "
-                     "WHERE event_id = :event_id"),
+                     "co2e_avoided_conservative_kg = :co2e_avoided_conservative_kg, "
+                     "back_in_use_objects = :back_in_use_objects, "
+                     "back_in_use_kg = :back_in_use_kg WHERE event_id = :event_id"),
                 list(self.changed_visits.values()),
             )
         self.new_visits.clear()
@@ -267,6 +295,8 @@ def _process(fold: _Fold, rows: Sequence[Any]) -> None:
             fold.visit(row)
         elif row.kind == "repair_attempted":
             fold.attempt(row)
+        elif row.kind == "handed_over":
+            fold.hand_over(row)
         elif row.kind == "correction":
             fold.rebuild.add(row.item_id)
         elif row.kind == "recycled":
@@ -274,8 +304,31 @@ def _process(fold: _Fold, rows: Sequence[Any]) -> None:
     fold.flush()
 
 
+def _fixed_back_in_use(visit: dict[str, Any]) -> None:
+    """A fixed object goes back to its owner: back in use with the kilograms of its repair."""
+    fixed = visit["outcome"] == "fixed"
+    visit["back_in_use_objects"] = 1 if fixed else 0
+    visit["back_in_use_kg"] = visit["waste_prevented_kg"] if fixed else 0.0
+
+
+def _credited(row: Any) -> bool:
+    """Whether a hand-over row found the credit stored for a refurbished object."""
+    return row.kind == "handed_over" and row.waste_prevented_kg is not None
+
+
+def _credit_hand_over(visit: dict[str, Any], waste: Any, co2e: Any, low: Any) -> None:
+    """Add a refurbished hand-over's credit to a visit not yet back in use."""
+    kg = float(waste or 0.0)
+    visit["back_in_use_objects"] = 1
+    visit["back_in_use_kg"] = kg
+    visit["waste_prevented_kg"] += kg
+    visit["co2e_avoided_kg"] += float(co2e or 0.0)
+    visit["co2e_avoided_conservative_kg"] += float(low or 0.0)
+
+
 def _attempts_on_stored_visits(rows: Sequence[Any]) -> set[int]:
-    """Objects whose repair attempt in these rows belongs to a visit folded earlier.
+    """Objects whose repair attempt or credited hand-over in these rows belongs to a visit
+    folded earlier.
 
     An attempt that follows its visit in the same rows finds it in memory; only the others
     need their latest stored visit read back (at the edges of a chunk, or for new attempts).
@@ -285,7 +338,7 @@ def _attempts_on_stored_visits(rows: Sequence[Any]) -> set[int]:
     for row in rows:
         if row.kind in VISIT_KINDS:
             visited.add(row.item_id)
-        elif row.kind == "repair_attempted" and row.item_id not in visited:
+        elif (row.kind == "repair_attempted" or _credited(row)) and row.item_id not in visited:
             wanted.add(row.item_id)
     return wanted
 
@@ -334,6 +387,7 @@ def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
         facts = [lifecycle.EventFact(e.id, e.kind, _payload(e.payload), e.corrects_id)
                  for e in events]
         visits: list[dict[str, Any]] = []
+        handovers: list[list[int]] = []  # per visit, its hand-over event ids in order
         for fact in lifecycle.effective_events(facts):
             row = by_id[fact.id]
             if fact.kind in VISIT_KINDS:
@@ -344,8 +398,12 @@ def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
                     "category_id": row.category_id, "outcome": "unknown", "barrier": 0,
                     "attempt_event_id": 0, "has_weight": bool(row.has_weight),
                     "waste_prevented_kg": 0.0, "co2e_avoided_kg": 0.0,
-                    "co2e_avoided_conservative_kg": 0.0,
+                    "co2e_avoided_conservative_kg": 0.0, "back_in_use_objects": 0,
+                    "back_in_use_kg": 0.0,
                 })
+                handovers.append([])
+            elif fact.kind == "handed_over" and visits:
+                handovers[-1].append(fact.id)
             elif fact.kind == "repair_attempted" and visits:
                 outcome = fact.payload.get("outcome")
                 barrier = fact.payload.get("barrier")
@@ -354,18 +412,17 @@ def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
                     barrier=int(barrier) if barrier not in (None, "") else 0,
                     attempt_event_id=fact.id,
                 )
-        for visit in visits:
+        for visit, handed in zip(visits, handovers, strict=True):
             if visit["attempt_event_id"]:
-                record = conn.execute(
-                    text("SELECT waste_prevented_kg, co2e_avoided_kg, co2e_avoided_conservative_kg "
-                         "FROM impact_record WHERE event_id = :e AND is_void = :false "
-                         "AND factor_set = :central AND kind = 'repair' ORDER BY id DESC"),
-                    {"e": visit["attempt_event_id"], "false": False,
-                     "central": impact_service.CENTRAL_SET},
-                ).first()
+                record = _central_credit(conn, visit["attempt_event_id"])
                 if record is not None:
                     visit.update(waste_prevented_kg=float(record[0]), co2e_avoided_kg=float(record[1]),
                                  co2e_avoided_conservative_kg=float(record[2]))
+            _fixed_back_in_use(visit)
+            for event_id in handed:
+                record = None if visit["back_in_use_objects"] else _central_credit(conn, event_id)
+                if record is not None:
+                    _credit_hand_over(visit, *record)
             fold.add_visit(visit, +1)
         if visits:
             conn.execute(
@@ -373,6 +430,16 @@ def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
                      f"({', '.join(':' + c for c in VISIT_COLUMNS)})"),
                 visits,
             )
+
+
+def _central_credit(conn: Connection, event_id: int) -> Any:
+    """The central set's credit stored for an event (repair or refurbished hand-over), if any."""
+    return conn.execute(
+        text("SELECT waste_prevented_kg, co2e_avoided_kg, co2e_avoided_conservative_kg "
+             "FROM impact_record WHERE event_id = :e AND is_void = :false "
+             "AND factor_set = :central AND kind = 'repair' ORDER BY id DESC"),
+        {"e": event_id, "false": False, "central": impact_service.CENTRAL_SET},
+    ).first()
 
 
 def _payload(raw: Any) -> dict[str, Any]:

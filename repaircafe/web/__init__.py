@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
 
 
 _USER_TTL = 2.0
-_recent_users: dict[int, tuple[float, LoginUser]] = {}
+_RECENT_USERS = "repaircafe.recent_users"
 
 
 def _load_user(user_id: str) -> LoginUser | None:
@@ -99,17 +99,18 @@ def _load_user(user_id: str) -> LoginUser | None:
     if not user_id.isdigit():
         return None
     key, now = int(user_id), time.monotonic()
-    recent = _recent_users.get(key)
+    recent_users = current_app.extensions.setdefault(_RECENT_USERS, {})  # each app its own
+    recent = recent_users.get(key)
     if recent is not None and recent[0] > now:
         return recent[1]
     row = get_session().connection().execute(_ACTIVE_USER, {"user_id": key}).first()
     if row is None:
-        _recent_users.pop(key, None)
+        recent_users.pop(key, None)
         return None
-    if len(_recent_users) >= 10_000:
-        _recent_users.clear()
+    if len(recent_users) >= 10_000:
+        recent_users.clear()
     user = LoginUser(row)
-    _recent_users[key] = (now + _USER_TTL, user)
+    recent_users[key] = (now + _USER_TTL, user)
     return user
 
 

@@ -8,7 +8,7 @@ from itertools import islice
 import pytest
 
 from repaircafe.domain.errors import NotFound, Refused
-from repaircafe.services import repairs, reporting
+from repaircafe.services import refurbish, repairs, reporting
 from repaircafe.services.events import new_key
 from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
@@ -131,3 +131,46 @@ def test_ords_slice_fixed_counts_per_category_match_the_csv(session, world, tmp_
     names = {r["product_category"] for r in records}
     assert {k: v for k, v in got.items() if k in names} == dict(expected)
     assert report.headline.objects_received == len(records)
+
+
+def _refurbished(session, world, category, weight, handed_to=None):
+    item = make_item(session, world, category=category, weight=weight)
+    tested = [refurbish.TestResult("electrical_safety", True, NOW.date(), "earth 0.08 ohm")]
+    refurbish.refurbish(session, item_id=item.id, tests=tested, actor=world.actor(), now=NOW,
+                        key=new_key())
+    if handed_to:
+        refurbish.hand_over(session, item_id=item.id, to=handed_to, actor=world.actor(),
+                            now=NOW, key=new_key())
+    return item
+
+
+def test_refurbished_and_handed_over_counts_as_eu_reuse(session, world):
+    _fixture(session, world)
+    before = _report(session).headline
+    _refurbished(session, world, "toaster", 1.2, handed_to="sold")
+    _refurbished(session, world, "kettle", None)  # refurbished, still on the shelf
+    report = _report(session)
+    h = report.headline
+    fixed_kg = 1.47 + 1.83 + 15.1
+    assert (before.back_in_use_objects, before.eu_reused_tonnes) == (
+        3, pytest.approx(fixed_kg / 1000))
+    assert (h.objects_received, h.fixed, h.unknown, h.back_in_use_objects) == (8, 3, 3, 4)
+    assert h.eu_reused_tonnes == pytest.approx((fixed_kg + 1.47) / 1000)
+    assert h.kg_kept_in_use == pytest.approx(fixed_kg + 1.47)
+    assert h.co2e_avoided_kg == pytest.approx((8.13 * 2 + 265.32 + 149.6) * 0.5)
+    assert h.co2e_avoided_conservative_kg == pytest.approx((8.13 * 2 + 265.32 + 149.6) * 0.3)
+    eu = report.eu_reuse.set_index("eu_category")
+    assert eu.loc["electrical_and_electronic_equipment", "objects"] == 3  # toaster x2, laptop
+    levels = report.hierarchy.set_index("level")
+    assert levels.loc["preparing_reuse", "kg"] == pytest.approx(1.47)
+    assert levels.loc["preparing_reuse", "objects"] == 1
+    assert levels.loc["prevention", "kg"] == pytest.approx(fixed_kg)
+    days = _report(session, period="2025-06-10..2025-06-20").headline
+    assert days == h
+    recomputed = _report(session, factor_set="measured-2021").headline
+    assert recomputed.back_in_use_objects == 4
+    # measured-2021 credits the recorded 1.2 kg of both toasters.
+    assert recomputed.eu_reused_tonnes == pytest.approx((1.2 + 1.83 + 15.1 + 1.2) / 1000)
+    elsewhere = _report(session, scope="site:Swansea Hub").headline
+    assert (elsewhere.back_in_use_objects, elsewhere.objects_received) == (1, 1)
+    assert _report(session, period="2025-07").headline.back_in_use_objects == 0

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from repaircafe.services import repairs, rollup
+from repaircafe.services import refurbish, repairs, rollup
 from repaircafe.services.events import new_key
 from tests.factories import NOW, make_item
 
@@ -79,3 +79,64 @@ def test_two_folds_in_a_row_fold_nothing_twice(session, world):
     assert rollup.fold(session, now=NOW).events == 0
     assert sum(r[4] for r in _rollup(session)) == 3
     assert rollup.pending_events(session) == 0
+
+
+def _in_use(session):
+    rows = session.connection().execute(text(
+        "SELECT month, category_id, outcome, objects, back_in_use_objects, back_in_use_kg, "
+        "waste_prevented_kg, co2e_avoided_kg, co2e_avoided_conservative_kg FROM report_rollup "
+        "WHERE objects <> 0 ORDER BY month, category_id, outcome")).all()
+    session.rollback()
+    return [(*r[:5], *(round(v, 3) for v in r[5:])) for r in rows]
+
+
+def _refurbish(session, world, item, handed_to=None, at=NOW):
+    tested = [refurbish.TestResult("electrical_safety", True, at.date(), "earth 0.08 ohm")]
+    refurbish.refurbish(session, item_id=item.id, tests=tested, actor=world.actor(), now=at,
+                        key=new_key())
+    if handed_to:
+        return refurbish.hand_over(session, item_id=item.id, to=handed_to, actor=world.actor(),
+                                   now=at, key=new_key())
+    return None
+
+
+def test_refurbished_and_handed_over_is_back_in_use_once(session, world):
+    sold = make_item(session, world, category="toaster", weight=1.2)
+    kept = make_item(session, world, category="kettle", weight=None)
+    fixed = make_item(session, world, category="laptop", weight=None)
+    _attempt(session, world, fixed, "fixed")
+    rollup.fold(session, now=NOW)
+    _refurbish(session, world, sold)
+    rollup.fold(session, now=NOW)  # the hand-over below meets a visit folded earlier
+    refurbish.hand_over(session, item_id=sold.id, to="sold", actor=world.actor(), now=NOW,
+                        key=new_key())
+    _refurbish(session, world, kept)
+    _refurbish(session, world, fixed, handed_to="donated")
+    rollup.fold(session, now=NOW)
+    rows = {r[1]: r for r in _in_use(session)}
+    toaster, kettle, laptop = (rows[i.category_id] for i in (sold, kept, fixed))
+    # Restart 2021 toaster: 1.47 kg, 8.13 kg CO2e x 0.5 central, x 0.3 conservative.
+    assert toaster[2:] == ("unknown", 1, 1, 1.47, 1.47, round(8.13 * 0.5, 3),
+                           round(8.13 * 0.3, 3))
+    assert kettle[2:] == ("unknown", 1, 0, 0.0, 0.0, 0.0, 0.0)
+    # Fixed, then refurbished and donated: one object back in use, with one credit.
+    assert laptop[2:6] == ("fixed", 1, 1, 1.83) and laptop[6] == 1.83
+    folded = _in_use(session)
+    rollup.rebuild(session, now=NOW)
+    assert _in_use(session) == folded
+
+
+def test_hand_over_in_the_same_fold_and_after_a_correction_matches_a_rebuild(session, world):
+    first = make_item(session, world, category="toaster", weight=1.2)
+    second = make_item(session, world, category="kettle", weight=None)
+    handed = _refurbish(session, world, first, handed_to="sold")
+    _refurbish(session, world, second, handed_to="donated")
+    rollup.fold(session, now=NOW)
+    repairs.correct_event(session, event_id=handed.id, replace={"to": "donated"},
+                          reason="Given away, not sold", actor=world.actor(), now=NOW,
+                          key=new_key())
+    assert rollup.fold(session, now=NOW).rebuilt_items == 1
+    folded = _in_use(session)
+    assert sorted((r[2], r[3], r[4]) for r in folded) == [("unknown", 1, 1), ("unknown", 1, 1)]
+    rollup.rebuild(session, now=NOW)
+    assert _in_use(session) == folded

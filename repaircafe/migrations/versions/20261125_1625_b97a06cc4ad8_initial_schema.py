@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 91167137756b
+Revision ID: b97a06cc4ad8
 Revises: 
-Create Date: 2026-11-25 15:47:53.230330
+Create Date: 2026-11-25 16:25:17.553214
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = '91167137756b'
+revision = 'b97a06cc4ad8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -92,6 +92,8 @@ def upgrade() -> None:
     sa.Column('waste_prevented_kg', sa.Float(), nullable=False),
     sa.Column('co2e_avoided_kg', sa.Float(), nullable=False),
     sa.Column('co2e_avoided_conservative_kg', sa.Float(), nullable=False),
+    sa.Column('back_in_use_objects', sa.Integer(), nullable=False),
+    sa.Column('back_in_use_kg', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('month', 'group_id', 'site_id', 'category_id', 'outcome', 'barrier')
     )
@@ -120,6 +122,8 @@ def upgrade() -> None:
     sa.Column('waste_prevented_kg', sa.Float(), nullable=False),
     sa.Column('co2e_avoided_kg', sa.Float(), nullable=False),
     sa.Column('co2e_avoided_conservative_kg', sa.Float(), nullable=False),
+    sa.Column('back_in_use_objects', sa.Integer(), nullable=False),
+    sa.Column('back_in_use_kg', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('event_id')
     )
     with op.batch_alter_table('report_visit', schema=None) as batch_op:
