@@ -6,7 +6,9 @@ after generation (timed apart: in production it is kept current as events are re
 report over one year should take the same time whatever the size of the history.
 
 Run: ``python bench/bench_reports.py --url sqlite:///big.sqlite --objects 1000000``
-(``--skip-generate`` to reuse a database built before; ``--url postgresql://...``).
+(``--skip-generate`` to reuse a database built before, ``--refold`` to time the whole fold
+again; ``--url postgresql://...``). ``--baseline-url`` names a database with a shorter history
+(say 1M events against 10M): the one-year report is then timed on both, interleaved.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ from pathlib import Path
 
 from flask import Flask
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from repaircafe.i18n import compile_catalogues  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GOAL_RATIO = 0.5
@@ -69,21 +73,24 @@ def free_port() -> int:
 
 
 def start_gunicorn(target: str, port: int, env: dict[str, str], chdir: Path,
-                   worker_class: str) -> subprocess.Popen:
+                   worker_class: str, ready_path: str) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "-w", "2", "-k", worker_class, "--threads", "4", "-b",
+        # (gunicorn turns sync workers into gthread ones when given --threads)
+        [str(gunicorn), "-w", "2", "-k", worker_class,
+         *(["--threads", "4"] if worker_class == "gthread" else []), "-b",
          f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", target],
         env={**os.environ, **env}, start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            # the socket opens before the workers have loaded the app: wait for an answer
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=5):
                 return process
-        except OSError:
+        except (OSError, urllib.error.URLError):
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     raise SystemExit(f"gunicorn did not start for {target}")
 
 
@@ -167,9 +174,15 @@ def main() -> None:
     }
     results: dict[str, tuple[float, float, int]] = {}
     bare_port, port = free_port(), free_port()
-    bare = start_gunicorn("bench_scan:bare_app", bare_port, {}, HERE, args.worker_class)
-    app = start_gunicorn("repaircafe.wsgi:app", port, app_env, ROOT, args.worker_class)
+    # Both workers would otherwise compile the message catalogues into the new instance
+    # folder at the same time when they boot.
+    compile_catalogues(work / "instance" / "translations")
+    bare = start_gunicorn("bench_scan:bare_app", bare_port, {}, HERE, args.worker_class,
+                          "/ok")
+    app = None
     try:
+        app = start_gunicorn("repaircafe.wsgi:app", port, app_env, ROOT, args.worker_class,
+                             "/healthz")
         base = f"http://127.0.0.1:{port}"
         cookie = login(base, args.user, args.password)
         runs: dict[str, tuple[str, dict[str, str] | None, Path | None, tuple[str, ...]]] = {
@@ -191,7 +204,8 @@ def main() -> None:
                 if name not in results or measured[0] > results[name][0]:
                     results[name] = measured
     finally:
-        stop(app)
+        if app is not None:
+            stop(app)
         stop(bare)
         shutil.rmtree(work, ignore_errors=True)
 

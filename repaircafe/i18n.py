@@ -6,6 +6,8 @@ when the package directory is read-only.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -24,8 +26,10 @@ def compile_catalogues(target: Path) -> Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as source:
             catalog = read_po(source)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as out:
+        # Several workers may start at once: each writes its own temporary file and the
+        # atomic rename makes the last one win, with identical content.
+        handle, tmp_name = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as out:
             write_mo(out, catalog, use_fuzzy=False)
-        tmp.replace(mo_path)
+        os.replace(tmp_name, mo_path)
     return target

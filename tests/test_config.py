@@ -235,3 +235,16 @@ def test_example_file_comments_every_key():
         if "=" in line and not line.startswith("#"):
             above = lines[number - 1]
             assert above.startswith("#") or "=" in above, f"no comment above {line!r}"
+
+
+def test_catalogues_compile_in_parallel_workers(tmp_path) -> None:
+    """Gunicorn workers starting together into a fresh instance folder all get the catalogue."""
+    import concurrent.futures
+
+    from repaircafe.i18n import compile_catalogues
+
+    with concurrent.futures.ProcessPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(compile_catalogues, [tmp_path] * 8))
+    assert results == [tmp_path] * 8
+    assert (tmp_path / "fr" / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
+    assert not list(tmp_path.rglob("*.tmp"))
