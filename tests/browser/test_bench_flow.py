@@ -4,6 +4,7 @@ a new label and a correction."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.browser.tablet import fits_the_width, make_team, open_today
@@ -33,56 +34,56 @@ def test_fixer_records_a_visit_from_a_scan(page, live_server, team, screenshot):
     page.keyboard.type(code, delay=5)
     page.keyboard.press("Enter")
     page.wait_for_url("**/bench/*")
-    assert page.get_by_text("Flickers when touched").is_visible()
+    expect(page.get_by_text("Flickers when touched")).to_be_visible()
     screenshot(page, "bench-01-arrived")
     assert fits_the_width(page)
 
     page.get_by_text("Diagnosis", exact=True).click()
     page.get_by_label("What did you find?").fill("Cracked lamp holder")
     page.get_by_role("button", name="Save diagnosis").click()
-    assert page.get_by_text("Diagnosis saved.").is_visible()
+    expect(page.get_by_text("Diagnosis saved.")).to_be_visible()
     assert page.locator("[data-state]").inner_text() == "At the bench"
 
     page.get_by_text("Repair attempt", exact=True).click()
     barrier = page.get_by_label("Barrier (End of life only)")
-    assert not barrier.is_visible()
+    expect(barrier).not_to_be_visible()
     page.locator("label.o-end_of_life").click()
-    assert barrier.is_visible()
+    expect(barrier).to_be_visible()
     barrier.select_option("1")
     page.get_by_label("Minutes spent").fill("25")
     page.get_by_label("What was done (shown on the owner's page)").fill("No spare holder to be found")
     screenshot(page, "bench-02-attempt-form")
     page.get_by_role("button", name="Save repair attempt").click()
-    assert page.get_by_text("Repair attempt saved.").is_visible()
+    expect(page.get_by_text("Repair attempt saved.")).to_be_visible()
     history = page.locator("#history")
-    assert history.get_by_text("End of life").first.is_visible()
-    assert history.locator("li.k-repair_attempted .what").get_by_text("Spare parts not available").is_visible()
+    expect(history.get_by_text("End of life").first).to_be_visible()
+    expect(history.locator("li.k-repair_attempted .what").get_by_text("Spare parts not available")).to_be_visible()
 
     page.get_by_text("Hand back to the owner", exact=True).click()
     page.get_by_role("button", name="Hand over").click()
-    assert page.get_by_text("Hand-over recorded.").is_visible()
+    expect(page.get_by_text("Hand-over recorded.")).to_be_visible()
 
     # an impossible action is refused with its reason and the history does not grow
     entries = history.locator("li.event").count()
     page.get_by_text("Repair attempt", exact=True).click()
     page.locator("label.o-fixed").click()
     page.get_by_role("button", name="Save repair attempt").click()
-    assert page.get_by_text("Cannot record a repair attempt").is_visible()
+    expect(page.get_by_text("Cannot record a repair attempt")).to_be_visible()
     assert page.locator("#history li.event").count() == entries
     screenshot(page, "bench-03-refused")
 
     page.get_by_text("Replace a damaged label", exact=True).click()
     page.get_by_role("button", name="Replace label").click()
-    assert page.get_by_text("New label linked; the old one is retired.").is_visible()
-    assert page.locator("#history").get_by_text(f"Label replaced: {code}").is_visible()
+    expect(page.get_by_text("New label linked; the old one is retired.")).to_be_visible()
+    expect(page.locator("#history").get_by_text(f"Label replaced: {code}")).to_be_visible()
 
     attempt = page.locator("li.k-repair_attempted")
     attempt.get_by_text("Correct a mistake").click()
     attempt.get_by_label("Correct outcome").select_option("repairable")
     attempt.get_by_label("What was wrong").fill("Holder was ordered after all")
     attempt.get_by_role("button", name="Record the correction").click()
-    assert page.get_by_text("Correction recorded.").is_visible()
+    expect(page.get_by_text("Correction recorded.")).to_be_visible()
     assert page.locator("li.k-repair_attempted.corrected").count() == 1
-    assert page.locator("li.k-correction").get_by_text("Repairable").is_visible()
+    expect(page.locator("li.k-correction").get_by_text("Repairable")).to_be_visible()
     screenshot(page, "bench-04-history")
     assert fits_the_width(page)

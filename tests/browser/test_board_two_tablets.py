@@ -4,6 +4,7 @@ same object end with one event and one readable refusal."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import new_context, sign_in
 from tests.browser.tablet import fits_the_width, make_team, open_today
@@ -53,9 +54,9 @@ def test_action_on_tablet_a_shows_on_tablet_b(browser, live_server, team, screen
         a.get_by_text("Hand back to the owner", exact=True).click()
         b.get_by_text("Hand back to the owner", exact=True).click()
         a.get_by_role("button", name="Hand over").click()
-        assert a.get_by_text("Hand-over recorded.").is_visible()
+        expect(a.get_by_text("Hand-over recorded.")).to_be_visible()
         b.get_by_role("button", name="Hand over").click()
-        assert b.get_by_text("Cannot hand it over").is_visible()
+        expect(b.get_by_text("Cannot hand it over")).to_be_visible()
         assert b.locator("#history li.k-handed_over").count() == 1
         screenshot(b, "board-02-refused-on-tablet-b")
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from repaircafe.models import RepairGroup, RepairSession, Site
@@ -52,7 +53,7 @@ def test_viewer_dashboard_at_tablet_size(page, reported, login, screenshot):
     page.fill("input[name=period]", "2025")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**period=2025**")
-    assert page.get_by_role("heading", name="Impact · Cardiff").is_visible()
+    expect(page.get_by_role("heading", name="Impact · Cardiff")).to_be_visible()
     figures = page.locator("dl.figures").inner_text()
     assert "Objects received\n8" in figures  # three registered by the world, five here
     assert page.locator("svg.chart rect.o-fixed").count() >= 2
@@ -61,7 +62,7 @@ def test_viewer_dashboard_at_tablet_size(page, reported, login, screenshot):
 
     page.get_by_role("link", name="Llandaff Hall").click()
     page.wait_for_url("**scope=site**")
-    assert page.get_by_role("heading", name="Impact · Llandaff Hall").is_visible()
+    expect(page.get_by_role("heading", name="Impact · Llandaff Hall")).to_be_visible()
     page.locator("svg.bars a").first.click()
     page.wait_for_url("**category=laptop**")
     assert "Objects received\n2" in page.locator("dl.figures").inner_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import new_context
 
@@ -18,8 +19,8 @@ def test_public_passport_in_french(browser, live_server, screenshot):
         kettle = live_server.items[0]
         page.goto(f"/I/{live_server.codes[kettle.id]}")
         assert page.locator("html").get_attribute("lang") == "fr"
-        assert page.get_by_role("heading", name="Bouilloire").is_visible()
-        assert page.get_by_role("heading", name="Son histoire").is_visible()
+        expect(page.get_by_role("heading", name="Bouilloire")).to_be_visible()
+        expect(page.get_by_role("heading", name="Son histoire")).to_be_visible()
         story = page.locator("ol.history").inner_text()
         assert "Apporté au Repair Café" in story
         assert re.search(r"\d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
@@ -34,10 +35,10 @@ def test_public_passport_in_french(browser, live_server, screenshot):
 def test_footer_switch_changes_the_language(page, live_server, login, screenshot):
     """The page context is an English (en-GB) browser: the switch overrides it, both ways."""
     login(page, "fixer")
-    assert page.get_by_role("heading", name="Hello, Fixer").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Fixer")).to_be_visible()
     page.locator("footer").get_by_role("button", name="Français").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Bonjour, Fixer").is_visible()
+    expect(page.get_by_role("heading", name="Bonjour, Fixer")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "fr"
     screenshot(page, "french-02-home-after-switch")
     page.get_by_role("navigation").get_by_role("link", name="Objets").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from repaircafe.models import Item, Tag
@@ -60,7 +61,7 @@ def test_typical_object_in_at_most_eight_taps(page, live_server, team, screensho
 
     assert taps.count <= MAX_TAPS, f"{taps.count} taps"
     assert elapsed < 30
-    assert page.get_by_text("Registered. It is on the board as waiting.").is_visible()
+    expect(page.get_by_text("Registered. It is on the board as waiting.")).to_be_visible()
     screenshot(page, "intake-02-done")
     assert fits_the_width(page)
     with live_server.session() as session:
@@ -70,7 +71,7 @@ def test_typical_object_in_at_most_eight_taps(page, live_server, team, screensho
             "Breville", "VTT", 1.8, "registered")
 
     page.goto("/board/")
-    assert page.locator('[data-cards="waiting"]').get_by_text("Breville").is_visible()
+    expect(page.locator('[data-cards="waiting"]').get_by_text("Breville")).to_be_visible()
 
 
 def test_refused_weight_keeps_the_form_and_suggestions_help(page, live_server, team, screenshot):
@@ -81,7 +82,7 @@ def test_refused_weight_keeps_the_form_and_suggestions_help(page, live_server, t
     page.get_by_label("Brand").fill("Breville")
     page.get_by_label("Weight (kg, optional)").fill("2000")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("please check the weight").is_visible()
+    expect(page.get_by_text("please check the weight")).to_be_visible()
     assert page.get_by_label("Brand").input_value() == "Breville"
     assert page.locator('input[name="category"][value="kettle"]').is_checked()
     screenshot(page, "intake-03-refused-weight")
@@ -92,6 +93,6 @@ def test_refused_weight_keeps_the_form_and_suggestions_help(page, live_server, t
     # the long tail of categories is searchable
     page.get_by_text("Other categories").click()
     page.get_by_placeholder("Search categories").fill("sew")
-    assert page.get_by_text("Sewing machine", exact=True).is_visible()
-    assert not page.locator('[data-category-name="aircon/dehumidifier"]').is_visible()
+    expect(page.get_by_text("Sewing machine", exact=True)).to_be_visible()
+    expect(page.locator('[data-category-name="aircon/dehumidifier"]')).not_to_be_visible()
     screenshot(page, "intake-04-more-categories")

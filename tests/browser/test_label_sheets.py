@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlmodel import func, select
 
 from labels import label_positions, load_layout
@@ -35,8 +36,8 @@ def test_blank_sheet_with_printer_profile(page, live_server, login, screenshot):
     form.get_by_label("Layout").select_option("avery_l7160")
     form.get_by_label("Offset x (mm)").fill("0,6")
     form.get_by_role("button", name="Add printer").click()
-    assert page.get_by_text("x 0.6 mm").is_visible()
-    assert page.get_by_role("link", name="Print calibration page").is_visible()
+    expect(page.get_by_text("x 0.6 mm")).to_be_visible()
+    expect(page.get_by_role("link", name="Print calibration page")).to_be_visible()
     screenshot(page, "labels-01-printers")
     assert _fits_the_width(page)
     with live_server.session() as session:
@@ -55,7 +56,7 @@ def test_blank_sheet_with_printer_profile(page, live_server, login, screenshot):
     blank.get_by_role("button", name="Issue codes and preview").click()
     page.wait_for_url("**/labels/batches/*")
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="5 blank labels").is_visible()
+    expect(page.get_by_role("heading", name="5 blank labels")).to_be_visible()
     assert _image_loaded(page, "figure.preview img")
     screenshot(page, "labels-03-preview")
     assert _fits_the_width(page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from repaircafe.models import Part, utc_now
@@ -60,8 +61,8 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     screenshot(page, "parts-01-harvest-form")
     page.get_by_role("button", name="Save parts").click()
     assert page.get_by_text("2 parts taken and put in stock.").is_visible()
-    assert page.locator(".lineage").get_by_text("Drive belt 5 mm").is_visible()
-    assert page.locator(".f-stock").get_by_text("1.65 kg").is_visible()
+    expect(page.locator(".lineage").get_by_text("Drive belt 5 mm")).to_be_visible()
+    expect(page.locator(".f-stock").get_by_text("1.65 kg")).to_be_visible()
     screenshot(page, "parts-02-donor-harvested")
 
     with live_server.session() as session:
@@ -72,15 +73,15 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     page.goto(f"/items/{shop['recipient']}")
     page.get_by_role("link", name="Install a part").click()
     page.wait_for_url("**/parts/install/*")
-    assert page.locator(".parts").get_by_text("Drive belt 5 mm").is_visible()
+    expect(page.locator(".parts").get_by_text("Drive belt 5 mm")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-03-install")
     page.locator("#part_code").fill(belt_code)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/items/{shop['recipient']}*")
-    assert page.get_by_text("Part installed.").is_visible()
+    expect(page.get_by_text("Part installed.")).to_be_visible()
     received = page.locator(".lineage li", has_text="Received")
-    assert received.get_by_text("Drive belt 5 mm").is_visible()
+    expect(received.get_by_text("Drive belt 5 mm")).to_be_visible()
     screenshot(page, "parts-04-recipient")
 
     page.goto(f"/parts/install/{shop['recipient']}")
@@ -93,22 +94,22 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     page.goto(f"/items/{shop['donor']}")
     page.get_by_role("link", name="Recycle").click()
     page.wait_for_url("**/recycling/item/*")
-    assert page.get_by_text("4.35 kg to recycle").is_visible()
+    expect(page.get_by_text("4.35 kg to recycle")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-06-recycle-form")
     page.get_by_role("button", name="Recycle").click()
-    assert page.get_by_text("Recycled.").is_visible()
-    assert page.locator(".f-recycled").get_by_text("4.35 kg").is_visible()
+    expect(page.get_by_text("Recycled.")).to_be_visible()
+    expect(page.locator(".f-recycled").get_by_text("4.35 kg")).to_be_visible()
 
     page.goto("/recycling/")
     page.get_by_role("button", name="Open a batch").click()
     page.wait_for_url("**/recycling/batches/*")
     page.get_by_role("button", name="Add the ticked ones").click()
-    assert page.get_by_text("1 added to the batch.").is_visible()
+    expect(page.get_by_text("1 added to the batch.")).to_be_visible()
     page.get_by_label("Ticket number").fill("WT-0042")
     page.get_by_label("Weighed (kg)").fill("4.4")
     page.get_by_role("button", name="Close batch").click()
-    assert page.get_by_text("Batch closed.").is_visible()
+    expect(page.get_by_text("Batch closed.")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-07-batch-closed")
     note = page.get_by_role("link", name="Transfer note (PDF)").get_attribute("href")
@@ -116,11 +117,11 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     assert response.ok and response.body().startswith(b"%PDF")
 
     page.goto("/stock/?q=motor+philips")
-    assert page.locator(".parts").get_by_text("Suction motor").is_visible()
+    expect(page.locator(".parts").get_by_text("Suction motor")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-08-stock-search")
     page.locator(".parts a.row", has_text="Suction motor").click()
     page.wait_for_url("**/parts/*")
-    assert page.locator(".chain").get_by_text("Philips FC8760").is_visible()
+    expect(page.locator(".chain").get_by_text("Philips FC8760")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-09-part-page")

@@ -4,6 +4,7 @@ typing with a typo, and a refused camera permission."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from repaircafe.models import ScanLog
@@ -89,7 +90,7 @@ def test_fake_camera_reads_the_label_and_opens_the_bench(camera_browser, live_se
         assert fits_the_width(page)
         page.get_by_role("button", name="Scan with the camera").click()
         page.wait_for_url(f"**/bench/{item_id}", timeout=15_000)
-        assert page.get_by_text("Russell Hobbs").is_visible()
+        expect(page.get_by_text("Russell Hobbs")).to_be_visible()
         if detector == "native":
             assert decode_posts == [], "the native detector decodes on the tablet"
         else:
@@ -111,11 +112,11 @@ def test_camera_view_while_looking(camera_browser, live_server, team, screenshot
         page.get_by_role("button", name="Scan with the camera").click()
         page.wait_for_selector("[data-camera-view]:not([hidden])")
         page.wait_for_function("document.querySelector('video').videoWidth > 0")
-        assert page.get_by_text("Hold the label in the square.").is_visible()
+        expect(page.get_by_text("Hold the label in the square.")).to_be_visible()
         assert page.locator("[data-scanner]").get_attribute("data-decoder") == "server"
         screenshot(page, "scan-02-camera-live")
         page.get_by_role("button", name="Stop camera").click()
-        assert page.get_by_role("button", name="Scan with the camera").is_visible()
+        expect(page.get_by_role("button", name="Scan with the camera")).to_be_visible()
     finally:
         context.close()
 
@@ -129,7 +130,7 @@ def test_refused_camera_permission_says_what_to_do(browser, live_server, team, s
         sign_in(page, team.fixer)
         page.goto("/scan/")
         page.get_by_role("button", name="Scan with the camera").click()
-        assert page.get_by_text("Camera access was refused").is_visible()
+        expect(page.get_by_text("Camera access was refused")).to_be_visible()
         assert page.get_by_label("Code or label address").is_visible()
         screenshot(page, "scan-03-camera-refused")
     finally:
@@ -158,7 +159,7 @@ def test_typed_code_with_a_typo_and_a_blank_label(page, live_server, team, item_
     field.type(f"{wrong[:4]}-{wrong[4:8]}-{wrong[8:]}".lower(), delay=60)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-scan-result=typo]")
-    assert page.get_by_role("heading", name="This looks like a typo").is_visible()
+    expect(page.get_by_role("heading", name="This looks like a typo")).to_be_visible()
     log = _last_scan(live_server)
     assert (log.result, log.channel) == ("typo", "typed")
     screenshot(page, "scan-04-typo")
@@ -168,6 +169,6 @@ def test_typed_code_with_a_typo_and_a_blank_label(page, live_server, team, item_
     field.fill(blank)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-scan-result=blank]")
-    assert page.get_by_role("link", name="Register a new object with this label").is_visible()
+    expect(page.get_by_role("link", name="Register a new object with this label")).to_be_visible()
     screenshot(page, "scan-05-blank")
     assert fits_the_width(page)

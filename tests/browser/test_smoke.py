@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_sign_in_home_list_and_object_page(page, live_server, login, screenshot)
 
     login(page, "fixer")
     assert page.url == f"{live_server.url}/"
-    assert page.get_by_role("heading", name="Hello, Fixer").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Fixer")).to_be_visible()
     screenshot(page, "smoke-02-home")
     assert _fits_the_width(page)
 
@@ -35,7 +36,7 @@ def test_sign_in_home_list_and_object_page(page, live_server, login, screenshot)
     kettle = live_server.items[0]
     page.get_by_role("link", name="Morphy Richards").click()
     page.wait_for_url(f"**/items/{kettle.id}")
-    assert page.get_by_text("Does not switch off when it boils").is_visible()
+    expect(page.get_by_text("Does not switch off when it boils")).to_be_visible()
     screenshot(page, "smoke-04-item")
     assert _fits_the_width(page)
 
@@ -47,7 +48,7 @@ def test_search_finds_an_object_by_brand(page, login):
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/items/?q=dualit*")
     assert page.locator("a.row").count() == 1
-    assert page.locator("a.row").get_by_text("Dualit").is_visible()
+    expect(page.locator("a.row").get_by_text("Dualit")).to_be_visible()
 
 
 def test_sign_out_returns_to_the_sign_in_page(page, login):
