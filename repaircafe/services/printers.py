@@ -43,14 +43,6 @@ class ProfileRow:
     site: Site
 
 
-def sites_for(session: Session, *, actor: Actor) -> list[Site]:
-    """The sites whose printers the actor looks after."""
-    query = select(Site).order_by(col(Site.name))
-    if permissions.scope_kind(actor.role) != "all":
-        query = query.where(Site.group_id == actor.group_id)
-    return list(session.exec(query).all())
-
-
 def profiles_for(session: Session, *, actor: Actor) -> list[ProfileRow]:
     """Printer profiles at the actor's sites, by site then name."""
     query = (

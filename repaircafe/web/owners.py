@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -10,16 +10,14 @@ from repaircafe.db import get_session
 from repaircafe.extensions import limiter
 from repaircafe.models import utc_now
 from repaircafe.services import owners as owner_service
+from repaircafe.web.access import public_limit
 
 bp = Blueprint("owners", __name__, url_prefix="/owner")
 
 
-def _public_limit() -> str:
-    return current_app.extensions["repaircafe.settings"].security.public_rate_limit
-
 
 @bp.route("/<token>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def show(token: str) -> ResponseReturnValue:
     """All objects this owner brought, each linking to its public page."""
     page = owner_service.owner_page(get_session(), token=token)
@@ -27,7 +25,7 @@ def show(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/<token>/erase", methods=["POST"])
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def erase(token: str) -> ResponseReturnValue:
     """Erase the owner's contact data; the objects' histories stay, anonymous."""
     if request.form.get("confirm") != "yes":

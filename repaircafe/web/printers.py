@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from repaircafe import get_settings
 from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
+from repaircafe.services import dashboard
 from repaircafe.services import labels as label_service
 from repaircafe.services import printers as printer_service
 from repaircafe.web.access import actor, requires
@@ -46,7 +47,7 @@ def _page(editing: int | None = None, form: dict[str, str] | None = None) -> str
     return render_template(
         "printers/index.html",
         rows=printer_service.profiles_for(session, actor=who),
-        sites=printer_service.sites_for(session, actor=who),
+        sites=dashboard.sites_for(session, actor=who),
         catalogue=label_service.layout_catalogue(_dirs()),
         editing=editing,
         form=form or {},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from repaircafe.db import get_session
@@ -10,17 +10,15 @@ from repaircafe.domain.errors import NotFound
 from repaircafe.extensions import limiter
 from repaircafe.services import part_passport
 from repaircafe.services import passport as passport_service
+from repaircafe.web.access import public_limit
 
 bp = Blueprint("public", __name__)
 
 
-def _public_limit() -> str:
-    return current_app.extensions["repaircafe.settings"].security.public_rate_limit
-
 
 @bp.route("/I/<code>")
 @bp.route("/i/<code>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def passport(code: str) -> ResponseReturnValue:
     """The object's history, as its owner sees it (or a part's journey, or a bin)."""
     try:
