@@ -1,14 +1,19 @@
-"""One engine per app, one session per request, and the SQLite pragmas the product relies on."""
+"""One engine per app, one session per request, and the SQLite pragmas the product relies on.
+
+The hottest pages (the scan lookup, the public object page) skip the ORM session and run
+their Core statements on the driver's own connection: see `DriverStatement`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 # Execution option a service sets on its connection to say "this transaction will write".
@@ -80,3 +85,124 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session for commands and jobs, which have no request to hang one on."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    positions: tuple[str, ...] | None
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run straight on the driver's cursor.
+
+    The scan lookup and the public page are served hundreds of times a second, and the ORM
+    session's transaction states and SQLAlchemy's per-execution bookkeeping cost several times
+    the indexed query itself. The statement stays written in Core; only its execution is bare.
+    Values still pass through the dialect's type processors, so dates and JSON read and write
+    exactly as they do through SQLAlchemy.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = self._compile(dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        binds = []
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binds.append((name, process))
+        results = []
+        for index, column in enumerate(getattr(self.statement, "selected_columns", ())):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is not None:
+                results.append((index, process))
+        positions = tuple(compiled.positiontup or ()) if dialect.positional else None
+        return _Compiled(compiled.string, positions, tuple(binds), tuple(results))
+
+
+class DriverConnection:
+    """One pooled driver connection, lent for the length of a `driver_connection` block."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    def _run(self, statement: DriverStatement, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
+        compiled = statement.compiled(self._dialect)
+        if compiled.binds:
+            params = dict(params)
+            for name, process in compiled.binds:
+                params[name] = process(params[name])
+        cursor = self._connection.cursor()
+        if compiled.positions is None:
+            cursor.execute(compiled.sql, params)
+        else:
+            cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positions))
+        return cursor, compiled
+
+    def rows(self, statement: DriverStatement, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        cursor, compiled = self._run(statement, params)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not compiled.results:
+            return rows  # type: ignore[no-any-return]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, process in compiled.results:
+                values[index] = process(values[index])
+            converted.append(tuple(values))
+        return converted
+
+    def execute(self, statement: DriverStatement, params: Mapping[str, Any]) -> None:
+        cursor, _compiled = self._run(statement, params)
+        cursor.close()
+
+    def raw(self, sql: str) -> None:
+        """A fixed statement with no parameters (a SET, a PRAGMA)."""
+        self._connection.execute(sql)
+
+
+@contextmanager
+def driver_connection(engine: Engine, *, write: bool = False) -> Iterator[DriverConnection]:
+    """A driver connection from the engine's pool: one transaction that commits when `write`.
+
+    Reads run without a transaction (a single SELECT is consistent on its own), which on
+    PostgreSQL saves the BEGIN and ROLLBACK round trips. A write takes SQLite's write lock up
+    front, as every other write of the product does.
+    """
+    pooled = engine.raw_connection()
+    connection = pooled.driver_connection
+    dialect = engine.dialect
+    sqlite = dialect.name == "sqlite"
+    try:
+        if sqlite and write:
+            connection.execute("BEGIN IMMEDIATE")
+        elif not sqlite and not write:
+            connection.autocommit = True
+        yield DriverConnection(connection, dialect)
+        if write:
+            connection.commit()
+    except BaseException as exc:
+        if dialect.loaded_dbapi is not None and isinstance(exc, dialect.loaded_dbapi.Error) \
+                and dialect.is_disconnect(exc, pooled, None):  # type: ignore[arg-type]
+            pooled.invalidate(exc)
+        elif write or sqlite:
+            connection.rollback()
+        raise
+    finally:
+        if not sqlite and not write and pooled.is_valid:
+            connection.autocommit = False
+        pooled.close()

@@ -1,7 +1,8 @@
 """The owner's view of an object: what was done, when and where, with no personal data.
 
-Anyone with a phone camera lands here, so it is a hot path: one Core query returns the
-object and its whole history together; parts are only looked up when the history has any.
+Anyone with a phone camera lands here, so it is a hot path: one query on the driver's
+connection (no ORM session, no transaction) returns the object and its whole history
+together; parts are only looked up when the history has any.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from repaircafe.db import DriverStatement, driver_connection
 from repaircafe.domain import codes, lifecycle
 from repaircafe.domain.errors import CodeError, NotFound
 from repaircafe.models import Category, Item, LifecycleEvent, Part, RepairSession, Site, Tag
@@ -22,7 +25,7 @@ _PUBLIC_FIELDS = ("outcome", "barrier", "to", "return_due_on", "part_name", "mat
 _PART_KINDS = frozenset({"parts_harvested", "part_installed", "part_removed"})
 
 _E = LifecycleEvent.__table__  # type: ignore[attr-defined]
-_STORY = (
+_STORY = DriverStatement(
     select(Tag.status, Item.id, Item.brand, Item.model, Item.state, Category.name,
            _E.c.id, _E.c.kind, _E.c.payload, _E.c.public_note, _E.c.corrects_id,
            _E.c.occurred_at, RepairSession.held_on, Site.name)
@@ -35,17 +38,12 @@ _STORY = (
     .where(Tag.code == bindparam("code"))
     .order_by(_E.c.id)
 )
-
-
-def _reading(session: Session) -> Any:
-    """The session's connection; on PostgreSQL, a fresh one reads without a transaction.
-
-    The page is one consistent SELECT (the parts lookup only follows part events), so the
-    BEGIN and ROLLBACK around it would be two more round trips to the server for nothing.
-    """
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
+_PARTS = DriverStatement(
+    select(Part.name, Part.donor_item_id)
+    .where((Part.donor_item_id == bindparam("item_id"))
+           | (Part.installed_item_id == bindparam("item_id")))
+    .order_by(Part.id)
+)
 
 
 @dataclass(frozen=True)
@@ -82,14 +80,14 @@ class PublicLink:
     other_label: str
 
 
-def passport(session: Session, *, text: str) -> Passport:
+def passport(engine: Engine, *, text: str) -> Passport:
     """The public page of the object a label belongs to (its current or a replaced label)."""
     try:
         code = codes.parse(text)
     except CodeError as exc:
         raise NotFound(exc.template, **exc.params) from None
-    connection = _reading(session)
-    rows = connection.execute(_STORY, {"code": code}).all()
+    with driver_connection(engine) as connection:
+        rows = connection.rows(_STORY, {"code": code})
     if not rows:
         raise NotFound("No object carries label %(code)s.", code=codes.display(code))
     status, item_id, brand, model, state, category = rows[0][:6]
@@ -113,18 +111,16 @@ def passport(session: Session, *, text: str) -> Passport:
     taken: list[str] = []
     installed: list[str] = []
     if any(r[7] in _PART_KINDS for r in events):
-        for name, donor in connection.execute(
-            select(Part.name, Part.donor_item_id)
-            .where((Part.donor_item_id == item_id) | (Part.installed_item_id == item_id))
-            .order_by(Part.id)
-        ):
-            (taken if donor == item_id else installed).append(name)
+        with driver_connection(engine) as connection:
+            for name, donor in connection.rows(_PARTS, {"item_id": item_id}):
+                (taken if donor == item_id else installed).append(name)
     given: list[PublicLink] = []
     received: list[PublicLink] = []
     if taken or installed:
         from repaircafe.services.parts import lineage
 
-        out, into = lineage(session, item_id=item_id)
+        with Session(engine) as session:
+            out, into = lineage(session, item_id=item_id)
         given = [PublicLink(g.part_name, g.part_state, g.item_code, g.item_label) for g in out]
         received = [PublicLink(r.part_name, r.part_state, r.item_code, r.item_label)
                     for r in into]

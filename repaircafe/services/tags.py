@@ -78,24 +78,43 @@ def claimable_tag(session: Session, text: str, *, for_update: bool = True) -> Ta
 
 def resolve(session: Session, text: str) -> Resolution:
     """Read a label URL or a code in any form and say what it points at."""
+    parsed = parse_scanned(text)
+    if isinstance(parsed, Resolution):
+        return parsed
+    tag = tag_by_code(session, parsed)
+    if tag is None:
+        return describe(parsed, None)
+    return describe(parsed, (tag.id, tag.status, tag.item_id, tag.part_id, tag.bin_id))
+
+
+def parse_scanned(text: str) -> str | Resolution:
+    """The code in a scanned or typed text, or the resolution that says why there is none.
+
+    A wrong check character is reported as a typo, not as unknown: the two need different
+    advice at the table.
+    """
     try:
-        code = codes.parse(text)
+        return codes.parse(text)
     except CheckCharacterError as exc:
-        return Resolution("typo", codes.normalise(codes.extract(text)), exc.message, exc)
+        return Resolution("typo", codes.normalise(codes.extract(text))[:16], exc.message, exc)
     except CodeError as exc:
         return Resolution("invalid", None, exc.message, exc)
-    tag = tag_by_code(session, code)
+
+
+def describe(code: str, tag: tuple[int, str, int | None, int | None, int | None] | None,
+             ) -> Resolution:
+    """What a code leads to, from its tag row (id, status, item, part, bin) or its absence."""
     if tag is None:
         problem = NotFound("Label %(code)s was never issued by this system.",
                            code=codes.display(code))
         return Resolution("unknown", code, problem.message, problem)
-    common = dict(code=code, tag_id=tag.id, item_id=tag.item_id, part_id=tag.part_id,
-                  bin_id=tag.bin_id)
-    if tag.status == "issued":
+    tag_id, status, item_id, part_id, bin_id = tag
+    common = dict(code=code, tag_id=tag_id, item_id=item_id, part_id=part_id, bin_id=bin_id)
+    if status == "issued":
         return Resolution("blank", message="This label is not attached to anything yet.", **common)
-    if tag.status == "retired":
+    if status == "retired":
         return Resolution("retired", message="This label was replaced by a new one.", **common)
-    kind = "item" if tag.item_id else "part" if tag.part_id else "bin"
+    kind = "item" if item_id else "part" if part_id else "bin"
     return Resolution(kind, **common)
 
 

@@ -15,7 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from repaircafe.db import get_session
+from repaircafe.db import get_engine
 from repaircafe.domain import codes, permissions
 from repaircafe.models import utc_now
 from repaircafe.services import decoding, scanning
@@ -47,7 +47,7 @@ def index() -> ResponseReturnValue:
     if not text.strip():
         return render_template("scan/index.html", result=None, text="")
     who = actor()
-    resolution = scanning.lookup(get_session(), text=text, user_id=who.id,
+    resolution = scanning.lookup(get_engine(), text=text, user_id=who.id,
                                  channel=request.args.get("via", "typed"), now=utc_now())
     target = _staff_page(resolution) if resolution.result in ("item", "part", "bin",
                                                                "retired") else None

@@ -17,13 +17,13 @@ from tests.factories import NOW, make_item
 def test_any_shape_of_a_code_resolves(session, world, shape):
     item = make_item(session, world)
     code = tags.current_tag(session, item_id=item.id).code
-    found = scanning.lookup(session, text=shape(code), user_id=None, channel="typed", now=NOW)
+    found = scanning.lookup(session.get_bind(), text=shape(code), user_id=None, channel="typed", now=NOW)
     assert (found.result, found.item_id, found.code) == ("item", item.id, code)
 
 
 def test_every_lookup_is_logged_unknown_and_garbage_included(session, world):
     for text in ("hello world", codes.new_code(), "0000-0000-1"):
-        scanning.lookup(session, text=text, user_id=world.users["fixer"].id, channel="camera",
+        scanning.lookup(session.get_bind(), text=text, user_id=world.users["fixer"].id, channel="camera",
                         now=NOW)
     results = session.exec(select(ScanLog.result).order_by(ScanLog.id)).all()
     assert results[0] == "invalid" and results[1] == "unknown" and len(results) == 3
