@@ -12,6 +12,7 @@ from flask import Flask
 from repaircafe import db, extensions
 from repaircafe.config import Settings, load_settings, with_instance_defaults
 from repaircafe.i18n import compile_catalogues
+from repaircafe.web.templating import TranslatedEnvironment
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     flask_overrides = {k: config.pop(k) for k in list(config) if k.isupper()}
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = TranslatedEnvironment
     settings = with_instance_defaults(load_settings(overrides=config), app.instance_path)
     app.instance_path = settings.app.instance_path
     Path(settings.app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -35,8 +37,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.security.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        RATELIMIT_STORAGE_URI=settings.security.rate_limit_storage,
-        RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE=settings.app.default_language,
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -46,7 +46,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     catalogues = compile_catalogues(Path(settings.app.instance_path) / "translations")
     extensions.babel.init_app(app, locale_selector=extensions.select_locale,
                               default_translation_directories=str(catalogues))
-    extensions.limiter.init_app(app)
 
     from repaircafe import web
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import HTTPException
 
 from repaircafe.db import get_session
 from repaircafe.domain import codes, lifecycle
@@ -23,6 +24,7 @@ from repaircafe.domain.messages import N_
 from repaircafe.extensions import login_manager
 from repaircafe.models import User
 from repaircafe.web.access import LoginUser
+from repaircafe.web.sessions import CookieSessions
 
 _CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -57,6 +59,7 @@ def init_app(app: Flask) -> None:
         parts,
         printers,
         public,
+        rate_limits,
         recycling,
         reports,
         scan,
@@ -69,11 +72,15 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     for module in (api, exports, imports, tokens):
         app.register_blueprint(module.bp)
-    login_manager.init_app(app)
+    rate_limits.init_app(app)
+    app.session_interface = CookieSessions()
+    # Templates get the user lazily as `user`; Flask-Login's own context processor would load
+    # it for every page rendered, the public ones included.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(_load_user)
-    app.after_request(_security_headers)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     app.context_processor(_template_helpers)
     app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
@@ -114,16 +121,36 @@ def _load_user(user_id: str) -> LoginUser | None:
     return user
 
 
-def _security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", _CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
+class SecurityHeaders:
+    """WSGI middleware adding the security headers a response has not set for itself.
+
+    The headers are the same for every answer, so they are built once and appended at the
+    WSGI boundary instead of being looked up and set one by one on each response object.
+    """
+
+    FIXED = (
+        ("Content-Security-Policy", _CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+    )
+    HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        secure = environ.get("wsgi.url_scheme") == "https"
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _value in headers}
+            headers.extend(h for h in self.FIXED if h[0].lower() not in present)
+            if secure and "strict-transport-security" not in present:
+                headers.append(self.HSTS)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 def _render_error(status: int, message: str) -> tuple[str, int]:
@@ -131,8 +158,11 @@ def _render_error(status: int, message: str) -> tuple[str, int]:
 
 
 def _error_page(status: int, message: str) -> Any:
-    def handler(_exc: Exception) -> tuple[str, int]:
-        return _render_error(status, _(message))
+    def handler(exc: Exception) -> tuple[str, int, list[tuple[str, str]]]:
+        # a 429 says when to come back (Retry-After); the page replaces the rest
+        headers = [(name, value) for name, value in exc.get_headers()
+                   if name == "Retry-After"] if isinstance(exc, HTTPException) else []
+        return *_render_error(status, _(message)), headers
 
     return handler
 
@@ -186,11 +216,22 @@ def _day_formatter(locale: str) -> Callable[..., str]:
     return format_day
 
 
+_HELPERS = "repaircafe.template_helpers"
+
+
 def _template_helpers() -> dict[str, Any]:
-    """What every template gets; the catalogue is looked up once here, not for each string."""
-    translations = get_translations()
-    translate = translations.ugettext
+    """What every template gets: the language's helpers, built once per language and app."""
     locale = get_locale()
+    by_locale = current_app.extensions.setdefault(_HELPERS, {})
+    helpers = by_locale.get(str(locale))
+    if helpers is None:
+        helpers = by_locale[str(locale)] = _helpers_for(locale, get_translations())
+    return {**helpers, "user": current_user, "request_id": g.get("request_id")}
+
+
+def _helpers_for(locale: Any, translations: Any) -> dict[str, Any]:
+    """Helpers bound to one language's catalogue, so no string looks the catalogue up again."""
+    translate = translations.ugettext
     return {
         "gettext": _template_gettext(translate),
         "ngettext": _template_ngettext(translations.ungettext),
@@ -202,8 +243,6 @@ def _template_helpers() -> dict[str, Any]:
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "current_locale": locale.language,
-        "user": current_user,
-        "request_id": g.get("request_id"),
     }
 
 

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app
+from flask import abort
 from flask_login import UserMixin, current_user, login_required
 
 from repaircafe.domain import permissions
@@ -70,8 +70,3 @@ def safe_next(target: str | None, fallback: str) -> str:
         return fallback
     parts = urlsplit(target)
     return fallback if parts.scheme or parts.netloc else target
-
-
-def public_limit() -> str:
-    """The configured rate limit for pages anyone may open without an account."""
-    return current_app.extensions["repaircafe.settings"].security.public_rate_limit  # type: ignore[no-any-return]

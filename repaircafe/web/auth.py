@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from repaircafe.db import get_session
-from repaircafe.extensions import limiter
 from repaircafe.services import accounts
 from repaircafe.web.access import LoginUser, safe_next
 from repaircafe.web.forms import LoginForm
+from repaircafe.web.rate_limits import rate_limited
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.extensions["repaircafe.settings"].security.login_rate_limit
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited("login_rate_limit", methods=("POST",))
 def login() -> ResponseReturnValue:
     """Sign in."""
     if current_user.is_authenticated:

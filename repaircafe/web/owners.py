@@ -7,17 +7,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from repaircafe.db import get_session
-from repaircafe.extensions import limiter
 from repaircafe.models import utc_now
 from repaircafe.services import owners as owner_service
-from repaircafe.web.access import public_limit
+from repaircafe.web.rate_limits import rate_limited
 
 bp = Blueprint("owners", __name__, url_prefix="/owner")
 
 
 
 @bp.route("/<token>")
-@limiter.limit(public_limit)
+@rate_limited("public_rate_limit")
 def show(token: str) -> ResponseReturnValue:
     """All objects this owner brought, each linking to its public page."""
     page = owner_service.owner_page(get_session(), token=token)
@@ -25,7 +24,7 @@ def show(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/<token>/erase", methods=["POST"])
-@limiter.limit(public_limit)
+@rate_limited("public_rate_limit")
 def erase(token: str) -> ResponseReturnValue:
     """Erase the owner's contact data; the objects' histories stay, anonymous."""
     if request.form.get("confirm") != "yes":

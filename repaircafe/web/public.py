@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from repaircafe.db import get_session
+from repaircafe.db import get_engine, get_session
 from repaircafe.domain.errors import NotFound
-from repaircafe.extensions import limiter
 from repaircafe.services import part_passport
 from repaircafe.services import passport as passport_service
-from repaircafe.web.access import public_limit
+from repaircafe.web.rate_limits import rate_limited
 
 bp = Blueprint("public", __name__)
 
@@ -18,11 +17,11 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/I/<code>")
 @bp.route("/i/<code>")
-@limiter.limit(public_limit)
+@rate_limited("public_rate_limit")
 def passport(code: str) -> ResponseReturnValue:
     """The object's history, as its owner sees it (or a part's journey, or a bin)."""
     try:
-        found = passport_service.passport(get_session(), text=code)
+        found = passport_service.passport(get_engine(), text=code)
     except NotFound:
         return _part_or_bin(code)
     return render_template("public/passport.html", p=found)

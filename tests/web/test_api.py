@@ -175,6 +175,7 @@ def test_api_is_rate_limited_with_a_problem(db_url, tmp_path, session, world):
         assert statuses == [200, 200, 429]
         limited = call(client, "GET", "/api/v1/items", raw)
         assert limited.mimetype == PROBLEM and limited.get_json()["status"] == 429
+        assert int(limited.headers["Retry-After"]) > 0
     finally:
         app.extensions["repaircafe.engine"].dispose()
 

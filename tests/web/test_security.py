@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from repaircafe import create_app
+from repaircafe.config import ConfigError
 from repaircafe.models import User
 from tests.conftest import app_config
 
@@ -116,7 +117,7 @@ def test_login_is_rate_limited_with_a_readable_page(make_sqlite_app):
 
 
 def test_each_app_keeps_its_own_limits(make_sqlite_app):
-    """The limiter object is shared by every app in the process; its state must not be."""
+    """Several apps in one process (as in these tests) never share or reset each other's limits."""
     limited = make_sqlite_app(RATELIMIT_ENABLED=True,
                               security={"login_rate_limit": "3 per minute"})
     first = limited.test_client()
@@ -143,9 +144,21 @@ def test_rate_limiting_is_on_unless_switched_off(make_sqlite_app):
 def test_public_object_pages_are_rate_limited(make_sqlite_app):
     app = make_sqlite_app(RATELIMIT_ENABLED=True, security={"public_rate_limit": "3 per minute"})
     client = app.test_client()
-    statuses = [client.get("/I/7K3M9QXA2").status_code for _ in range(4)]
-    assert 429 not in statuses[:3] and statuses[3] == 429
+    answers = [client.get("/I/7K3M9QXA2") for _ in range(4)]
+    assert 429 not in [a.status_code for a in answers[:3]] and answers[3].status_code == 429
+    assert "Too many requests" in answers[3].get_data(as_text=True)
+    assert 0 < int(answers[3].headers["Retry-After"]) <= 60
     assert client.get("/healthz").status_code == 200
+    # each public page counts on its own, and another address is not held back
+    assert client.get("/owner/not-a-token").status_code == 404
+    other = client.get("/I/7K3M9QXA2", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code != 429
+
+
+def test_public_pages_are_not_limited_when_rate_limiting_is_off(make_sqlite_app):
+    app = make_sqlite_app(RATELIMIT_ENABLED=False, security={"public_rate_limit": "1 per minute"})
+    client = app.test_client()
+    assert [client.get("/I/7K3M9QXA2").status_code for _ in range(3)].count(429) == 0
 
 
 # Headers and cookies
@@ -254,3 +267,8 @@ def test_upload_larger_than_the_limit_is_refused(make_app, world):
     small = client.post("/login", data={"csrf_token": token, "username": "fixer",
                                         "password": "demo-pass"})
     assert small.status_code == 302
+
+
+def test_a_malformed_rate_limit_is_refused_at_start(make_sqlite_app):
+    with pytest.raises(ConfigError, match="public_rate_limit"):
+        make_sqlite_app(security={"public_rate_limit": "lots"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -16,9 +16,10 @@ from werkzeug.exceptions import HTTPException
 from repaircafe.db import get_session
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import KeyReused, NotFound, Refused, TransitionRefused
-from repaircafe.extensions import csrf, limiter
+from repaircafe.extensions import csrf
 from repaircafe.models import utc_now
 from repaircafe.services import api_tokens
+from repaircafe.web import rate_limits
 from repaircafe.web.api.spec import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -26,21 +27,15 @@ csrf.exempt(bp)
 _OPEN_ENDPOINTS = ("api.openapi", "api.docs")
 
 
-def _rate_limit() -> str:
-    return current_app.extensions["repaircafe.settings"].security.api_rate_limit
-
-
 def _rate_key() -> str:
     header = request.headers.get("Authorization", "")
     return "token:" + api_tokens.token_hash(header)[:24] if header else \
-        "ip:" + (request.remote_addr or "")
-
-
-limiter.limit(_rate_limit, key_func=_rate_key)(bp)
+        "ip:" + rate_limits.remote_address()
 
 
 @bp.before_request
 def _authenticate() -> ResponseReturnValue | None:
+    rate_limits.hit("api_rate_limit", "api", _rate_key())
     if request.endpoint in _OPEN_ENDPOINTS:
         return None
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
@@ -101,6 +96,8 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     title = {429: _("Too many requests")}.get(code, exc.name)
     response = problem(code, title, exc.description or "")
+    if exc.code == 429:
+        response.headers.extend(h for h in exc.get_headers() if h[0] == "Retry-After")
     if code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
     return response
