@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -77,11 +77,17 @@ def init_app(app: Flask) -> None:
     # Templates get the user lazily as `user`; Flask-Login's own context processor would load
     # it for every page rendered, the public ones included.
     login_manager.init_app(app, add_context_processor=False)
+    # Flask-Login's "basic" protection only marks a session non-fresh when the address or
+    # browser changes, and no view here asks for a fresh login: it would hash both on every
+    # request for nothing. ("strong" would sign volunteers out whenever café Wi-Fi hands
+    # their tablet a new address.)
+    login_manager.session_protection = None
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(_load_user)
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     app.context_processor(_template_helpers)
+    app.jinja_env.globals["static_url"] = static_url
     app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
     app.register_error_handler(429, _error_page(429, N_("Too many requests: wait a minute.")))
@@ -217,6 +223,20 @@ def _day_formatter(locale: str) -> Callable[..., str]:
 
 
 _HELPERS = "repaircafe.template_helpers"
+_STATIC_URLS = "repaircafe.static_urls"
+
+
+def static_url(filename: str) -> str:
+    """The address of a stylesheet or script, built once per site root and file.
+
+    Every page links the same few files; their addresses never change while the app runs.
+    """
+    urls = current_app.extensions.setdefault(_STATIC_URLS, {})
+    key = (request.script_root, filename)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for("static", filename=filename)
+    return url  # type: ignore[no-any-return]
 
 
 def _template_helpers() -> dict[str, Any]:
@@ -226,7 +246,19 @@ def _template_helpers() -> dict[str, Any]:
     helpers = by_locale.get(str(locale))
     if helpers is None:
         helpers = by_locale[str(locale)] = _helpers_for(locale, get_translations())
-    return {**helpers, "user": current_user, "request_id": g.get("request_id")}
+    return {**helpers, "user": _page_user()}
+
+
+def _page_user() -> Any:
+    """The user a page is shown to, without a lookup for visitors who carry no session.
+
+    Sign-in lives in the session cookie only (no remember-me cookie, no header login), so a
+    request without one is anonymous; the phones opening public object pages are such
+    visitors, and loading the user for them was a visible share of the page.
+    """
+    if "_login_user" in g or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return current_user
+    return login_manager.anonymous_user()
 
 
 def _helpers_for(locale: Any, translations: Any) -> dict[str, Any]:

@@ -272,3 +272,34 @@ def test_upload_larger_than_the_limit_is_refused(make_app, world):
 def test_a_malformed_rate_limit_is_refused_at_start(make_sqlite_app):
     with pytest.raises(ConfigError, match="public_rate_limit"):
         make_sqlite_app(security={"public_rate_limit": "lots"})
+
+
+def test_a_remembered_session_is_still_checked_and_never_shared(make_app, world):
+    """Recently verified cookies are not verified again: a forged one still is, and a change
+    made to one request's session never shows in the next."""
+    app = make_app()
+    client = app.test_client()
+    _sign_in(client)
+    genuine = client.get_cookie("session").value
+    assert client.get("/scan/").status_code == 200
+    assert client.get("/scan/").status_code == 200  # served from the remembered check
+    payload, _sep, signature = genuine.rpartition(".")
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    client.set_cookie("session", forged)
+    assert client.get("/scan/").status_code == 302
+    client.set_cookie("session", genuine)
+    with client.session_transaction() as session:  # a request that changes the session
+        session["board_site"] = 1
+    changed = client.get_cookie("session").value
+    client.set_cookie("session", genuine)
+    with client.session_transaction() as session:
+        assert "board_site" not in session and changed != genuine
+
+
+def test_a_new_secret_key_signs_everyone_out(make_app, world):
+    app = make_app()
+    client = app.test_client()
+    _sign_in(client)
+    assert client.get("/scan/").status_code == 200
+    app.secret_key = "another-secret-key-for-this-test-only"
+    assert client.get("/scan/").status_code == 302
