@@ -30,6 +30,9 @@ from repaircafe.models.base import UTCDateTime
 class BulkWriter:
     """Rows written by the driver of the session's connection, in its transaction."""
 
+    _mark: str  # the driver's parameter placeholder
+    _within: str  # "is one of the values of a parameter", for `rows_with_keys`
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect
@@ -70,6 +73,28 @@ class BulkWriter:
         come from a generator: they are consumed as the driver sends them."""
         raise NotImplementedError
 
+    def rows_with_keys(self, table: Table, columns: Sequence[str], equal: tuple[str, Any],
+                       within: tuple[str, Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """`columns` of the rows of `table` whose `equal` column holds the value given and whose
+        `within` column holds one of the values given.
+
+        The values travel as one parameter, however many there are: an IN list of a whole
+        chunk's keys cost SQLAlchemy more to compile than the database to answer.
+        """
+        names = ", ".join(f'"{c}"' for c in columns)
+        statement = (f'SELECT {names} FROM "{table.name}" WHERE "{equal[0]}" = {self._mark} '
+                     f'AND "{within[0]}" {self._within}')
+        cursor = self.driver_connection.cursor()
+        try:
+            cursor.execute(statement, (equal[1], self._values(within[1])))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _values(self, values: Sequence[Any]) -> Any:
+        """Many values as the one parameter `_within` takes."""
+        raise NotImplementedError
+
     def keep_statistics(self, tables: Sequence[Table]) -> None:
         """Let the query planner know how much `tables` grew during this load (see subclasses)."""
 
@@ -85,9 +110,15 @@ class BulkWriter:
 class SQLiteWriter(BulkWriter):
     """sqlite3's executemany of tuples; ids follow the largest one under the write lock."""
 
+    _mark = "?"
+    _within = "IN (SELECT value FROM json_each(?))"
+
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._next: dict[str, int] = {}
+
+    def _values(self, values: Sequence[Any]) -> Any:
+        return json.dumps(list(values))
 
     def reserve_ids(self, table: Table, count: int) -> list[int]:
         """The ids after the table's largest one. Safe because a write transaction holds the
@@ -118,9 +149,16 @@ class SQLiteWriter(BulkWriter):
 class PostgresWriter(BulkWriter):
     """psycopg's COPY; ids drawn from the table's own sequence, so other writers never clash."""
 
+    _mark = "%s"
+    _within = "= ANY(%s)"
+
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._unanalysed: dict[str, int] = {}
+        self._sequences: dict[str, str] = {}
+
+    def _values(self, values: Sequence[Any]) -> Any:
+        return list(values)
 
     def keep_statistics(self, tables: Sequence[Table]) -> None:
         """ANALYZE a table once this load has written more rows than its statistics know of.
@@ -143,14 +181,18 @@ class PostgresWriter(BulkWriter):
                     self._unanalysed[name] = 0
 
     def reserve_ids(self, table: Table, count: int) -> list[int]:
+        """The sequence is looked up once per table: asked inside the query, PostgreSQL looks
+        it up again for every id drawn, which tripled the cost of a reservation."""
         if count == 0:
             return []
         with self.driver_connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (f'"{table.name}"', count),
-            )
-            return sorted(row[0] for row in cursor.fetchall())
+            sequence = self._sequences.get(table.name)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (f'"{table.name}"',))
+                sequence = self._sequences[table.name] = cursor.fetchone()[0]
+            cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                           (sequence, count))
+            return sorted(cursor.fetchone()[0])
 
     def insert(self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
         names = ", ".join(f'"{c}"' for c in columns)

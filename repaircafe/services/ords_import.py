@@ -39,16 +39,17 @@ per-row parameter handling and in reading new ids back.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
+import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -74,7 +75,7 @@ from repaircafe.services.bulk import BulkWriter, bulk_writer
 from repaircafe.services.transactions import write_transaction
 
 ACTOR_NAME = "ORDS import"
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 20000
 REQUIRED_COLUMNS = ("id", "data_provider", "country", "repair_status", "event_date")
 REJECT_EXTRA_COLUMNS = ("line", "reason")
 KEY_LIMIT = 120
@@ -174,9 +175,8 @@ class ImportReport:
 # --------------------------------------------------------------------------- parsing rows
 
 
-@dataclass(frozen=True)
-class OrdsRecord:
-    """One valid ORDS row, cleaned."""
+class OrdsRecord(NamedTuple):
+    """One valid ORDS row, cleaned (a named tuple: a large file makes one per row)."""
 
     line: int
     provider: str
@@ -223,22 +223,32 @@ def territory_name(group_identifier: str, provider: str) -> str:
 
 
 def _category(row: dict[str, str], notes: list[str]) -> int | None:
-    raw_id = row.get("product_category_id", "").strip()
-    name = row.get("product_category", "").strip()
+    number, note = _category_of(row.get("product_category_id", "").strip(),
+                                row.get("product_category", "").strip())
+    if note:
+        notes.append(note)
+    return number
+
+
+@lru_cache(maxsize=1024)
+def _category_of(raw_id: str, name: str) -> tuple[int | None, str | None]:
+    """The ORDS category of an id and a name as written, and the note when it is unusable;
+    a file names the same few categories on every row, so each pair is looked at once."""
+    note = None
     if raw_id:
         try:
             number = int(float(raw_id))
         except ValueError:
             number = 0
         if 1 <= number <= 40:
-            return number
-        notes.append(f"product_category_id {raw_id!r} is not an ORDS category; left empty")
+            return number, None
+        note = f"product_category_id {raw_id!r} is not an ORDS category; left empty"
     if name:
         found = _ords_category_names().get(name.lower())
         if found is None:
-            notes.append(f"product_category {name!r} is not an ORDS category; left empty")
-        return found
-    return None
+            return None, f"product_category {name!r} is not an ORDS category; left empty"
+        return found, note
+    return None, note
 
 
 def _age(row: dict[str, str], event_day: date, notes: list[str]) -> float | None:
@@ -266,6 +276,17 @@ def _text(value: str, limit: int, what: str, notes: list[str]) -> str:
     return value
 
 
+@lru_cache(maxsize=8192)
+def _day(text: str) -> date | None:
+    """The date written YYYY-MM-DD, or None; a file has a few thousand event days at most."""
+    if not _DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, list[str]]:
     """A cleaned record and the notes about it, or RowError with the reason to reject it."""
     source_id = row.get("id", "").strip()
@@ -282,12 +303,9 @@ def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, 
     if not _COUNTRY.match(country):
         raise RowError(f"bad country {country!r}: expected an ISO 3166 alpha-3 code such as GBR")
     raw_date = row.get("event_date", "").strip()
-    try:
-        if not _DATE.match(raw_date):
-            raise ValueError
-        event_day = date.fromisoformat(raw_date)
-    except ValueError:
-        raise RowError(f"bad event_date {raw_date!r}: expected YYYY-MM-DD") from None
+    event_day = _day(raw_date)
+    if event_day is None:
+        raise RowError(f"bad event_date {raw_date!r}: expected YYYY-MM-DD")
     if event_day > today:
         raise RowError(f"event_date {raw_date} is in the future")
     raw_status = row.get("repair_status", "").strip()
@@ -328,23 +346,6 @@ def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, 
 # --------------------------------------------------------------------------- reading the file
 
 
-class _ByteCountingLines:
-    """Lines of a UTF-8 file for the csv module, counting bytes read for progress."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
-        self.done = 0
-
-    def __iter__(self) -> Iterator[str]:
-        first = True
-        for raw in self.handle:
-            self.done += len(raw)
-            if first:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-                first = False
-            yield raw.decode("utf-8", errors="replace")
-
-
 @dataclass
 class _RawRow:
     line: int
@@ -352,42 +353,78 @@ class _RawRow:
     record_id: str
 
 
-def _rows(reader: Iterator[list[str]], width: int) -> Iterator[tuple[_RawRow, str | None]]:
-    """Data rows with their first line number, and a reason when the row is malformed."""
-    line = 1  # the header
+@dataclass
+class _Chunk:
+    """Up to CHUNK_ROWS data rows of the file, checked: the records to write and the rows
+    rejected on reading, in file order."""
+
+    records: list[OrdsRecord] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    rejects: list[tuple[_RawRow, str]] = field(default_factory=list)
+    values: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    bytes_read: int = 0
+
+
+def _malformed(values: list[str], width: int) -> str | None:
+    """Why a row cannot be read as a record at all, or None."""
+    text = "".join(values)  # one string to search instead of every field
+    if not text.strip():
+        return "empty row"
+    if "\ufffd" in text:
+        return "text is not valid UTF-8"
+    if len(values) > width:
+        return f"{len(values)} fields where the header has {width}"
+    if len(values) < width:
+        return f"only {len(values)} fields where the header has {width}"
+    return None
+
+
+def _read_chunks(reader: Iterator[list[str]], header: list[str], today: date,
+                 position: Callable[[], int]) -> Iterator[_Chunk]:
+    """The file's data rows, parsed, in chunks of CHUNK_ROWS rows (line numbers counted from
+    the header as line 1; a blank line is not a row). `position` gives the bytes read so far.
+    """
+    width = len(header)
+    seen: set[tuple[str, str]] = set()
+    chunk = _Chunk()
+    line = 1
     while True:
         start = line + 1
         try:
             values = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             raise Refused(f"Line {start}: the file is not valid CSV ({exc}).") from None
         line = reader.line_num  # type: ignore[attr-defined]
         if not values:
-            continue  # a blank line is not a row
-        row = _RawRow(start, values, values[0].strip() if values else "")
-        text = "".join(values)  # one string to search instead of every field
-        if not text.strip():
-            yield row, "empty row"
-        elif "\ufffd" in text:
-            yield row, "text is not valid UTF-8"
-        elif len(values) > width:
-            yield row, f"{len(values)} fields where the header has {width}"
-        elif len(values) < width:
-            yield row, f"only {len(values)} fields where the header has {width}"
-        else:
-            yield row, None
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
+            continue
+        malformed = _malformed(values, width)
+        if malformed is None:
+            try:
+                record, notes = parse_row(dict(zip(header, values, strict=True)), start, today)
+            except RowError as exc:
+                malformed = str(exc)
+            else:
+                key = (record.provider, record.source_id)
+                if key in seen:
+                    malformed = "duplicate id: already earlier in this file"
+                else:
+                    seen.add(key)
+                    chunk.records.append(record)
+                    if notes:
+                        chunk.notes.extend(Note(start, record.source_id, n) for n in notes)
+                    # A tuple rather than the reader's list: the collector stops looking at a
+                    # tuple of strings, and a chunk keeps thousands of them.
+                    chunk.values[start] = tuple(values)
+        if malformed is not None:
+            chunk.rejects.append((_RawRow(start, values, values[0].strip()), malformed))
+        if len(chunk.records) + len(chunk.rejects) >= CHUNK_ROWS:
+            chunk.bytes_read = position()
             yield chunk
-            chunk = []
-    if chunk:
+            chunk = _Chunk()
+    if chunk.records or chunk.rejects:
+        chunk.bytes_read = position()
         yield chunk
 
 
@@ -407,6 +444,7 @@ class _Places:
         self.groups: dict[str, int] = {}
         self.territories: dict[str, int] = {}
         self.sites: dict[tuple[int, str], int] = {}
+        self.group_sites: dict[tuple[str, str, str], tuple[int, int]] = {}
         self.sessions: dict[tuple[int, date], int] = {}
         self.loaded_sites: set[int] = set()
         self.created = [0, 0, 0]
@@ -440,6 +478,15 @@ class _Places:
                 found = self._insert(Territory, {"name": name, "country": country})
             self.territories[name] = found
         return self.territories[name]
+
+    def place(self, group: str, record: OrdsRecord) -> tuple[int, int]:
+        """The group and site of a record; asked once per row, so kept per distinct place."""
+        key = (group, record.provider, record.group_identifier)
+        found = self.group_sites.get(key)
+        if found is None:
+            group_id = self.group(group, record.provider)
+            found = self.group_sites[key] = (group_id, self.site(group_id, record))
+        return found
 
     def site(self, group_id: int, record: OrdsRecord) -> int:
         name = record.group_identifier or record.provider[:120]
@@ -495,11 +542,45 @@ def event_key(provider: str, source_id: str, suffix: str) -> str:
 
 def _fresh_codes(count: int) -> list[str]:
     """Tag codes for new objects, none drawn twice. A clash with a code already stored fails
-    the chunk's insert, which is then retried with new codes."""
+    the chunk's insert, which is then retried with new codes.
+
+    Drawn as codes.new_code draws them (40 random bits, eight characters and the check
+    character), ten bits at a time through tables built from codes.check_character: a large
+    file needs one code per row, and working out each check character alone cost more than
+    writing the tag.
+    """
+    pairs, weights = _code_tables()
+    low, second, third, high = weights
     drawn: set[str] = set()
+    draw = secrets.randbits
     while len(drawn) < count:
-        drawn.add(codes.new_code())
+        for _ in range(count - len(drawn)):
+            value = draw(40)
+            a, b, c, d = value & 1023, (value >> 10) & 1023, (value >> 20) & 1023, value >> 30
+            drawn.add(pairs[a] + pairs[b] + pairs[c] + pairs[d]
+                      + codes.ALPHABET[low[a] ^ second[b] ^ third[c] ^ high[d]])
     return list(drawn)
+
+
+@lru_cache(maxsize=1)
+def _code_tables() -> tuple[list[str], tuple[list[int], ...]]:
+    """The two characters each ten bits stand for, and their share of the check character at
+    each of the four places ten bits can take in a code.
+
+    The check character is a sum (exclusive or) of one term per character, and "0" adds
+    nothing, so a character's term is the check character of a code with zeros elsewhere.
+    """
+    alphabet = codes.ALPHABET
+    zeros = "0" * codes.DATA_LENGTH
+
+    def term(position: int, value: int) -> int:
+        data = zeros[:position] + alphabet[value] + zeros[position + 1:]
+        return alphabet.index(codes.check_character(data))
+
+    pairs = [alphabet[v & 31] + alphabet[v >> 5] for v in range(1024)]
+    weights = tuple([term(2 * place, v & 31) ^ term(2 * place + 1, v >> 5) for v in range(1024)]
+                    for place in range(codes.DATA_LENGTH // 2))
+    return pairs, weights
 
 
 def registered_payload(code: str) -> str:
@@ -566,6 +647,17 @@ class _Impacts:
         return self.cache[key]
 
 
+class _Known(NamedTuple):
+    """What an object imported before holds of the values a row can change."""
+
+    id: int
+    source_id: str
+    category_id: int | None
+    brand: str
+    problem: str
+    product_age_years: float | None
+
+
 class _Importer:
     """Writes the records of a file chunk by chunk, keeping what the chunks share (places,
     categories, impact figures) between them."""
@@ -585,7 +677,7 @@ class _Importer:
 
     # ---- one chunk
 
-    def write(self, records: list[tuple[OrdsRecord, list[str]]]) -> list[Reject]:
+    def write(self, records: list[OrdsRecord]) -> list[Reject]:
         """Write one chunk in one transaction; returns rows refused while writing."""
         for attempt in range(3):
             try:
@@ -601,22 +693,19 @@ class _Importer:
                     raise
         raise AssertionError("unreachable")
 
-    def _write(self, records: list[tuple[OrdsRecord, list[str]]]) -> list[Reject]:
+    def _write(self, records: list[OrdsRecord]) -> list[Reject]:
         by_provider: dict[str, list[OrdsRecord]] = {}
-        for record, _notes in records:
+        for record in records:
             by_provider.setdefault(record.provider, []).append(record)
-        existing: dict[tuple[str, str], Any] = {}
+        existing: dict[tuple[str, str], _Known] = {}
         for provider, group in by_provider.items():
-            rows = self.session.execute(
-                select(ITEM.c.id, ITEM.c.source_id, ITEM.c.category_id, ITEM.c.brand,
-                       ITEM.c.problem, ITEM.c.product_age_years)
-                .where(ITEM.c.source_provider == provider,
-                       ITEM.c.source_id.in_([r.source_id for r in group]))
-            ).all()
-            for row in rows:
-                existing[(provider, row.source_id)] = row
-        fresh = [r for r, _ in records if (r.provider, r.source_id) not in existing]
-        known = [r for r, _ in records if (r.provider, r.source_id) in existing]
+            for row in self.writer.rows_with_keys(ITEM, _Known._fields,
+                                                  ("source_provider", provider),
+                                                  ("source_id", [r.source_id for r in group])):
+                known = _Known(*row)
+                existing[(provider, known.source_id)] = known
+        fresh = [r for r in records if (r.provider, r.source_id) not in existing]
+        known = [r for r in records if (r.provider, r.source_id) in existing]
         self._create(fresh)
         self.created_now = len(fresh)
         rejects = self._update(known, existing)
@@ -647,9 +736,9 @@ class _Importer:
         """(group, site, café session) of each record, creating the ones not there yet."""
         sites = []
         wanted: dict[tuple[int, date], str] = {}
+        place = self.places.place
         for record in records:
-            group_id = self.places.group(self.group or record.provider, record.provider)
-            site_id = self.places.site(group_id, record)
+            group_id, site_id = place(self.group or record.provider, record)
             sites.append((group_id, site_id))
             wanted[(site_id, record.event_date)] = record.group_identifier or record.provider
         self.places.load_sessions(wanted, self.now)
@@ -714,7 +803,7 @@ class _Importer:
 
     # ---- records seen before
 
-    def _update(self, records: list[OrdsRecord], existing: dict[tuple[str, str], Any]
+    def _update(self, records: list[OrdsRecord], existing: dict[tuple[str, str], _Known]
                 ) -> list[Reject]:
         if not records:
             self.updated_now = self.unchanged_now = 0
@@ -843,8 +932,8 @@ def import_ords(
     if group is not None and (not group or len(group) > 120):
         raise Refused("A group name needs 1 to 120 characters.")
     with path.open("rb") as handle:
-        lines = _ByteCountingLines(handle)
-        reader = csv.reader(iter(lines))
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -857,40 +946,23 @@ def import_ords(
                           f"{', '.join(missing)}.")
         importer = _Importer(session, group=group, now=now, report=report)
         rejects_writer = _RejectsWriter(rejects_path, header)
-        seen: set[tuple[str, str]] = set()
         today = now.astimezone(UTC).date()
         try:
-            for chunk in _chunks(_rows(reader, len(header)), CHUNK_ROWS):
-                good: list[tuple[OrdsRecord, list[str]]] = []
-                raw_by_line: dict[int, _RawRow] = {}
-                for raw, malformed in chunk:
-                    raw_by_line[raw.line] = raw
-                    if malformed:
-                        _reject(report, rejects_writer, raw, malformed)
-                        continue
-                    row = dict(zip(header, raw.values, strict=True))
-                    try:
-                        record, notes = parse_row(row, raw.line, today)
-                    except RowError as exc:
-                        _reject(report, rejects_writer, raw, str(exc))
-                        continue
-                    key = (record.provider, record.source_id)
-                    if key in seen:
-                        _reject(report, rejects_writer, raw, "duplicate id: already earlier "
-                                "in this file")
-                        continue
-                    seen.add(key)
-                    report.notes.extend(Note(raw.line, record.source_id, n) for n in notes)
-                    good.append((record, notes))
-                if good:
-                    late = importer.write(good)
+            for chunk in _read_chunks(reader, header, today, handle.tell):
+                for raw, reason in chunk.rejects:
+                    _reject(report, rejects_writer, raw, reason)
+                report.notes.extend(chunk.notes)
+                if chunk.records:
+                    late = importer.write(chunk.records)
                     report.created += importer.created_now
                     report.updated += importer.updated_now
                     report.unchanged += importer.unchanged_now
                     for reject in late:
-                        _reject(report, rejects_writer, raw_by_line[reject.line], reject.reason)
+                        raw = _RawRow(reject.line, list(chunk.values[reject.line]),
+                                      reject.record_id)
+                        _reject(report, rejects_writer, raw, reject.reason)
                 if progress is not None:
-                    progress(lines.done, total)
+                    progress(chunk.bytes_read, total)
         finally:
             rejects_writer.close()
     return report

@@ -363,3 +363,58 @@ def test_a_large_load_leaves_postgresql_statistics_behind(session, db_url, tmp_p
         "SELECT relname, reltuples FROM pg_class WHERE relname IN ('item', 'lifecycle_event')"
     ).all())
     assert known["item"] >= 600 and known["lifecycle_event"] >= 1200
+
+
+def test_tag_codes_drawn_for_a_file_are_valid_and_use_every_character(session):
+    from repaircafe.domain import codes
+    from repaircafe.services.ords_import import _fresh_codes
+
+    drawn = _fresh_codes(3000)
+    assert len(set(drawn)) == 3000
+    assert all(codes.parse(code) == code and len(code) == codes.CODE_LENGTH for code in drawn)
+    for position in range(codes.DATA_LENGTH):
+        assert {code[position] for code in drawn} == set(codes.ALPHABET)
+
+
+def test_a_file_longer_than_a_chunk(session, world, tmp_path, monkeypatch):
+    """Rows are read, written and reported chunk by chunk; line numbers, rejects, notes and
+    progress run on across chunks. Within a chunk, rows refused on reading come before those
+    refused on writing (here an object with the same id that was not imported)."""
+    from repaircafe.services import ords_import
+
+    monkeypatch.setattr(ords_import, "CHUNK_ROWS", 3)
+    from tests.factories import make_item
+
+    registered_here = make_item(session, world)
+    registered_here.source_provider, registered_here.source_id = "Fixit Clinic", "k_5"
+    session.commit()
+    path = synthetic(tmp_path, [
+        "k_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,a",
+        "k_2,Fixit Clinic,USA,Fan,Fan,7,,,,Mended,,Oakland,2024-06-01,b",
+        "k_3,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,1,Oakland,2024-06-01,c",
+        "k_4,Fixit Clinic,USA,Fan,Fan,7,,,,Repairable,,Oakland,2024-06-02,d",
+        "k_5,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-02,e",
+        "k_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-02,f",
+        "k_6,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Berkeley,2024-06-03,g",
+    ])
+    rejects_path = tmp_path / "rejects.csv"
+    calls: list[tuple[int, int]] = []
+    report = ords_import.import_ords(session, path, group=None, now=NOW,
+                                     rejects_path=rejects_path,
+                                     progress=lambda done, total: calls.append((done, total)))
+    assert (report.created, report.unchanged) == (4, 0)
+    assert [(r.line, r.record_id) for r in report.rejected] == [(3, "k_2"), (7, "k_1"),
+                                                                 (6, "k_5")]
+    assert "not imported from ORDS" in report.rejected[2].reason
+    assert [(n.line, n.record_id) for n in report.notes] == [(4, "k_3")]
+    with rejects_path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["id"], r["problem"]) for r in rows] == [("3", "k_2", "b"),
+                                                                  ("7", "k_1", "f"),
+                                                                  ("6", "k_5", "e")]
+    size = path.stat().st_size
+    assert len(calls) == 3 and calls[-1] == (size, size)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert count(session, Item) == 5
+    assert check(session) == []
+
