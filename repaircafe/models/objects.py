@@ -76,7 +76,9 @@ class Tag(SQLModel, table=True):
 
     __tablename__ = "tag"
     # "The current label of this object/part/bin" is asked on nearly every page; without these,
-    # SQLite (which keeps no statistics) walks every linked tag through the status index.
+    # SQLite (which keeps no statistics) walks every linked tag through the status index. They
+    # also serve every lookup by item, part or bin alone (and the foreign keys' checks), so
+    # those columns have no index of their own: it would only cost every tag written.
     __table_args__ = (
         Index("ix_tag_item_id_status", "item_id", "status"),
         Index("ix_tag_part_id_status", "part_id", "status"),
@@ -88,9 +90,9 @@ class Tag(SQLModel, table=True):
     status: str = Field(default="issued", max_length=10, index=True)
     kind: str = Field(default="blank", max_length=10)
     group_id: int | None = Field(default=None, foreign_key="repair_group.id", index=True)
-    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
-    part_id: int | None = Field(default=None, foreign_key="part.id", index=True)
-    bin_id: int | None = Field(default=None, foreign_key="stock_bin.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id")
+    part_id: int | None = Field(default=None, foreign_key="part.id")
+    bin_id: int | None = Field(default=None, foreign_key="stock_bin.id")
     issued_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
     linked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b97a06cc4ad8
+Revision ID: bf6ababcd047
 Revises: 
-Create Date: 2026-11-25 16:25:17.553214
+Create Date: 2026-11-25 17:44:41.354380
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = 'b97a06cc4ad8'
+revision = 'bf6ababcd047'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -434,12 +434,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('code')
     )
     with op.batch_alter_table('tag', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_tag_bin_id'), ['bin_id'], unique=False)
         batch_op.create_index('ix_tag_bin_id_status', ['bin_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_group_id'), ['group_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tag_item_id'), ['item_id'], unique=False)
         batch_op.create_index('ix_tag_item_id_status', ['item_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tag_part_id'), ['part_id'], unique=False)
         batch_op.create_index('ix_tag_part_id_status', ['part_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tag_status'), ['status'], unique=False)
 
@@ -557,12 +554,9 @@ def downgrade() -> None:
     with op.batch_alter_table('tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tag_status'))
         batch_op.drop_index('ix_tag_part_id_status')
-        batch_op.drop_index(batch_op.f('ix_tag_part_id'))
         batch_op.drop_index('ix_tag_item_id_status')
-        batch_op.drop_index(batch_op.f('ix_tag_item_id'))
         batch_op.drop_index(batch_op.f('ix_tag_group_id'))
         batch_op.drop_index('ix_tag_bin_id_status')
-        batch_op.drop_index(batch_op.f('ix_tag_bin_id'))
 
     op.drop_table('tag')
     with op.batch_alter_table('lifecycle_event', schema=None) as batch_op:
