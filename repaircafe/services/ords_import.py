@@ -223,32 +223,31 @@ def territory_name(group_identifier: str, provider: str) -> str:
 
 
 def _category(row: dict[str, str], notes: list[str]) -> int | None:
-    number, note = _category_of(row.get("product_category_id", "").strip(),
-                                row.get("product_category", "").strip())
-    if note:
-        notes.append(note)
+    number, found_notes = _category_of(row.get("product_category_id", "").strip(),
+                                       row.get("product_category", "").strip())
+    notes.extend(found_notes)
     return number
 
 
 @lru_cache(maxsize=1024)
-def _category_of(raw_id: str, name: str) -> tuple[int | None, str | None]:
-    """The ORDS category of an id and a name as written, and the note when it is unusable;
+def _category_of(raw_id: str, name: str) -> tuple[int | None, tuple[str, ...]]:
+    """The ORDS category of an id and a name as written, and the notes when they are unusable;
     a file names the same few categories on every row, so each pair is looked at once."""
-    note = None
+    notes: tuple[str, ...] = ()
     if raw_id:
         try:
             number = int(float(raw_id))
         except ValueError:
             number = 0
         if 1 <= number <= 40:
-            return number, None
-        note = f"product_category_id {raw_id!r} is not an ORDS category; left empty"
+            return number, ()
+        notes = (f"product_category_id {raw_id!r} is not an ORDS category; left empty",)
     if name:
         found = _ords_category_names().get(name.lower())
         if found is None:
-            return None, f"product_category {name!r} is not an ORDS category; left empty"
-        return found, note
-    return None, note
+            notes += (f"product_category {name!r} is not an ORDS category; left empty",)
+        return found, notes
+    return None, notes
 
 
 def _age(row: dict[str, str], event_day: date, notes: list[str]) -> float | None:

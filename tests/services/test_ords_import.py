@@ -418,3 +418,14 @@ def test_a_file_longer_than_a_chunk(session, world, tmp_path, monkeypatch):
     assert count(session, Item) == 5
     assert check(session) == []
 
+
+
+def test_an_unusable_category_id_and_name_each_get_a_note(session, tmp_path):
+    path = synthetic(tmp_path, [
+        "c_1,Fixit Clinic,USA,Gadget,Gizmo,99,,,,Fixed,,Oakland,2024-06-01,x",
+        "c_2,Fixit Clinic,USA,Gadget,Gizmo,99,,,,Fixed,,Oakland,2024-06-01,y",
+    ])
+    report = import_ords(session, path, group=None, now=NOW)
+    assert [(n.record_id, n.message.split()[0]) for n in report.notes] == [
+        ("c_1", "product_category_id"), ("c_1", "product_category"),
+        ("c_2", "product_category_id"), ("c_2", "product_category")]
