@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from repaircafe.models.base import UTCDateTime, utc_now
@@ -68,17 +68,26 @@ class ScanLog(SQLModel, table=True):
     """Every lookup of a code, unknown ones included: how label and scanner problems show up."""
 
     __tablename__ = "scan_log"
+    # Each scan writes its row and these indexes, so there are only the two that reads need:
+    # a user's latest scans (the scan page), and retried API scans found by their key (most
+    # scans carry none, and a partial index skips them).
+    __table_args__ = (
+        Index("ix_scan_log_user_id_id", "user_id", "id"),
+        Index("uq_scan_log_idempotency_key", "idempotency_key", unique=True,
+              sqlite_where=text("idempotency_key IS NOT NULL"),
+              postgresql_where=text("idempotency_key IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     raw: str = Field(max_length=300)
-    code: str | None = Field(default=None, max_length=16, index=True)
+    code: str | None = Field(default=None, max_length=16)
     result: str = Field(max_length=30)
     tag_id: int | None = Field(default=None, foreign_key="tag.id", ondelete="SET NULL")
     user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     channel: str = Field(default="staff", max_length=20)
     scanned_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
     # The client's key for this scan: a retried request finds its first scan instead of a second.
-    idempotency_key: str | None = Field(default=None, max_length=100, unique=True)
+    idempotency_key: str | None = Field(default=None, max_length=100)
 
 
 class ImpactRecord(SQLModel, table=True):

@@ -92,3 +92,19 @@ def test_board_counts_and_version_follow_the_events(session, world):
     assert before.counts == {"waiting": 1, "at_bench": 0, "done": 0}
     assert after.counts == {"waiting": 0, "at_bench": 1, "done": 0}
     assert before.version != after.version
+
+
+def test_a_users_recent_scans_come_from_an_index_not_a_table_scan(session, world):
+    """The scan page lists the volunteer's last scans; with millions of logged scans a
+    volunteer who has not scanned for months must not make it read them all."""
+    fixer = world.users["fixer"].id
+    for text in ("first", codes.new_code(), "last"):
+        scanning.lookup(session.get_bind(), text=text, user_id=fixer, channel="typed", now=NOW)
+    assert [raw for raw, _result in scanning.recent_scans(session, user_id=fixer)][::2] == [
+        "last", "first"]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT code, raw, result FROM scan_log WHERE user_id = 1 "
+            "ORDER BY id DESC LIMIT 5"))
+        assert "ix_scan_log_user_id_id" in plan and "SCAN scan_log" not in plan

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bf6ababcd047
+Revision ID: dd824deb4076
 Revises: 
-Create Date: 2026-11-25 17:44:41.354380
+Create Date: 2026-11-25 17:48:32.650965
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel.sql.sqltypes
 import repaircafe.models.base
 
 
-revision = 'bf6ababcd047'
+revision = 'dd824deb4076'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -506,11 +506,11 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('idempotency_key')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('scan_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_scan_log_code'), ['code'], unique=False)
+        batch_op.create_index('ix_scan_log_user_id_id', ['user_id', 'id'], unique=False)
+        batch_op.create_index('uq_scan_log_idempotency_key', ['idempotency_key'], unique=True, sqlite_where=sa.text('idempotency_key IS NOT NULL'), postgresql_where=sa.text('idempotency_key IS NOT NULL'))
 
     op.create_table('recycling_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -534,7 +534,8 @@ def downgrade() -> None:
 
     op.drop_table('recycling_line')
     with op.batch_alter_table('scan_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_scan_log_code'))
+        batch_op.drop_index('uq_scan_log_idempotency_key', sqlite_where=sa.text('idempotency_key IS NOT NULL'), postgresql_where=sa.text('idempotency_key IS NOT NULL'))
+        batch_op.drop_index('ix_scan_log_user_id_id')
 
     op.drop_table('scan_log')
     with op.batch_alter_table('recycling_record', schema=None) as batch_op:
