@@ -77,11 +77,6 @@ def init_app(app: Flask) -> None:
     # Templates get the user lazily as `user`; Flask-Login's own context processor would load
     # it for every page rendered, the public ones included.
     login_manager.init_app(app, add_context_processor=False)
-    # Flask-Login's "basic" protection only marks a session non-fresh when the address or
-    # browser changes, and no view here asks for a fresh login: it would hash both on every
-    # request for nothing. ("strong" would sign volunteers out whenever café Wi-Fi hands
-    # their tablet a new address.)
-    login_manager.session_protection = None
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(_load_user)
