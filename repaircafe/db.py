@@ -6,6 +6,7 @@ their Core statements on the driver's own connection: see `DriverStatement`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -13,6 +14,7 @@ from typing import Any, NamedTuple
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
@@ -55,7 +57,37 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+# A pooled connection unused for this long is checked before it is lent out again.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check a connection that sat idle in the pool; a dead one is replaced before use.
+
+    A server restart or an idle timeout kills connections while they wait in the pool, so
+    one that waited a while is pinged first. Pinging every checkout (pool_pre_ping) would add
+    a round trip to every request, the busiest ones included, for connections that were in
+    use a moment ago. A connection that dies while busy still fails that one request, and
+    SQLAlchemy then replaces the whole pool.
+    """
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection is gone") from exc
 
 
 def init_app(app: Flask, engine: Engine) -> None:
@@ -90,6 +122,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 class _Compiled(NamedTuple):
     sql: str
     positions: tuple[str, ...] | None
+    defaults: dict[str, Any]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -116,6 +149,9 @@ class DriverStatement:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
+        # values written into the statement itself (insert(...).values(kind="x"))
+        defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
+                    if not bind.required}
         binds = []
         for name, bind in compiled.binds.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -127,7 +163,7 @@ class DriverStatement:
             if process is not None:
                 results.append((index, process))
         positions = tuple(compiled.positiontup or ()) if dialect.positional else None
-        return _Compiled(compiled.string, positions, tuple(binds), tuple(results))
+        return _Compiled(compiled.string, positions, defaults, tuple(binds), tuple(results))
 
 
 class DriverConnection:
@@ -139,6 +175,8 @@ class DriverConnection:
 
     def _run(self, statement: DriverStatement, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
         compiled = statement.compiled(self._dialect)
+        if compiled.defaults:
+            params = {**compiled.defaults, **params}
         if compiled.binds:
             params = dict(params)
             for name, process in compiled.binds:

@@ -1,0 +1,78 @@
+"""The driver path of the hot pages, and pooled connections that die while they wait."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.engine import Engine
+
+from repaircafe import db
+from repaircafe.db import DriverStatement, driver_connection, make_engine
+from repaircafe.models import LifecycleEvent, ScanLog
+from tests.factories import make_item
+
+_E = LifecycleEvent.__table__  # type: ignore[attr-defined]
+_LOG = ScanLog.__table__  # type: ignore[attr-defined]
+
+
+def test_driver_rows_read_like_sqlalchemy_rows(engine: Engine, session, world):
+    """Dates, datetimes and JSON come back as the same Python values either way."""
+    item = make_item(session, world)
+    statement = (select(_E.c.id, _E.c.kind, _E.c.payload, _E.c.occurred_at)
+                 .where(_E.c.item_id == bindparam("item_id")).order_by(_E.c.id))
+    with engine.connect() as connection:
+        expected = [tuple(row) for row in connection.execute(statement, {"item_id": item.id})]
+    with driver_connection(engine) as connection:
+        found = connection.rows(DriverStatement(statement), {"item_id": item.id})
+    assert found == expected and expected
+    assert isinstance(found[0][2], dict) and found[0][3].tzinfo is not None
+
+
+def _log(connection, raw: str) -> None:
+    connection.execute(DriverStatement(insert(_LOG).values(
+        raw=bindparam("raw"), result="typed", channel="typed",
+        scanned_at=bindparam("at"))), {"raw": raw, "at": datetime(2026, 1, 2, tzinfo=UTC)})
+
+
+def _logged(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(_LOG.c.raw).order_by(_LOG.c.id)).scalars())
+
+
+def test_a_write_that_fails_leaves_nothing_behind(engine: Engine, world):
+    with pytest.raises(RuntimeError), driver_connection(engine, write=True) as connection:
+        _log(connection, "half-done")
+        raise RuntimeError("the request broke off")
+    with driver_connection(engine, write=True) as connection:
+        _log(connection, "done")
+    assert _logged(engine) == ["done"]
+    read_back = _logged(engine)
+    assert read_back == ["done"], "the pool lent out a connection still inside a transaction"
+
+
+def _kill(admin: Engine, engine: Engine) -> None:
+    """Terminate the server side of the connection `engine` has in its pool."""
+    with engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        connection.commit()
+
+
+@pytest.mark.postgres
+def test_a_connection_killed_while_idle_in_the_pool_is_replaced(postgres_database, monkeypatch):
+    """A server restart kills pooled connections; the next request must not fail for it."""
+    engine, admin = make_engine(postgres_database), make_engine(postgres_database)
+    try:
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        _kill(admin, engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+        _kill(admin, engine)
+        with driver_connection(engine) as connection:
+            assert connection.rows(DriverStatement(select(text("1"))), {}) == [(1,)]
+    finally:
+        engine.dispose()
+        admin.dispose()
