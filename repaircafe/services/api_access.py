@@ -16,6 +16,7 @@ from repaircafe.domain.errors import NotFound
 from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
 from repaircafe.services import intake, items, repairs
 from repaircafe.services import tags as tag_service
+from repaircafe.services.impact import CENTRAL_SET
 
 
 def _require(actor: Actor, capability: str) -> None:
@@ -73,19 +74,25 @@ def parts(session: Session, *, actor: Actor, state: str | None, limit: int,
     return Page(rows, total)
 
 
-def outcome_counts(session: Session, *, actor: Actor, start: date | None,
-                   end: date | None) -> dict[str, int]:
-    """Repair attempts by outcome within scope and dates (as recorded, before corrections)."""
-    _require(actor, "view_items")
-    outcome = LifecycleEvent.payload["outcome"].as_string()
-    stmt = (select(outcome.label("outcome")).join(Item, Item.id == LifecycleEvent.item_id)
-            .where(LifecycleEvent.kind == "repair_attempted", items.scope_filter(actor)))
+def _within(stmt: Any, start: date | None, end: date | None) -> Any:
+    """Events on the days from `start` to `end` included (either may be open)."""
     if start:
         stmt = stmt.where(col(LifecycleEvent.occurred_at) >= datetime.combine(start, time(), UTC))
     if end:
         after = datetime.combine(end, time(), UTC) + timedelta(days=1)
         stmt = stmt.where(col(LifecycleEvent.occurred_at) < after)
-    attempts = stmt.subquery()
+    return stmt
+
+
+def outcome_counts(session: Session, *, actor: Actor, start: date | None,
+                   end: date | None) -> dict[str, int]:
+    """Repair attempts by outcome within scope and dates (as recorded, before corrections)."""
+    _require(actor, "view_items")
+    outcome = LifecycleEvent.payload["outcome"].as_string()
+    attempts = _within(
+        select(outcome.label("outcome")).join(Item, Item.id == LifecycleEvent.item_id)
+        .where(LifecycleEvent.kind == "repair_attempted", items.scope_filter(actor)),
+        start, end).subquery()
     counted = select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
     return {k or "unknown": n for k, n in session.exec(counted).all()}
 
@@ -96,6 +103,7 @@ class Totals:
     by_outcome: dict[str, int]
     co2e_avoided_kg: float
     waste_prevented_kg: float
+    factor_set: str
 
     @property
     def repair_attempts(self) -> int:
@@ -111,17 +119,23 @@ class Totals:
 
 
 def totals(session: Session, *, actor: Actor, start: date | None, end: date | None) -> Totals:
-    """Objects, attempts by outcome and stored savings within the actor's scope."""
+    """Objects, attempts by outcome and stored savings within the actor's scope.
+
+    Each saving is stored once per factor set (central, conservative, ...): the totals add
+    up the central set's records only, for the events on the requested days.
+    """
     scope = items.scope_filter(actor)
     objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
-    co2e, waste = session.exec(
+    co2e, waste = session.exec(_within(
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
                func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
         .join(Item, Item.id == ImpactRecord.item_id)
-        .where(col(ImpactRecord.is_void).is_(False), scope)
+        .join(LifecycleEvent, LifecycleEvent.id == ImpactRecord.event_id)
+        .where(col(ImpactRecord.is_void).is_(False), ImpactRecord.factor_set == CENTRAL_SET,
+               scope), start, end)
     ).one()
     return Totals(objects, outcome_counts(session, actor=actor, start=start, end=end),
-                  float(co2e), float(waste))
+                  float(co2e), float(waste), CENTRAL_SET)
 
 
 def register_item(session: Session, *, repair_session_id: int, actor: Actor, now: datetime,

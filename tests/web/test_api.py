@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from repaircafe import create_app
+from repaircafe.models import ImpactRecord
 from repaircafe.services import api_tokens, repairs
 from repaircafe.services.events import new_key
 from tests.conftest import app_config
@@ -149,6 +151,14 @@ def test_sessions_parts_and_aggregates(client, session, world, tokens):
     assert parts["parts"] == [] and parts["total"] == 0
     totals = call(client, "GET", "/api/v1/aggregates", tokens["viewer"]).get_json()
     assert totals["objects"] == 1 and totals["by_outcome"] == {"fixed": 1}
+    central = session.exec(select(ImpactRecord).where(
+        ImpactRecord.item_id == item.id, ImpactRecord.factor_set == totals["factor_set"])).one()
+    assert len(session.exec(select(ImpactRecord).where(ImpactRecord.item_id == item.id)).all()) > 1
+    assert central.co2e_avoided_kg > 0 and central.waste_prevented_kg > 0
+    assert totals["co2e_avoided_kg"] == pytest.approx(central.co2e_avoided_kg)
+    assert totals["waste_prevented_kg"] == pytest.approx(central.waste_prevented_kg)
+    later = call(client, "GET", "/api/v1/aggregates?start=2030-01-01", tokens["viewer"]).get_json()
+    assert later["by_outcome"] == {} and later["co2e_avoided_kg"] == 0
 
 
 def test_openapi_document_and_docs_page(client):

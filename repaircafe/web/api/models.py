@@ -135,6 +135,7 @@ class Aggregates(BaseModel):
     success_rate: float | None
     co2e_avoided_kg: float
     waste_prevented_kg: float
+    factor_set: str = Field(description="The factor set the savings figures come from.")
     by_outcome: dict[str, int]
 
 

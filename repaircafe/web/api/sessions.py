@@ -53,4 +53,4 @@ def aggregates(query: PeriodQuery) -> Any:
                       fixed=found.fixed, success_rate=found.success_rate,
                       co2e_avoided_kg=found.co2e_avoided_kg,
                       waste_prevented_kg=found.waste_prevented_kg,
-                      by_outcome=found.by_outcome).model_dump(mode="json")
+                      factor_set=found.factor_set, by_outcome=found.by_outcome).model_dump(mode="json")
