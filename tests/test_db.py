@@ -76,3 +76,14 @@ def test_a_connection_killed_while_idle_in_the_pool_is_replaced(postgres_databas
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_the_migrations_build_exactly_the_models(engine: Engine):
+    """The schema a deployment gets from `db upgrade` is the one the code was written for."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
