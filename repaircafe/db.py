@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g
+from psycopg import ClientCursor
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
@@ -173,7 +174,8 @@ class DriverConnection:
         self._connection = connection
         self._dialect = dialect
 
-    def _run(self, statement: DriverStatement, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
+    def _run(self, statement: DriverStatement, params: Mapping[str, Any], *,
+             prefix: str = "") -> tuple[Any, _Compiled]:
         compiled = statement.compiled(self._dialect)
         if compiled.defaults:
             params = {**compiled.defaults, **params}
@@ -181,9 +183,13 @@ class DriverConnection:
             params = dict(params)
             for name, process in compiled.binds:
                 params[name] = process(params[name])
-        cursor = self._connection.cursor()
+        if prefix:
+            # bound on the client, so that both statements travel as one simple query
+            cursor = ClientCursor(self._connection)
+        else:
+            cursor = self._connection.cursor()
         if compiled.positions is None:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(prefix + compiled.sql, params)
         else:
             cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positions))
         return cursor, compiled
@@ -208,9 +214,20 @@ class DriverConnection:
         cursor, _compiled = self._run(statement, params)
         cursor.close()
 
-    def raw(self, sql: str) -> None:
-        """A fixed statement with no parameters (a SET, a PRAGMA)."""
-        self._connection.execute(sql)
+    def execute_unsynced(self, statement: DriverStatement, params: Mapping[str, Any]) -> None:
+        """A write whose loss in a server crash would cost nothing (a scan log row, say),
+        committed without waiting for the disk, outside any open transaction.
+
+        On PostgreSQL the statement and its SET LOCAL travel in one message, which the server
+        runs as one implicit transaction: one round trip instead of BEGIN, SET, the write and
+        COMMIT. SQLite in WAL mode with synchronous=NORMAL never waits for the disk on commit.
+        """
+        if self._dialect.name == "postgresql":
+            cursor, _compiled = self._run(statement, params,
+                                          prefix="SET LOCAL synchronous_commit TO OFF; ")
+        else:
+            cursor, _compiled = self._run(statement, params)
+        cursor.close()
 
 
 @contextmanager

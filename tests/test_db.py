@@ -87,3 +87,19 @@ def test_the_migrations_build_exactly_the_models(engine: Engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_an_unsynced_write_commits_on_its_own(engine: Engine, world):
+    """The scan log's write: committed at once, seen by others, nothing left open."""
+    statement = DriverStatement(insert(_LOG).values(
+        raw=bindparam("raw"), result="typed", channel="typed", scanned_at=bindparam("at"),
+        tag_id=bindparam("tag_id")))
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    with driver_connection(engine) as connection:
+        connection.execute_unsynced(statement, {"raw": "it's; DROP", "at": at, "tag_id": None})
+        assert _logged(engine) == ["it's; DROP"]
+        with pytest.raises(engine.dialect.loaded_dbapi.IntegrityError):
+            connection.execute_unsynced(statement, {"raw": "orphan", "at": at, "tag_id": 999999})
+    with driver_connection(engine) as connection:
+        connection.execute_unsynced(statement, {"raw": "after", "at": at, "tag_id": None})
+    assert _logged(engine) == ["it's; DROP", "after"]
