@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g
 from psycopg import ClientCursor
@@ -59,9 +60,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10)
-    event.listen(engine, "checkout", _ping_if_idle)
-    event.listen(engine, "checkin", _note_checkin)
+    # The hot pages' reads and unsynced writes never open a transaction: they get a pool of
+    # their own whose connections stay in autocommit, instead of switching a connection of
+    # the main pool in and out of it (and rolling it back) on every request.
+    outside = create_engine(url, echo=echo, pool_size=5, max_overflow=10,
+                            isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    for pooled in (engine, outside):
+        event.listen(pooled, "checkout", _ping_if_idle)
+        event.listen(pooled, "checkin", _note_checkin)
+    _OUTSIDE_TRANSACTIONS[engine] = outside
+    event.listen(engine, "engine_disposed", lambda _engine: outside.dispose())
     return engine
+
+
+_OUTSIDE_TRANSACTIONS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 # A pooled connection unused for this long is checked before it is lent out again.
@@ -186,6 +198,8 @@ class DriverConnection:
         if prefix:
             # bound on the client, so that both statements travel as one simple query
             cursor = ClientCursor(self._connection)
+        elif self._dialect.name == "postgresql":
+            cursor = self._connection.cursor(binary=True)  # less parsing than text results
         else:
             cursor = self._connection.cursor()
         if compiled.positions is None:
@@ -232,21 +246,21 @@ class DriverConnection:
 
 @contextmanager
 def driver_connection(engine: Engine, *, write: bool = False) -> Iterator[DriverConnection]:
-    """A driver connection from the engine's pool: one transaction that commits when `write`.
+    """A pooled driver connection: one transaction that commits when `write`.
 
-    Reads run without a transaction (a single SELECT is consistent on its own), which on
-    PostgreSQL saves the BEGIN and ROLLBACK round trips. A write takes SQLite's write lock up
-    front, as every other write of the product does.
+    Otherwise statements run without a transaction (a single SELECT is consistent on its
+    own), which on PostgreSQL saves the BEGIN and ROLLBACK round trips. A write takes SQLite's
+    write lock up front, as every other write of the product does.
     """
-    pooled = engine.raw_connection()
-    connection = pooled.driver_connection
     dialect = engine.dialect
     sqlite = dialect.name == "sqlite"
+    if not sqlite and not write:
+        engine = _OUTSIDE_TRANSACTIONS.get(engine, engine)
+    pooled = engine.raw_connection()
+    connection = pooled.driver_connection
     try:
         if sqlite and write:
             connection.execute("BEGIN IMMEDIATE")
-        elif not sqlite and not write:
-            connection.autocommit = True
         yield DriverConnection(connection, dialect)
         if write:
             connection.commit()
@@ -258,6 +272,4 @@ def driver_connection(engine: Engine, *, write: bool = False) -> Iterator[Driver
             connection.rollback()
         raise
     finally:
-        if not sqlite and not write and pooled.is_valid:
-            connection.autocommit = False
         pooled.close()

@@ -52,12 +52,12 @@ def test_a_write_that_fails_leaves_nothing_behind(engine: Engine, world):
     assert read_back == ["done"], "the pool lent out a connection still inside a transaction"
 
 
-def _kill(admin: Engine, engine: Engine) -> None:
-    """Terminate the server side of the connection `engine` has in its pool."""
-    with engine.connect() as connection:
-        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+def _kill_others(admin: Engine) -> None:
+    """Terminate every other connection to the database, as a server restart would."""
     with admin.connect() as connection:
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        connection.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
         connection.commit()
 
 
@@ -65,14 +65,16 @@ def _kill(admin: Engine, engine: Engine) -> None:
 def test_a_connection_killed_while_idle_in_the_pool_is_replaced(postgres_database, monkeypatch):
     """A server restart kills pooled connections; the next request must not fail for it."""
     engine, admin = make_engine(postgres_database), make_engine(postgres_database)
+    one = DriverStatement(select(text("1")))
     try:
         monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
-        _kill(admin, engine)
+        with engine.connect() as connection, driver_connection(engine) as driver:
+            assert connection.execute(text("SELECT 1")).scalar() == driver.rows(one, {})[0][0]
+        _kill_others(admin)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT 1")).scalar() == 1
-        _kill(admin, engine)
-        with driver_connection(engine) as connection:
-            assert connection.rows(DriverStatement(select(text("1"))), {}) == [(1,)]
+        with driver_connection(engine) as driver:
+            assert driver.rows(one, {}) == [(1,)]
     finally:
         engine.dispose()
         admin.dispose()
