@@ -98,13 +98,17 @@ def sessions_on(session: Session, *, actor: Actor, day: date) -> list[SessionSum
     return result
 
 
-def sites_for(session: Session, *, actor: Actor) -> list[Site]:
-    """Sites where the actor can open a session."""
+def sites_for(session: Session, *, actor: Actor, without_session_on: date | None = None
+              ) -> list[Site]:
+    """Sites where the actor can open a session (leaving out those already open that day)."""
     stmt = select(Site)
     if permissions.scope_kind(actor.role) == "group":
         stmt = stmt.where(Site.group_id == actor.group_id)
     elif permissions.scope_kind(actor.role) == "territory":
         stmt = stmt.where(Site.territory_id == actor.territory_id)
+    if without_session_on is not None:
+        opened = select(RepairSession.site_id).where(RepairSession.held_on == without_session_on)
+        stmt = stmt.where(col(Site.id).not_in(opened))
     return list(session.exec(stmt.order_by(col(Site.name))).all())
 
 

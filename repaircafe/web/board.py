@@ -35,11 +35,12 @@ def choose() -> ResponseReturnValue:
     chosen = current_session_id()
     if chosen is not None and not request.args.get("change"):
         return redirect(url_for("board.show", repair_session_id=chosen))
-    who = actor()
+    who, day = actor(), utc_now().date()
     return render_template(
         "board/choose.html",
-        today=board_service.todays_sessions(get_session(), actor=who, day=utc_now().date()),
-        sites=dashboard.sites_for(get_session(), actor=who) if who.role != "viewer" else [],
+        today=board_service.todays_sessions(get_session(), actor=who, day=day),
+        sites=dashboard.sites_for(get_session(), actor=who, without_session_on=day)
+        if who.role != "viewer" else [],
     )
 
 

@@ -57,9 +57,11 @@ def blank_labels(live_server: Any, team: Team, count: int) -> list[str]:
 
 
 def open_today(page: Any, team: Team) -> None:
-    """What the first volunteer of the day does once: open today's session for the site."""
+    """Open today's session for the site, or join it when another tablet already has."""
     page.goto("/board/?change=1")
-    page.get_by_role("button", name=team.site_name).click()
+    opening = page.get_by_role("button", name=team.site_name)
+    joining = page.get_by_role("link", name=team.site_name, exact=True)
+    opening.or_(joining).first.click()
     page.wait_for_url("**/board/*")
 
 

@@ -47,3 +47,18 @@ def test_opening_todays_session_twice_gives_one_session(client, world, login_as)
     assert first == second
     assert client.get("/board/").headers["Location"] == first
     assert client.post("/board/open", data={"site_id": world.other_site.id}).status_code == 404
+
+
+def test_only_sites_without_a_session_today_are_offered_for_opening(client, session, world,
+                                                                    login_as):
+    from repaircafe.models import Site
+
+    second = Site(name="Llandaff Hall", group_id=world.group.id, territory_id=world.territory.id)
+    session.add(second)
+    session.commit()
+    login_as("coordinator")
+    client.post("/board/open", data={"site_id": world.site.id})
+    page = client.get("/board/?change=1").get_data(as_text=True)
+    offered = page.split("Open today", 1)[1]
+    assert f'name="site_id" value="{second.id}"' in offered
+    assert f'name="site_id" value="{world.site.id}"' not in offered
