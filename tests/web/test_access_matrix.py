@@ -36,12 +36,14 @@ class Access:
 
     `refusal` is "login" for pages (anonymous visitors go to the sign-in page, signed-in roles
     without the right get 403) or "401" for JSON API routes, which only an API token opens.
-    `signs_out` marks the route whose normal answer is the sign-in page.
+    `signs_out` marks the route whose normal answer is the sign-in page; `redirects` a public
+    route whose normal answer sends the visitor on (the language switch).
     """
 
     roles: frozenset[str]
     refusal: str = "login"
     signs_out: bool = False
+    redirects: bool = False
 
 
 PUBLIC = Access(EVERYONE)
@@ -52,7 +54,7 @@ ACCESS: dict[str, Access] = {
     "auth.login": PUBLIC,
     "auth.logout": Access(EVERYONE, signs_out=True),
     "health.healthz": PUBLIC,
-    "language.choose": PUBLIC,
+    "language.choose": Access(EVERYONE, redirects=True),
     "public.passport": PUBLIC,
     "public.data_licence": PUBLIC,
     "owners.show": PUBLIC,
@@ -278,8 +280,11 @@ def test_role_route_matrix(app, client, things, role):
         if status >= 500:
             failures.append(f"{where}, a server error")
         elif role == ANONYMOUS and allowed:
-            if method == "GET" and status != 200:
-                failures.append(f"{where}, expected 200 for a public page")
+            if method == "GET" and status != (302 if access.redirects else 200):
+                failures.append(f"{where}, expected {302 if access.redirects else 200} "
+                                "for a public page")
+            elif access.redirects and _is_login_redirect(response):
+                failures.append(f"{where}, sent to the sign-in page")
             elif status in (401, 403):
                 failures.append(f"{where}, expected a public route to answer")
         elif access.refusal == "401" and not allowed:

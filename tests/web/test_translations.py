@@ -170,6 +170,22 @@ def test_the_switch_in_the_page_wins_over_the_browser(client, repaired) -> None:
     assert "Its story" in text
 
 
+def test_the_public_page_switches_language_by_link_without_a_session(client, repaired) -> None:
+    """An owner at home switches with a plain link: no account, no form, no session cookie."""
+    _item, code = repaired
+    page = client.get(f"/I/{code}", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    link = re.search(r'href="([^"]*/language/fr[^"]*)"', page)
+    assert link, "no link to the French page"
+    switched = client.get(unescape(link.group(1)))
+    assert switched.status_code == 302 and switched.headers["Location"] == f"/I/{code}"
+    assert not any(c.startswith("session=") for c in switched.headers.getlist("Set-Cookie"))
+    text = _visible_text(client.get(f"/I/{code}", headers={"Accept-Language": "en-GB"})
+                         .get_data(as_text=True))
+    assert "Son histoire" in text
+    away = client.get("/language/en?next=//evil.example/")
+    assert away.headers["Location"] == "/"
+
+
 @pytest.mark.parametrize("headers, cookie", [(FRENCH_BROWSER, None), ({}, "fr")],
                          ids=["accept-language", "cookie"])
 def test_staff_pages_in_french(client, session, world, login_as, repaired, headers,
