@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
@@ -83,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     app.context_processor(_template_helpers)
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["language_url"] = language_url
     app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
     app.register_error_handler(429, _error_page(429, N_("Too many requests: wait a minute.")))
@@ -218,6 +220,17 @@ def _day_formatter(locale: str) -> Callable[..., str]:
 
 
 _HELPERS = "repaircafe.template_helpers"
+_LANGUAGE_URLS = "repaircafe.language_urls"
+
+
+def language_url(lang: str) -> str:
+    """The link that switches to `lang` and comes back to this page (public pages' switch)."""
+    urls = current_app.extensions.setdefault(_LANGUAGE_URLS, {})
+    key = (request.script_root, lang)
+    base = urls.get(key)
+    if base is None:
+        base = urls[key] = url_for("language.choose", lang=lang)
+    return f"{base}?{urlencode({'next': request.full_path.rstrip('?')})}"
 _STATIC_URLS = "repaircafe.static_urls"
 
 
