@@ -137,6 +137,8 @@ def _route_urls(app: Any, s: dict[str, list[Any]]) -> list[str]:
         elif args == {"run_id", "fmt"}:
             urls += [path.replace("<int:run_id>", str(r)).replace("<fmt>", f)
                      for r, f in s["runs"]]
+        elif args == {"lang"}:  # the public pages' switch; English again last
+            urls += [path.replace("<lang>", lang) + "?next=/items/" for lang in ("fr", "xx", "en")]
         elif args == {"kind", "object_id"}:
             urls += [path.replace("<kind>", k).replace("<int:object_id>", str(i))
                      for k, i in s["labels"]]
