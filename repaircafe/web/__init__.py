@@ -220,31 +220,28 @@ def _day_formatter(locale: str) -> Callable[..., str]:
 
 
 _HELPERS = "repaircafe.template_helpers"
-_LANGUAGE_URLS = "repaircafe.language_urls"
+_URLS = "repaircafe.remembered_urls"
+
+
+def _remembered_url(endpoint: str, **values: str) -> str:
+    """An address built once per site root: every page links the same few of them."""
+    urls = current_app.extensions.setdefault(_URLS, {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url  # type: ignore[no-any-return]
+
+
+def static_url(filename: str) -> str:
+    """The address of a stylesheet or script (it never changes while the app runs)."""
+    return _remembered_url("static", filename=filename)
 
 
 def language_url(lang: str) -> str:
     """The link that switches to `lang` and comes back to this page (public pages' switch)."""
-    urls = current_app.extensions.setdefault(_LANGUAGE_URLS, {})
-    key = (request.script_root, lang)
-    base = urls.get(key)
-    if base is None:
-        base = urls[key] = url_for("language.choose", lang=lang)
-    return f"{base}?{urlencode({'next': request.full_path.rstrip('?')})}"
-_STATIC_URLS = "repaircafe.static_urls"
-
-
-def static_url(filename: str) -> str:
-    """The address of a stylesheet or script, built once per site root and file.
-
-    Every page links the same few files; their addresses never change while the app runs.
-    """
-    urls = current_app.extensions.setdefault(_STATIC_URLS, {})
-    key = (request.script_root, filename)
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for("static", filename=filename)
-    return url  # type: ignore[no-any-return]
+    back = urlencode({"next": request.full_path.rstrip("?")})
+    return f"{_remembered_url('language.choose', lang=lang)}?{back}"
 
 
 def _template_helpers() -> dict[str, Any]:
