@@ -23,7 +23,7 @@ from repaircafe.services import impact as impact_service
 from repaircafe.services import tags as tag_service
 from repaircafe.services.intake import category_by_slug
 from repaircafe.services.repairs import locked_item
-from repaircafe.services.stock import code_of, find_bin, in_scope, locked_part
+from repaircafe.services.stock import bin_for_part, code_of, find_bin, in_scope, locked_part
 from repaircafe.services.transactions import write_transaction
 
 
@@ -282,9 +282,7 @@ def remove_to_stock(
     def act() -> LifecycleEvent:
         with write_transaction(session):
             part = locked_part(session, part_id, actor)
-            target = find_bin(session, actor=actor, bin_id=bin_id, code=bin_code)
-            if target.group_id != part.group_id:
-                raise Refused("That bin belongs to another group's stock.")
+            target = bin_for_part(session, part, actor=actor, bin_id=bin_id, code=bin_code)
             event = take_out(session, part, reason=text, actor=actor, now=now, key=key)
             part.bin_id = target.id
             return event

@@ -222,6 +222,15 @@ def bin_detail(session: Session, *, actor: Actor, bin_id: int | None = None,
     )
 
 
+def bin_for_part(session: Session, part: Part, *, actor: Actor, bin_id: int | None,
+                 code: str | None) -> StockBin:
+    """The bin a part is to go into: one of the part's own group, never another's stock."""
+    target = find_bin(session, actor=actor, bin_id=bin_id, code=code)
+    if target.group_id != part.group_id:
+        raise Refused("That bin belongs to another group's stock.")
+    return target
+
+
 def move_part(
     session: Session, *, part_id: int, bin_id: int | None = None, bin_code: str | None = None,
     actor: Actor, now: datetime, key: str,
@@ -231,9 +240,7 @@ def move_part(
     def act() -> LifecycleEvent:
         with write_transaction(session):
             part = locked_part(session, part_id, actor)
-            target = find_bin(session, actor=actor, bin_id=bin_id, code=bin_code)
-            if target.group_id != part.group_id:
-                raise Refused("That bin belongs to another group's stock.")
+            target = bin_for_part(session, part, actor=actor, bin_id=bin_id, code=bin_code)
             if target.id == part.bin_id:
                 raise Refused("The part is already in bin “%(name)s”.", name=target.name)
             previous = session.get(StockBin, part.bin_id) if part.bin_id else None
