@@ -34,8 +34,12 @@ def _rate_key() -> str:
 
 
 @bp.before_request
-def _authenticate() -> ResponseReturnValue | None:
+def _rate_limit() -> None:
     rate_limits.hit("api_rate_limit", "api", _rate_key())
+
+
+@bp.before_request
+def _authenticate() -> ResponseReturnValue | None:
     if request.endpoint in _OPEN_ENDPOINTS:
         return None
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
