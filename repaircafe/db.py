@@ -224,10 +224,6 @@ class DriverConnection:
             converted.append(tuple(values))
         return converted
 
-    def execute(self, statement: DriverStatement, params: Mapping[str, Any]) -> None:
-        cursor, _compiled = self._run(statement, params)
-        cursor.close()
-
     def execute_unsynced(self, statement: DriverStatement, params: Mapping[str, Any]) -> None:
         """A write whose loss in a server crash would cost nothing (a scan log row, say),
         committed without waiting for the disk, outside any open transaction.
@@ -245,31 +241,23 @@ class DriverConnection:
 
 
 @contextmanager
-def driver_connection(engine: Engine, *, write: bool = False) -> Iterator[DriverConnection]:
-    """A pooled driver connection: one transaction that commits when `write`.
+def driver_connection(engine: Engine) -> Iterator[DriverConnection]:
+    """A pooled driver connection whose statements run outside any transaction.
 
-    Otherwise statements run without a transaction (a single SELECT is consistent on its
-    own), which on PostgreSQL saves the BEGIN and ROLLBACK round trips. A write takes SQLite's
-    write lock up front, as every other write of the product does.
+    A single SELECT is consistent on its own and a single-statement write commits on its own,
+    which on PostgreSQL saves the BEGIN and ROLLBACK round trips; writes that must stand or
+    fall together go through the ORM session and `write_transaction` instead.
     """
     dialect = engine.dialect
-    sqlite = dialect.name == "sqlite"
-    if not sqlite and not write:
+    if dialect.name != "sqlite":
         engine = _OUTSIDE_TRANSACTIONS.get(engine, engine)
     pooled = engine.raw_connection()
-    connection = pooled.driver_connection
     try:
-        if sqlite and write:
-            connection.execute("BEGIN IMMEDIATE")
-        yield DriverConnection(connection, dialect)
-        if write:
-            connection.commit()
+        yield DriverConnection(pooled.driver_connection, dialect)
     except BaseException as exc:
         if dialect.loaded_dbapi is not None and isinstance(exc, dialect.loaded_dbapi.Error) \
                 and dialect.is_disconnect(exc, pooled, None):  # type: ignore[arg-type]
             pooled.invalidate(exc)
-        elif write or sqlite:
-            connection.rollback()
         raise
     finally:
         pooled.close()

@@ -30,26 +30,9 @@ def test_driver_rows_read_like_sqlalchemy_rows(engine: Engine, session, world):
     assert isinstance(found[0][2], dict) and found[0][3].tzinfo is not None
 
 
-def _log(connection, raw: str) -> None:
-    connection.execute(DriverStatement(insert(_LOG).values(
-        raw=bindparam("raw"), result="typed", channel="typed",
-        scanned_at=bindparam("at"))), {"raw": raw, "at": datetime(2026, 1, 2, tzinfo=UTC)})
-
-
 def _logged(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return list(connection.execute(select(_LOG.c.raw).order_by(_LOG.c.id)).scalars())
-
-
-def test_a_write_that_fails_leaves_nothing_behind(engine: Engine, world):
-    with pytest.raises(RuntimeError), driver_connection(engine, write=True) as connection:
-        _log(connection, "half-done")
-        raise RuntimeError("the request broke off")
-    with driver_connection(engine, write=True) as connection:
-        _log(connection, "done")
-    assert _logged(engine) == ["done"]
-    read_back = _logged(engine)
-    assert read_back == ["done"], "the pool lent out a connection still inside a transaction"
 
 
 def _kill_others(admin: Engine) -> None:
