@@ -16,7 +16,6 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
-from werkzeug.exceptions import HTTPException
 
 from repaircafe.db import get_session
 from repaircafe.domain import codes, lifecycle
@@ -25,6 +24,7 @@ from repaircafe.domain.messages import N_
 from repaircafe.extensions import login_manager
 from repaircafe.models import User
 from repaircafe.web.access import LoginUser
+from repaircafe.web.rate_limits import retry_after_headers
 from repaircafe.web.sessions import CookieSessions
 
 _CSP = (
@@ -162,10 +162,7 @@ def _render_error(status: int, message: str) -> tuple[str, int]:
 
 def _error_page(status: int, message: str) -> Any:
     def handler(exc: Exception) -> tuple[str, int, list[tuple[str, str]]]:
-        # a 429 says when to come back (Retry-After); the page replaces the rest
-        headers = [(name, value) for name, value in exc.get_headers()
-                   if name == "Retry-After"] if isinstance(exc, HTTPException) else []
-        return *_render_error(status, _(message)), headers
+        return *_render_error(status, _(message)), retry_after_headers(exc)
 
     return handler
 

@@ -21,7 +21,7 @@ from flask import Flask, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from repaircafe.config import ConfigError
 
@@ -137,6 +137,13 @@ def init_app(app: Flask) -> None:
 def hit(setting: str, *key: str) -> None:
     """Count this request against the limit named `setting` in [security] (e.g. login)."""
     current_app.extensions[_STATE].hit(setting, *key)
+
+
+def retry_after_headers(exc: BaseException) -> list[tuple[str, str]]:
+    """The Retry-After header of a refused request, for the page or problem that replaces it."""
+    if not isinstance(exc, HTTPException):
+        return []
+    return [(name, value) for name, value in exc.get_headers() if name == "Retry-After"]
 
 
 def remote_address() -> str:

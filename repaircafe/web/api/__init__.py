@@ -100,8 +100,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     title = {429: _("Too many requests")}.get(code, exc.name)
     response = problem(code, title, exc.description or "")
-    if exc.code == 429:
-        response.headers.extend(h for h in exc.get_headers() if h[0] == "Retry-After")
+    response.headers.extend(rate_limits.retry_after_headers(exc))
     if code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
     return response
