@@ -23,6 +23,9 @@ class User(SQLModel, table=True):
     group_id: int | None = Field(default=None, foreign_key="repair_group.id", ondelete="RESTRICT")
     territory_id: int | None = Field(default=None, foreign_key="territory.id", ondelete="RESTRICT")
     is_active: bool = True
+    # Bumped by logout, deactivation and role changes: a session cookie carries the version it
+    # was issued under, so every copy of an older cookie stops working on its next request.
+    session_version: int = 0
     language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
 

@@ -62,6 +62,11 @@ class ReportRun(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     error: str = Field(default="", max_length=4000)
+    # The mail outbox: "sending" is committed before the SMTP conversation starts and "sent"
+    # after it, so a retry after a lost commit never mails the same period twice.
+    mail_status: str = Field(default="", max_length=20)
+    mail_claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    mailed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
 
 
