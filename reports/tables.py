@@ -1,11 +1,18 @@
-"""CSV (tidy) and XLSX (several sheets) renderings of a :class:`reports.impact.Report`."""
+"""CSV (tidy) and XLSX (several sheets) renderings of a :class:`reports.impact.Report`.
+
+Every text cell goes through :func:`reports.cells.safe_text` and every XLSX cell is written as
+a value, never as a formula: names in a report were typed by people, and the file is opened by
+others who trust it.
+"""
 
 from __future__ import annotations
 
 import io
 
 import pandas as pd
+from openpyxl.worksheet.worksheet import Worksheet
 
+from reports.cells import safe_frame
 from reports.i18n import fmt_number, t
 from reports.impact import Report
 
@@ -30,7 +37,7 @@ def render_csv(report: Report) -> bytes:
     frame = report.tidy.copy()
     for col in ("waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg"):
         frame[col] = frame[col].round(3)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def summary_rows(report: Report) -> list[tuple[str, object]]:
@@ -86,7 +93,20 @@ def methodology_lines(report: Report) -> list[str]:
     return lines
 
 
+def _no_formulas(sheet: Worksheet) -> None:
+    """Make every text cell a plain string, whatever it starts with.
+
+    openpyxl stores a string beginning with ``=`` as a formula; the text is already quoted by
+    :func:`safe_frame`, and this makes sure no other path can leave a live formula behind.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+
+
 def render_xlsx(report: Report) -> bytes:
+    """The report as a workbook of several sheets, in the order of :data:`SHEETS`."""
     buf = io.BytesIO()
     lang = report.meta.language
     summary = pd.DataFrame(summary_rows(report), columns=["item", "value"])
@@ -121,7 +141,7 @@ def render_xlsx(report: Report) -> bytes:
     }
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name in SHEETS:
-            frame = frames[name]
+            frame = safe_frame(frames[name])
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             for i, col in enumerate(frame.columns, start=1):
@@ -130,4 +150,5 @@ def render_xlsx(report: Report) -> bytes:
                     max(10, width + 2), 90
                 )
             sheet.freeze_panes = "A2"
+            _no_formulas(sheet)
     return buf.getvalue()
