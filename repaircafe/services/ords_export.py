@@ -3,6 +3,8 @@
 Ids are stable across exports: an imported record keeps the id it came with, our own
 attempts get `<provider>_<event id>`. Corrections are applied before a row is written, and
 unpowered objects go to the separate summary file, as the Open Repair Alliance publishes them.
+Text that a spreadsheet would run as a formula (a problem typed as `=HYPERLINK(...)`) is written
+with a leading `'`, as every CSV and XLSX file we produce is (`reports.cells`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from repaircafe.models import (
     Site,
     Territory,
 )
+from reports.cells import safe_text
 
 ORDS_FIELDS = (
     "id",
@@ -403,14 +406,18 @@ def write_records(
     session: Session, out: TextIO, *, actor: Actor, scope: ExportScope = ExportScope(),
     period: Period | None = None,
 ) -> tuple[int, Counter[tuple[str, str, str]]]:
-    """Stream the ORDS rows to `out`; returns the row count and the unpowered tallies."""
+    """Stream the ORDS rows to `out`; returns the row count and the unpowered tallies.
+
+    Cells are written through `safe_text`: the file is opened in spreadsheets as often as it
+    is read by programs, and free text (problem, brand, group) comes from anyone's typing.
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ORDS_FIELDS)
     rows = 0
     unpowered: Counter[tuple[str, str, str]] = Counter()
     for attempt in attempts(session, actor=actor, scope=scope, period=period):
         if attempt.row is not None:
-            writer.writerow(attempt.row)
+            writer.writerow([safe_text(cell) for cell in attempt.row])
             rows += 1
         elif attempt.unpowered is not None:
             unpowered[attempt.unpowered] += 1
@@ -418,10 +425,11 @@ def write_records(
 
 
 def write_summary(out: TextIO, unpowered: Counter[tuple[str, str, str]]) -> None:
+    """The unpowered tallies; the provider is a typed name, so it is made formula-safe too."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SUMMARY_FIELDS)
     for key in sorted(unpowered):
-        writer.writerow((*key, unpowered[key]))
+        writer.writerow((*(safe_text(part) for part in key), unpowered[key]))
 
 
 def file_names(records: Path) -> tuple[Path, Path, Path]:

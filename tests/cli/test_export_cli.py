@@ -33,3 +33,20 @@ def test_export_ords_refuses_an_unknown_scope_in_one_line(runner, world, tmp_pat
                                  "-o", str(tmp_path / "x.csv")])
     assert result.exit_code == 1
     assert "No group called “Nowhere”" in result.output
+
+
+def test_export_ords_quotes_text_a_spreadsheet_would_run(runner, session, world, tmp_path):
+    world.group.name = '=HYPERLINK("http://evil.example","x")'
+    session.add(world.group)
+    session.commit()
+    for problem in ("+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"):
+        item = make_item(session, world, problem=problem)
+        repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                      actor=world.actor(), now=NOW, key=new_key())
+    out = tmp_path / "ords.csv"
+    result = runner.invoke(cli, args=["export", "ords", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["problem"] for r in rows] == ["'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(1+1)"]
+    assert {r["group_identifier"] for r in rows} == {"'=HYPERLINK(\"http://evil.example\",\"x\")"}

@@ -3,6 +3,8 @@
 import csv
 import io
 
+import openpyxl
+
 from repaircafe.cli import cli
 from repaircafe.services import repairs
 from repaircafe.services.events import new_key
@@ -48,3 +50,27 @@ def test_factors_list_and_show(runner, tmp_path):
                       encoding="utf-8")
     assert "custom-2025 v1 stored" in runner.invoke(cli, args=["factors", "add", str(custom)]).output
     assert "custom-2025" in runner.invoke(cli, args=["factors", "list"]).output
+
+
+def test_report_files_never_carry_a_live_formula(session, world, runner, tmp_path):
+    hyperlink = '=HYPERLINK("http://evil.example","x")'
+    world.site.name = hyperlink
+    session.add(world.site)
+    session.commit()
+    item = make_item(session, world, category="laptop", weight=None)
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                  actor=world.actor(), now=NOW, key=new_key())
+    book_path, csv_path = tmp_path / "site.xlsx", tmp_path / "site.csv"
+    for fmt, target in (("xlsx", book_path), ("csv", csv_path)):
+        result = runner.invoke(cli, args=["report", "--scope", f"site:#{world.site.id}",
+                                          "--period", "2025-Q2", "--format", fmt,
+                                          "-o", str(target)])
+        assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert rows and {r["scope"] for r in rows} == {"'" + hyperlink}
+    book = openpyxl.load_workbook(book_path)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    quoted = [c for c in cells if c.value == "'" + hyperlink]
+    assert {c.parent.title for c in quoted} >= {"Summary", "Sites", "Data"}
+    assert all(c.data_type == "s" for c in quoted)

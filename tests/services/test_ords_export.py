@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import zipfile
 from collections import Counter
 from datetime import date
 
@@ -218,3 +219,33 @@ def test_round_trip_of_a_real_partner_file_keeps_every_count(session, world, tmp
     finally:
         engine.dispose()
     assert first[0]["fixed"] == sum(1 for r in source if r["repair_status"] == "Fixed")
+
+
+FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3",
+            "@SUM(1+1)")
+
+
+def test_text_a_spreadsheet_would_run_is_quoted_in_the_export(session, world, tmp_path):
+    world.group.name = FORMULAS[0]
+    world.group.data_provider = "@provider"
+    session.add(world.group)
+    session.commit()
+    for problem in FORMULAS:
+        attempt(session, world, make_item(session, world, problem=problem))
+    attempt(session, world, make_item(session, world, category="bicycle"))
+    result, rows = export(session, tmp_path)
+    assert [r["problem"] for r in rows] == ["'" + p for p in FORMULAS]
+    assert {r["group_identifier"] for r in rows} == {"'" + FORMULAS[0]}
+    assert {r["data_provider"] for r in rows} == {"'@provider"}
+    assert {r["id"].split("_")[0] for r in rows} == {"provider"}
+    with result.summary.open(encoding="utf-8") as fh:
+        assert [r["data_provider"] for r in csv.DictReader(fh)] == ["'@provider"]
+    assert_valid(result)
+    archive = io.BytesIO()
+    name = ords_export.export_archive(session, archive, actor=ADMIN, now=NOW)
+    with zipfile.ZipFile(archive) as zipped:
+        text = zipped.read(name.removesuffix(".zip") + ".csv").decode("utf-8")
+    zipped_rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["problem"] for r in zipped_rows] == ["'" + p for p in FORMULAS]
+    for row in zipped_rows:
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
