@@ -12,21 +12,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The rule lives in the pure reports package, which writes report files without the app.
+from reports.cells import FORMULA_PREFIXES
+from reports.cells import safe_text as safe_cell
+
+__all__ = ["FORMULA_PREFIXES", "safe_cell", "safe_row"]
 
 T = TypeVar("T")
-
-
-def safe_cell(value: T) -> T | str:
-    """The value to write into a spreadsheet cell so that it is never taken for a formula.
-
-    Strings starting with a formula character get a leading ``'``; every other value
-    (numbers, dates, None, harmless strings) is returned unchanged, so numeric columns stay
-    numeric.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def safe_row(values: list[T]) -> list[T | str]:
