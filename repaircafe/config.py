@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLE_SECRET = "change-me-to-a-long-random-string"
+# The secret generated for an instance that has none configured, inside its instance folder.
+SECRET_FILE = "secret_key"
 # Variables that belong to the test and CI harness, not to the application.
 _IGNORED_ENV_PREFIXES = ("REPAIRCAFE_TEST_", "REPAIRCAFE_REQUIRE_")
 # Not settings: the path of the settings file itself, and the browser the test suite drives.
@@ -27,12 +31,13 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class AppSettings:
-    secret_key: str = EXAMPLE_SECRET
+    secret_key: str = ""
     environment: str = "development"
     public_base_url: str = "http://127.0.0.1:5000"
     instance_path: str = ""
     default_language: str = "en"
     max_upload_mb: int = 32
+    proxies: int = 0
 
 
 @dataclass(frozen=True)
@@ -197,29 +202,69 @@ def load_settings(
 def _check(settings: Settings) -> Settings:
     if settings.app.environment not in ("development", "production", "testing"):
         raise ConfigError("app.environment must be development, production or testing")
-    if settings.is_production and settings.app.secret_key in (EXAMPLE_SECRET, ""):
+    if settings.app.secret_key.strip() == EXAMPLE_SECRET:
         raise ConfigError(
-            "app.secret_key is the example value: set REPAIRCAFE_SECRET_KEY to a long random "
-            "string before running in production"
+            "app.secret_key is the published example value, so anyone could sign a session "
+            "cookie: set REPAIRCAFE_SECRET_KEY to a long random string, or leave it empty to "
+            "have one generated and kept in the instance folder"
         )
+    if settings.app.proxies < 0:
+        raise ConfigError("app.proxies must be 0 or the number of proxies in front of the site")
     if not settings.app.public_base_url.startswith(("http://", "https://")):
         raise ConfigError("app.public_base_url must start with http:// or https://")
     return settings
 
 
-def with_instance_defaults(settings: Settings, instance_path: str) -> Settings:
-    """Fill the paths that default to the instance folder (database file, reports folder).
+def default_database_url(instance_path: str | Path) -> str:
+    """The SQLite file used when no database is configured."""
+    return f"sqlite:///{Path(instance_path) / 'repaircafe.sqlite'}"
 
-    A configured `app.instance_path` wins over the folder Flask would pick.
+
+def with_instance_defaults(settings: Settings, instance_path: str) -> Settings:
+    """Fill what defaults to the instance folder: database file, reports folder, secret key.
+
+    A configured `app.instance_path` wins over the folder Flask would pick. Without a
+    configured secret, the instance's own generated one is used (created on first start).
     """
     database, reports, app = settings.database, settings.reports, settings.app
     instance_path = str(Path(app.instance_path or instance_path).resolve())
     if not database.url:
-        database = replace(database, url=f"sqlite:///{Path(instance_path) / 'repaircafe.sqlite'}")
+        database = replace(database, url=default_database_url(instance_path))
     if not reports.folder:
         reports = replace(reports, folder=str(Path(instance_path) / "reports"))
     app = replace(app, instance_path=instance_path)
+    if not app.secret_key.strip():
+        app = replace(app, secret_key=instance_secret(Path(instance_path)))
     return replace(settings, database=database, reports=reports, app=app)
+
+
+def instance_secret(folder: Path) -> str:
+    """The secret kept in `folder`, generated on first use.
+
+    Several gunicorn workers may start at once into a fresh folder: each writes a candidate
+    to a private temporary file and hard-links it into place, which fails if another worker
+    got there first; everyone then reads the one file that won. The file is readable by its
+    owner only (0600), like any key.
+    """
+    path = folder / SECRET_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, candidate = tempfile.mkstemp(dir=folder, prefix=f".{SECRET_FILE}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(candidate, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(candidate)
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < 32:
+        raise ConfigError(f"{path} holds no usable secret: delete it to have a new one made")
+    return secret
 
 
 def as_dict(settings: Settings) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,11 @@ import pytest
 from repaircafe import create_app, get_settings
 from repaircafe.config import (
     EXAMPLE_SECRET,
+    SECRET_FILE,
     ConfigError,
     Settings,
     as_dict,
+    instance_secret,
     load_settings,
     with_instance_defaults,
 )
@@ -155,16 +158,73 @@ def test_booleans_and_numbers_are_read_from_text(tmp_path, monkeypatch):
     assert settings.labels.layout_dirs == ("/a", "/b")
 
 
-def test_production_refuses_the_example_secret(tmp_path, monkeypatch):
+@pytest.mark.parametrize("environment", ["development", "testing", "production"])
+def test_the_example_secret_is_refused_in_every_environment(tmp_path, monkeypatch, environment):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match="REPAIRCAFE_SECRET_KEY"):
-        load_settings(environ={"REPAIRCAFE_ENVIRONMENT": "production"})
-    with pytest.raises(ConfigError, match="secret_key"):
-        load_settings(environ={"REPAIRCAFE_ENVIRONMENT": "production",
+    with pytest.raises(ConfigError, match="REPAIRCAFE_SECRET_KEY") as refused:
+        load_settings(environ={"REPAIRCAFE_ENVIRONMENT": environment,
                                "REPAIRCAFE_SECRET_KEY": EXAMPLE_SECRET})
-    settings = load_settings(environ={"REPAIRCAFE_ENVIRONMENT": "production",
+    assert "example value" in str(refused.value)
+    example_file = _write(tmp_path, f'[app]\nsecret_key = "{EXAMPLE_SECRET}"\n')
+    with pytest.raises(ConfigError, match="secret_key"):
+        load_settings(path=example_file, environ={"REPAIRCAFE_ENVIRONMENT": environment})
+    with pytest.raises(ConfigError, match="secret_key"):
+        create_app({"app": {"environment": environment, "secret_key": EXAMPLE_SECRET,
+                            "instance_path": str(tmp_path / "instance")}})
+    settings = load_settings(environ={"REPAIRCAFE_ENVIRONMENT": environment,
                                       "REPAIRCAFE_SECRET_KEY": "a-long-random-value-9f83"})
-    assert settings.is_production
+    assert settings.app.secret_key == "a-long-random-value-9f83"
+
+
+def test_without_a_secret_one_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "instance"
+    overrides = {"app": {"instance_path": str(folder), "environment": "production"},
+                 "database": {"url": f"sqlite:///{tmp_path / 'x.sqlite'}"}}
+    first = create_app(overrides)
+    second = create_app(overrides)
+    try:
+        secret = (folder / SECRET_FILE).read_text().strip()
+        assert len(secret) >= 32 and secret != EXAMPLE_SECRET
+        assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == secret
+        assert (folder / SECRET_FILE).stat().st_mode & 0o777 == 0o600
+        assert as_dict(get_settings(first))["app"]["secret_key"] == "********"
+    finally:
+        for app in (first, second):
+            app.extensions["repaircafe.engine"].dispose()
+    other = with_instance_defaults(Settings(), str(tmp_path / "elsewhere"))
+    assert other.app.secret_key != secret, "each instance folder has its own secret"
+    configured = with_instance_defaults(
+        replace(Settings(), app=replace(Settings().app, secret_key="set-by-the-operator")),
+        str(tmp_path / "third"))
+    assert configured.app.secret_key == "set-by-the-operator"
+    assert not (tmp_path / "third" / SECRET_FILE).exists()
+
+
+def test_workers_starting_together_share_one_generated_secret(tmp_path) -> None:
+    """Gunicorn workers starting at once into a fresh instance folder agree on the secret."""
+    import concurrent.futures
+
+    with concurrent.futures.ProcessPoolExecutor(max_workers=4) as pool:
+        secrets = list(pool.map(instance_secret, [tmp_path] * 12))
+    assert len(set(secrets)) == 1 and len(secrets[0]) >= 32
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SECRET_FILE], "a temporary file was left"
+
+
+def test_an_unusable_secret_file_is_named(tmp_path) -> None:
+    (tmp_path / SECRET_FILE).write_text("\n")
+    with pytest.raises(ConfigError, match="delete it"):
+        instance_secret(tmp_path)
+
+
+def test_proxies_is_a_count_of_trusted_proxies(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).app.proxies == 0
+    assert load_settings(environ={"REPAIRCAFE_PROXIES": "2"}).app.proxies == 2
+    with pytest.raises(ConfigError, match="app.proxies"):
+        load_settings(environ={"REPAIRCAFE_PROXIES": "-1"})
+    with pytest.raises(ConfigError, match="app.proxies must be a whole number"):
+        load_settings(environ={"REPAIRCAFE_PROXIES": "yes"})
 
 
 def test_bad_environment_name_and_base_url_are_refused(tmp_path, monkeypatch):
@@ -211,10 +271,11 @@ def test_create_app_overrides_reach_flask_config(tmp_path, monkeypatch):
 
 
 def test_as_dict_masks_secrets():
-    shown = as_dict(load_settings(environ={}, overrides={"smtp": {"password": "hunter2"}}))
+    shown = as_dict(load_settings(environ={}, overrides={"smtp": {"password": "hunter2"},
+                                                         "app": {"secret_key": "s3cr3t"}}))
     assert shown["smtp"]["password"] == "********"
     assert shown["app"]["secret_key"] == "********"
-    assert "hunter2" not in repr(shown)
+    assert "hunter2" not in repr(shown) and "s3cr3t" not in repr(shown)
 
 
 def test_example_file_lists_exactly_the_settings_with_their_defaults():
