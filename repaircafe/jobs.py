@@ -60,13 +60,25 @@ def utc_now() -> datetime:
 
 
 def run_subscription(context: JobContext, subscription_id: int) -> int:
-    """Produce the due periods of one subscription; returns how many runs finished."""
-    with session_scope(context.engine) as session:
-        runs = subscriptions.run_due_periods(session, subscription_id, now=utc_now(),
-                                             worker=context.worker, settings=context.settings)
+    """Produce the due periods of one subscription; returns how many runs finished.
+
+    A failed run is recorded on the run (and logged with its traceback where it failed). A
+    failure that escapes that bookkeeping, such as the database going away while the failure
+    is recorded, is logged with its traceback here and left to the stale-claim timeout, so that
+    one subscription's trouble does not stop the others in the same pass.
+    """
+    try:
+        with session_scope(context.engine) as session:
+            runs = subscriptions.run_due_periods(session, subscription_id, now=utc_now(),
+                                                 worker=context.worker, settings=context.settings)
+    except Exception:
+        log.exception("subscription %s: the report run could not be completed or recorded",
+                      subscription_id)
+        return 0
     for run in runs:
-        log.info("subscription %s period %s: %s %s", subscription_id, run.period_start,
-                 run.status, run.error)
+        level = logging.WARNING if run.status == "failed" or run.error else logging.INFO
+        log.log(level, "subscription %s period %s: %s %s", subscription_id, run.period_start,
+                run.status, run.error)
     return len(runs)
 
 

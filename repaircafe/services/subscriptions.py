@@ -5,12 +5,20 @@ and committing before anything is rendered, so several scheduler processes never
 period twice. A failed run is retried with backoff; a `running` claim older than the stale
 timeout is taken back (its process died); every finished period without a `done` run is due,
 which catches up periods missed while no scheduler was running.
+
+A run's mail is sent at most once, through an outbox on the run: `mail_status = "sending"` is
+committed before the SMTP conversation starts and `"sent"` after it. A retry that finds
+`"sent"` does not mail again; one that finds `"sending"` cannot know whether the server took the
+message before the process or the database failed, so it does not mail either and finishes the
+run with a notice asking a person to check with the recipients.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,8 +35,15 @@ from repaircafe.models import ReportRun, ReportSubscription
 from repaircafe.services import factor_sets, mailer, reporting
 from repaircafe.services.transactions import write_transaction
 
+log = logging.getLogger(__name__)
+
 MAX_CATCH_UP = 36
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+# Everything str.splitlines() breaks on: none of it may reach a mail header.
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# Stored on a run whose mail was handed to the SMTP server but never recorded as sent.
+MAIL_UNCERTAIN = ("The mail may have been sent before its delivery could be recorded; "
+                  "it was not sent again. Check with the recipients.")
 
 
 # --------------------------------------------------------------------------- managing
@@ -71,6 +86,8 @@ def create_subscription(
     name = (name or "").strip()[:200]
     if not name:
         raise Refused("Give the subscription a name.")
+    if _LINE_BREAK.search(name):
+        raise Refused("Give the subscription a name on one line: it is the subject of its mails.")
     chosen = reporting.check_scope(session, actor, reporting.parse_scope(session, scope))
     if period_kind not in reporting.PERIOD_KINDS:
         raise Refused("Choose monthly, quarterly or yearly.")
@@ -224,7 +241,12 @@ def _claim(session: Session, subscription: ReportSubscription, period: reporting
 
 
 def _produce(session: Session, subscription: ReportSubscription, run: ReportRun,
-             period: reporting.Period, *, now: datetime, settings: Settings) -> list[dict]:
+             period: reporting.Period, *, now: datetime, settings: Settings
+             ) -> tuple[list[dict], str]:
+    """Render and archive the period's files and mail them; returns the files and a notice.
+
+    The notice is empty unless the mail's fate is unknown (see :func:`_mail_once`).
+    """
     scope = subscription_scope(session, subscription)
     report = reporting.make_report(
         session, scope=scope, period=period, now=now, language=subscription.language,
@@ -243,15 +265,73 @@ def _produce(session: Session, subscription: ReportSubscription, run: ReportRun,
         files.append({"format": fmt, "path": relative.as_posix(), "bytes": len(data),
                       "sha256": hashlib.sha256(data).hexdigest()})
         attachments.append(mailer.Attachment(target.name, data, reporting.MEDIA_TYPES[fmt]))
-    if subscription.recipients and settings.smtp.host:
-        links = [f"{settings.app.public_base_url}/reports/runs/{run.id}/{f['format']}"
-                 for f in files]
+    if not (subscription.recipients and settings.smtp.host):
+        return files, ""
+    links = [f"{settings.app.public_base_url}/reports/runs/{run.id}/{f['format']}"
+             for f in files]
+
+    def send() -> None:
         mailer.send_report(
             settings.smtp, recipients=subscription.recipients.split(", "),
             language=subscription.language, title=subscription.name,
             scope=reporting.scope_label(scope, subscription.language),
             period=period.label(subscription.language), attachments=attachments, links=links)
-    return files
+
+    return files, _mail_once(session, run.id or 0, now=now, send=send)
+
+
+def _mail_once(session: Session, run_id: int, *, now: datetime, send: Callable[[], None]) -> str:
+    """Send the run's mail unless an earlier attempt of the run got as far as the SMTP server.
+
+    Returns "" when the mail went out (now or before) and :data:`MAIL_UNCERTAIN` when an earlier
+    attempt claimed it and never recorded the outcome: mailing again could deliver it twice, so
+    a person decides. An SMTP failure means the server did not take the message: the claim is
+    released so that the retry of the run sends it.
+    """
+    found = _claim_mail(session, run_id, now=now)
+    if found == "sent":
+        return ""
+    if found == "sending":
+        log.warning("report run %s: the mail of an earlier attempt may have been sent; "
+                    "not sending it again", run_id)
+        return MAIL_UNCERTAIN
+    try:
+        send()
+    except Exception:
+        _release_mail(session, run_id)
+        raise
+    mark_mailed(session, run_id, now=now)
+    return ""
+
+
+def _claim_mail(session: Session, run_id: int, *, now: datetime) -> str:
+    """Commit `mail_status = "sending"`; returns "" if this call claimed it, else what it found."""
+    with write_transaction(session):
+        result = session.execute(
+            update(ReportRun).where(col(ReportRun.id) == run_id, col(ReportRun.mail_status) == "")
+            .values(mail_status="sending", mail_claimed_at=now))
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return ""
+    session.expire_all()
+    return session.exec(select(ReportRun.mail_status).where(ReportRun.id == run_id)).one()
+
+
+def _release_mail(session: Session, run_id: int) -> None:
+    """Give the claim back after the SMTP server refused or could not be reached."""
+    session.rollback()
+    with write_transaction(session):
+        session.execute(
+            update(ReportRun)
+            .where(col(ReportRun.id) == run_id, col(ReportRun.mail_status) == "sending")
+            .values(mail_status="", mail_claimed_at=None))
+
+
+def mark_mailed(session: Session, run_id: int, *, now: datetime) -> None:
+    """Record that the SMTP server took the run's mail, so no retry sends it again."""
+    with write_transaction(session):
+        session.execute(
+            update(ReportRun).where(col(ReportRun.id) == run_id)
+            .values(mail_status="sent", mailed_at=now))
 
 
 def run_due_periods(session: Session, subscription_id: int, *, now: datetime, worker: str,
@@ -271,12 +351,16 @@ def run_due_periods(session: Session, subscription_id: int, *, now: datetime, wo
         run = _claim(session, subscription, period, now=now, worker=worker, settings=settings)
         if run is None:
             continue
+        run_id, attempt = run.id, run.attempts  # read now: the session may be broken later
         try:
-            files = _produce(session, subscription, run, period, now=now, settings=settings)
+            files, notice = _produce(session, subscription, run, period, now=now,
+                                     settings=settings)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run and retried
+            log.exception("report run %s of subscription %s for %s failed (attempt %s)",
+                          run_id, subscription_id, period.start, attempt)
             session.rollback()
             with write_transaction(session):
-                failed = session.get(ReportRun, run.id)
+                failed = session.get(ReportRun, run_id)
                 assert failed is not None
                 failed.status = "failed"
                 failed.error = f"{type(exc).__name__}: {exc}"[:4000]
@@ -286,10 +370,10 @@ def run_due_periods(session: Session, subscription_id: int, *, now: datetime, wo
             finished.append(failed)
             continue
         with write_transaction(session):
-            done_run = session.get(ReportRun, run.id)
+            done_run = session.get(ReportRun, run_id)
             assert done_run is not None
             done_run.status, done_run.files, done_run.finished_at = "done", files, now
-            done_run.error = ""
+            done_run.error = notice
             session.add(done_run)
         finished.append(done_run)
     for run in finished:  # loaded and detached: callers read them after the session ends
