@@ -7,6 +7,7 @@ with a reason a volunteer can act on; nothing here touches the database.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -206,8 +207,8 @@ def guess_date_order(cells: Iterable[Any]) -> str:
     for cell in cells:
         if isinstance(cell, date | datetime) or cell is None:
             continue
-        parts = re.findall(r"\d+", str(cell))
-        if len(parts) != 3:
+        parts = re.findall(r"[0-9]+", str(cell))
+        if len(parts) != 3 or any(len(p) > 4 for p in parts):
             continue
         first, second = int(parts[0]), int(parts[1])
         if len(parts[0]) == 4:
@@ -254,8 +255,8 @@ def _date_from_text(text: str, order: str) -> date:
     if not text:
         raise Refused("The date is empty.")
     words = re.findall(r"[^\W\d_]+", fold(text).replace("-", " "))
-    numbers = [int(n) for n in re.findall(r"\d+", text)]
     try:
+        numbers = [int(n) for n in re.findall(r"\d+", text)]
         month_words = [_MONTHS[w] for w in words if w in _MONTHS]
         if month_words and len(numbers) == 2:
             day, year = (numbers if numbers[0] <= 31 else numbers[::-1])
@@ -269,7 +270,7 @@ def _date_from_text(text: str, order: str) -> date:
             return date(_year(c), b, a)
         if len(numbers) == 1 and len(text) == 8 and text.isdigit():
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
+    except (ValueError, OverflowError):  # a 13th month, or a year of twenty digits
         pass
     raise Refused("“%(text)s” is not a date we can read (write it as 31/12/2024 or "
                   "2024-12-31).", text=text)
@@ -284,31 +285,31 @@ def parse_outcome(cell: Any) -> str:
     text = fold(cell)
     if isinstance(cell, bool):
         return "fixed" if cell else "end_of_life"
-    if isinstance(cell, int | float) and not isinstance(cell, bool):
-        text = str(int(cell))
-    if not text:
+    if isinstance(cell, int | float):
+        text = str(int(cell)) if math.isfinite(cell) and abs(cell) < 10 else str(cell)
+    if cell is None or not str(cell).strip():
         return "unknown"
     bare = _bare(cell) or text
     raw = str(cell).strip().lower()
     for outcome, words in _OUTCOMES.items():
-        if text in words or bare in words or raw in words:
+        if (text in words or bare in words or raw in words) and not _foreign_digits(raw):
             return outcome
     raise Refused("“%(cell)s” is not an outcome: use fixed, repairable, end of life or unknown "
-                  "(or yes / half / no).", cell=cell)
+                  "(or yes / half / no).", cell=_shown(cell))
 
 
 def parse_barrier(cell: Any) -> int | None:
     """An ORDS barrier code (1-6) from its code, its name or a common wording."""
-    text = _bare(cell)
-    if not text:
+    if cell is None or not str(cell).strip():
         return None
-    if text.isdigit() and int(text) in lifecycle.BARRIERS:
+    text = _bare(cell) if not _foreign_digits(str(cell)) else ""
+    if text.isdigit() and len(text) == 1 and int(text) in lifecycle.BARRIERS:
         return int(text)
     for code, words in _BARRIERS.items():
-        if text in words or _bare(lifecycle.BARRIERS[code]) == text:
+        if text and (text in words or _bare(lifecycle.BARRIERS[code]) == text):
             return code
     raise Refused("“%(cell)s” is not a barrier: use 1 to 6 or one of %(names)s.",
-                  cell=cell, names=", ".join(lifecycle.BARRIERS.values()))
+                  cell=_shown(cell), names=", ".join(lifecycle.BARRIERS.values()))
 
 
 def parse_weight_cell(cell: Any) -> float | None:
@@ -316,8 +317,13 @@ def parse_weight_cell(cell: Any) -> float | None:
     if cell is None or isinstance(cell, bool):
         return None
     if isinstance(cell, int | float):
-        return values.parse_weight(float(cell))
+        try:
+            return values.parse_weight(float(cell))
+        except OverflowError:  # an integer too large for a float
+            raise Refused("“%(cell)s” is not a weight.", cell=_shown(cell)) from None
     text = str(cell).strip().lower().replace("\u00a0", " ")
+    if _foreign_digits(text):
+        raise Refused("“%(cell)s” is not a weight.", cell=cell)
     grams = re.fullmatch(r"([\d\s.,]+)\s*(g|gr|grammes?|grams?)", text)
     if grams:
         number = re.sub(r"\s", "", grams[1]).replace(",", ".")
@@ -334,9 +340,9 @@ def parse_age(cell: Any, on: date) -> float | None:
     """Age in years, from an age ("5", "5 ans", "2,5 years") or a year of manufacture."""
     if cell is None or str(cell).strip() == "":
         return None
-    match = re.search(r"\d+(?:[.,]\d+)?", str(cell))
-    if match is None:
-        raise Refused("“%(cell)s” is not an age in years.", cell=cell)
+    match = re.search(r"[0-9]+(?:[.,][0-9]+)?", str(cell))
+    if match is None or _foreign_digits(str(cell)) or len(match[0]) > 8:
+        raise Refused("“%(cell)s” is not an age in years.", cell=_shown(cell))
     number = float(match[0].replace(",", "."))
     if number >= 1900:
         if number > on.year:
@@ -346,6 +352,18 @@ def parse_age(cell: Any, on: date) -> float | None:
     if number > 150:
         raise Refused("“%(cell)s” is not an age in years.", cell=cell)
     return round(number, 1)
+
+
+def _foreign_digits(text: str) -> bool:
+    """Whether the text has digits other than 0-9 (², ٣): Python would read some of them as
+    numbers, but in a café's sheet they are typing slips, so the cell is refused."""
+    return any(c.isdigit() and not c.isascii() for c in text)
+
+
+def _shown(cell: Any) -> str:
+    """A cell as a message quotes it: a number too long to read is cut."""
+    text = str(cell) if not isinstance(cell, int) or abs(cell) < 10**40 else f"{cell:.3e}"
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,15 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import sheet_import
 from repaircafe.services.sheet_mapping import DATE_ORDERS, FIELD_LABELS, FIELDS, ColumnMapping
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
+from repaircafe.web.forms import whole_number
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 def _folder() -> Path:
-    return Path(current_app.extensions["repaircafe.settings"].app.instance_path) / "uploads"
+    return sheet_import.uploads_folder(
+        current_app.extensions["repaircafe.settings"].app.instance_path)
 
 
 def _mapping_from_form() -> ColumnMapping:
@@ -54,11 +56,11 @@ def index() -> ResponseReturnValue:
         try:
             if file is None or not file.filename:
                 raise Refused(_("Choose a file first."))
-            upload = sheet_import.upload_sheet(
+            upload = sheet_import.receive_upload(
                 get_session(), _folder(), name=file.filename, data=file.read(), actor=actor(),
-                group_id=request.form.get("group_id", type=int))
+                group_id=request.form.get("group_id", type=whole_number))
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
         else:
             return redirect(url_for("imports.mapping", token=upload.token))
     return render_template("imports/index.html",
@@ -90,6 +92,7 @@ def run(token: str) -> ResponseReturnValue:
     prepared, report = sheet_import.import_upload(
         get_session(), _folder(), token, _mapping_from_form(), actor=actor(), now=utc_now(),
         dry_run=False)
+    sheet_import.finish_upload(_folder(), prepared.upload, prepared.sheet, report)
     flash(_("Imported %(count)d objects.", count=len(report.planned)))
     return _render("imports/check.html", prepared, report=report)
 
@@ -97,7 +100,12 @@ def run(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/errors.csv")
 @requires("import_data")
 def errors(token: str) -> ResponseReturnValue:
-    """The rejected rows with their reasons, to fix and upload again."""
+    """The rejected rows with their reasons, to fix and upload again (after the import, the
+    ones kept when the uploaded file was deleted)."""
+    kept = sheet_import.imported_errors(_folder(), token, user_id=actor().id)
+    if kept is not None:
+        return Response(kept, mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="errors.csv"'})
     prepared, report = sheet_import.import_upload(
         get_session(), _folder(), token, _mapping_from_form(), actor=actor(), now=utc_now(),
         dry_run=True)

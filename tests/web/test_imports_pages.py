@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import os
 import re
+import time
 import zipfile
+from pathlib import Path
 
 from sqlmodel import func, select
 
@@ -52,10 +56,12 @@ def test_upload_map_dry_run_import_and_error_file(login_as, session, world):
     assert "Imported 1 objects" in done
     session.rollback()
     assert session.exec(select(func.count()).select_from(Item)).one() == 1
-    again = client.post(f"/imports/{token}/run", data=form).get_data(as_text=True)
-    assert "Imported 0 objects" in again
+    kept = client.post(f"/imports/{token}/errors.csv", data=form)
+    assert kept.mimetype == "text/csv" and "Soucoupe volante" in kept.get_data(as_text=True)
+    assert client.post(f"/imports/{token}/run", data=form).status_code == 404
     session.rollback()
     assert session.exec(select(func.count()).select_from(Item)).one() == 1
+    assert upload(client) != token
 
 
 def test_import_pages_need_the_import_right_and_the_uploader(login_as, client, world):
@@ -94,3 +100,81 @@ def test_token_page_shows_a_new_token_once_and_revokes(login_as, session, world)
     client.post(f"/tokens/{token_id}/revoke")
     assert client.get("/api/v1/items", headers={"Authorization": f"Bearer {raw}"}
                       ).status_code == 401
+
+
+def uploads(client) -> Path:
+    return Path(client.application.extensions["repaircafe.settings"].app.instance_path,
+                "uploads")
+
+
+def kept_files(client) -> set[str]:
+    """Files under the uploads folder (shared by the tests: compare before and after)."""
+    folder = uploads(client)
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} \
+        if folder.exists() else set()
+
+
+def test_an_upload_over_the_size_limit_gets_a_readable_413(login_as, world):
+    client = login_as("coordinator")
+    before = kept_files(client)
+    client.application.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/imports/", data={
+        "file": (io.BytesIO(b"Date;Objet\n" + b"01/06/2025;x\n" * 200), "big.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "That upload is too large." in response.get_data(as_text=True)
+    assert kept_files(client) == before
+
+
+def test_a_refused_upload_leaves_no_file_behind(login_as, world):
+    client = login_as("coordinator")
+    before = kept_files(client)
+    wide = (",".join(["a"] * 5000) + "\n" + ",".join(["1"] * 5000) + "\n").encode()
+    for name, data in [("wide.csv", wide), ("broken.xlsx", b"PK\x03\x04 not a zip"),
+                       ("bad.csv", b"Date;Objet\n\x81\x8d\x8f;\x90\x9d\n")]:
+        response = client.post("/imports/", data={"file": (io.BytesIO(data), name)},
+                               content_type="multipart/form-data", follow_redirects=True)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "columns" in page or "cannot be read" in page or "UTF-8" in page, page
+    assert kept_files(client) == before
+
+
+def test_an_imported_upload_keeps_only_its_rejected_rows(login_as, session, world):
+    client = login_as("coordinator")
+    before = kept_files(client)
+    token = upload(client)
+    assert kept_files(client) - before == {f"{token}/meta.json", f"{token}/sheet.csv"}
+    form = mapping_form(client.get(f"/imports/{token}").get_data(as_text=True))
+    client.post(f"/imports/{token}/run", data=form)
+    assert kept_files(client) - before == {f"{token}/errors.csv", f"{token}/meta.json"}
+    assert client.get(f"/imports/{token}").status_code == 404
+
+
+def test_the_error_file_writes_formulas_as_text(login_as, session, world):
+    client = login_as("coordinator")
+    sheet = ('Date;Objet;Marque\n01/06/2025;=HYPERLINK("http://evil.example","x");'
+             "+cmd|' /C calc'!A0\n02/06/2025;@SUM(1+1);-2+3\n")
+    response = client.post("/imports/", data={
+        "file": (io.BytesIO(sheet.encode()), "evil.csv")}, content_type="multipart/form-data")
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    form = mapping_form(client.get(f"/imports/{token}").get_data(as_text=True))
+    text = client.post(f"/imports/{token}/errors.csv", data=form).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][1:3] == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+cmd|' /C calc'!A0"]
+    assert rows[2][1:3] == ["'@SUM(1+1)", "'-2+3"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_maintenance_removes_uploads_untouched_for_a_day(login_as, world):
+    from repaircafe.cli import cli
+
+    client = login_as("coordinator")
+    old, fresh = upload(client), upload(client)
+    stale = uploads(client) / old
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    result = client.application.test_cli_runner().invoke(cli, ["maintenance"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 upload" in result.output
+    assert not stale.exists() and (uploads(client) / fresh / "meta.json").exists()
