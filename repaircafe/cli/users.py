@@ -1,4 +1,4 @@
-"""`repaircafe user add`."""
+"""`repaircafe user add|deactivate|role`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,34 @@ def add(name: str, role: str, group: str | None, territory: str | None,
         created = create_user(session, username=name, password=password, role=role, group=group,
                               territory=territory, display_name=display_name, now=utc_now())
     click.echo(f"User {created.username} ({created.role}) added.")
+
+
+@user.command("deactivate")
+@click.argument("name")
+@with_appcontext
+def deactivate(name: str) -> None:
+    """Close an account: no more sign-ins, its sessions and API tokens stop at once."""
+    from repaircafe.services.accounts import deactivate_user
+
+    with session_scope(engine()) as session:
+        closed = deactivate_user(session, username=name)
+    click.echo(f"User {closed.username} deactivated; signed out everywhere.")
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--group", help="The repair group of a coordinator or fixer.")
+@click.option("--territory", help="The territory (municipality) of a viewer.")
+@with_appcontext
+def role(name: str, role: str, group: str | None, territory: str | None) -> None:
+    """Give an account another role and scope; it is signed out everywhere."""
+    from repaircafe.services.accounts import change_role
+
+    with session_scope(engine()) as session:
+        changed = change_role(session, username=name, role=role, group=group,
+                              territory=territory)
+    click.echo(f"User {changed.username} is now {changed.role}; signed out everywhere.")
 
 
 def register(cli: click.Group) -> None:

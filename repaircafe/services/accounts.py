@@ -1,9 +1,10 @@
-"""User accounts: creating them with a role and scope, and checking passwords."""
+"""User accounts: creating them with a role and scope, checking passwords, ending sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,34 +32,16 @@ def create_user(
     now: datetime,
 ) -> User:
     """A new account; coordinators and fixers belong to a group, viewers to a territory."""
-    try:
-        permissions.check_role(role)
-    except ValueError as exc:
-        raise Refused(str(exc)) from None
+    _check_scope(role, group, territory)
     username = username.strip()
     if not username or len(username) > 80:
         raise Refused("A user name needs 1 to 80 characters.")
     if len(password) < 4:
         raise Refused("The password is too short (at least 4 characters).")
-    kind = permissions.scope_kind(role)
-    if kind == "group" and not group:
-        raise Refused(f"A {role} belongs to a group: give --group.")
-    if kind == "territory" and not territory:
-        raise Refused("A viewer belongs to a territory: give --territory.")
     with write_transaction(session):
         if session.exec(select(User).where(User.username == username)).first():
             raise Refused(f"The user name “{username}” is taken.")
-        group_id = territory_id = None
-        if group:
-            found = session.exec(select(RepairGroup).where(RepairGroup.name == group)).first()
-            if found is None:
-                raise NotFound(f"No group called “{group}”.")
-            group_id = found.id
-        if territory:
-            place = session.exec(select(Territory).where(Territory.name == territory)).first()
-            if place is None:
-                raise NotFound(f"No territory called “{territory}”.")
-            territory_id = place.id
+        group_id, territory_id = _scope_ids(session, group, territory)
         user = User(
             username=username,
             display_name=display_name or username,
@@ -69,6 +52,80 @@ def create_user(
             created_at=now,
         )
         session.add(user)
+    return user
+
+
+def _check_scope(role: str, group: str | None, territory: str | None) -> None:
+    """The role exists and comes with the scope it needs (a group, or a territory)."""
+    try:
+        permissions.check_role(role)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    kind = permissions.scope_kind(role)
+    if kind == "group" and not group:
+        raise Refused(f"A {role} belongs to a group: give --group.")
+    if kind == "territory" and not territory:
+        raise Refused("A viewer belongs to a territory: give --territory.")
+
+
+def _scope_ids(session: Session, group: str | None,
+               territory: str | None) -> tuple[int | None, int | None]:
+    group_id = territory_id = None
+    if group:
+        found = session.exec(select(RepairGroup).where(RepairGroup.name == group)).first()
+        if found is None:
+            raise NotFound(f"No group called “{group}”.")
+        group_id = found.id
+    if territory:
+        place = session.exec(select(Territory).where(Territory.name == territory)).first()
+        if place is None:
+            raise NotFound(f"No territory called “{territory}”.")
+        territory_id = place.id
+    return group_id, territory_id
+
+
+def _locked_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip())
+                        .with_for_update()).first()
+    if user is None:
+        raise NotFound("No user called “%(name)s”.", name=username.strip())
+    return user
+
+
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working.
+
+    Called on sign-out, so that a copy of the cookie (a shared tablet's history, a stolen
+    cookie) is worth nothing afterwards; cookies are not stored server-side, so the account's
+    session version is what each of them is checked against.
+    """
+    with write_transaction(session):
+        session.execute(update(User).where(User.id == user_id)  # type: ignore[arg-type]
+                        .values(session_version=User.session_version + 1))
+
+
+def deactivate_user(session: Session, *, username: str) -> User:
+    """Close an account: it can no longer sign in, and its open sessions end at once.
+
+    The row stays (histories name its actor); its API tokens stop working too, since they
+    authenticate only active users.
+    """
+    with write_transaction(session):
+        user = _locked_user(session, username)
+        user.is_active = False
+        user.session_version += 1
+    return user
+
+
+def change_role(session: Session, *, username: str, role: str, group: str | None = None,
+                territory: str | None = None) -> User:
+    """Give an account another role and scope; its open sessions end, so it signs in anew."""
+    _check_scope(role, group, territory)
+    with write_transaction(session):
+        user = _locked_user(session, username)
+        user.group_id, user.territory_id = _scope_ids(session, group, territory)
+        user.role = role
+        user.session_version += 1
     return user
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +15,8 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from repaircafe.db import get_session
 from repaircafe.domain import codes, lifecycle
@@ -24,8 +25,8 @@ from repaircafe.domain.messages import N_
 from repaircafe.extensions import login_manager
 from repaircafe.models import User
 from repaircafe.web.access import LoginUser
+from repaircafe.web.forms import RecordIdConverter, is_whole_number, refuse_nul_characters
 from repaircafe.web.rate_limits import retry_after_headers
-from repaircafe.web.sessions import CookieSessions
 
 _CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -37,8 +38,9 @@ _CSP = (
 _USERS = User.__table__  # type: ignore[attr-defined]
 _ACTIVE_USER = (
     select(_USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role,
-           _USERS.c.group_id, _USERS.c.territory_id)
-    .where(_USERS.c.id == bindparam("user_id"), _USERS.c.is_active.is_(True))
+           _USERS.c.group_id, _USERS.c.territory_id, _USERS.c.session_version)
+    .where(_USERS.c.id == bindparam("user_id"), _USERS.c.is_active.is_(True),
+           _USERS.c.session_version == bindparam("version"))
 )
 
 
@@ -68,23 +70,32 @@ def init_app(app: Flask) -> None:
         tokens,
     )
 
+    # Before any rule is added: rules look their converters up when they are registered.
+    app.url_map.converters["int"] = RecordIdConverter
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports):
         app.register_blueprint(module.bp)
     for module in (api, exports, imports, tokens):
         app.register_blueprint(module.bp)
     rate_limits.init_app(app)
-    app.session_interface = CookieSessions()
-    # Templates get the user lazily as `user`; Flask-Login's own context processor would load
-    # it for every page rendered, the public ones included.
+    app.before_request(refuse_nul_characters)
+    # Templates get the user as `user` (loaded when a page first asks); Flask-Login's own
+    # context processor would load it up front for every page rendered.
     login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(_load_user)
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.extensions["repaircafe.settings"].app.proxies
+    if proxies:
+        # Outermost, so that the client address, and the https scheme the security headers
+        # look at, are the ones the proxies saw.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.context_processor(_template_helpers)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["language_url"] = language_url
+    app.register_error_handler(400, _bad_request)
     app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
     app.register_error_handler(429, _error_page(429, N_("Too many requests: wait a minute.")))
@@ -95,33 +106,22 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Refused, lambda exc: _render_error(400, exc.translated(_)))
 
 
-_USER_TTL = 2.0
-_RECENT_USERS = "repaircafe.recent_users"
+def _load_user(session_id: str) -> LoginUser | None:
+    """The signed-in user for this request, read afresh on every request (one Core query).
 
-
-def _load_user(user_id: str) -> LoginUser | None:
-    """The signed-in user for this request: one Core query, no ORM object to build.
-
-    A user read in the last two seconds is reused: a volunteer scanning label after label
-    would otherwise pay a transaction per scan just to be recognised. A deactivated account
-    or a changed role takes effect within those two seconds.
+    The session holds "<user id>:<session version>" (see `LoginUser.get_id`). Signing out,
+    deactivation and a role change bump the account's version, so every copy of a cookie
+    issued before stops working on its very next request, and a changed role is seen at once.
     """
-    if not user_id.isdigit():
+    user_id, _sep, version = session_id.partition(":")
+    if not (is_whole_number(user_id) and is_whole_number(version)):
         return None
-    key, now = int(user_id), time.monotonic()
-    recent_users = current_app.extensions.setdefault(_RECENT_USERS, {})  # each app its own
-    recent = recent_users.get(key)
-    if recent is not None and recent[0] > now:
-        return recent[1]
-    row = get_session().connection().execute(_ACTIVE_USER, {"user_id": key}).first()
-    if row is None:
-        recent_users.pop(key, None)
-        return None
-    if len(recent_users) >= 10_000:
-        recent_users.clear()
-    user = LoginUser(row)
-    recent_users[key] = (now + _USER_TTL, user)
-    return user
+    row = get_session().connection().execute(
+        _ACTIVE_USER, {"user_id": int(user_id), "version": int(version)}).first()
+    return LoginUser(row) if row is not None else None
+
+
+BAD_REQUEST = N_("This request could not be understood: go back and try again.")
 
 
 class SecurityHeaders:
@@ -158,6 +158,13 @@ class SecurityHeaders:
 
 def _render_error(status: int, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, message=message), status
+
+
+def _bad_request(exc: BadRequest) -> tuple[str, int]:
+    """A 400 page saying what was wrong, when the refusal said it; else a general sentence."""
+    described = exc.description and exc.description != BadRequest.description
+    message = exc.description if described else _(BAD_REQUEST)
+    return _render_error(400, message or "")
 
 
 def _error_page(status: int, message: str) -> Any:
@@ -248,19 +255,7 @@ def _template_helpers() -> dict[str, Any]:
     helpers = by_locale.get(str(locale))
     if helpers is None:
         helpers = by_locale[str(locale)] = _helpers_for(locale, get_translations())
-    return {**helpers, "user": _page_user()}
-
-
-def _page_user() -> Any:
-    """The user a page is shown to, without a lookup for visitors who carry no session.
-
-    Sign-in lives in the session cookie only (no remember-me cookie, no header login), so a
-    request without one is anonymous; the phones opening public object pages are such
-    visitors, and loading the user for them was a visible share of the page.
-    """
-    if "_login_user" in g or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        return current_user
-    return login_manager.anonymous_user()
+    return {**helpers, "user": current_user}
 
 
 def _helpers_for(locale: Any, translations: Any) -> dict[str, Any]:

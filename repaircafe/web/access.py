@@ -27,9 +27,15 @@ class LoginUser(UserMixin):
         self.role = user.role
         self.group_id = user.group_id
         self.territory_id = user.territory_id
+        self.session_version = user.session_version
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the account's session version at sign-in.
+
+        The user loader accepts the session only while the account still has that version,
+        which is how signing out (or deactivation, or a role change) ends every copy of it.
+        """
+        return f"{self.id}:{self.session_version}"
 
     def can(self, capability: str) -> bool:
         return permissions.can(self.role, capability)

@@ -35,6 +35,8 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
-    """Sign out (a POST, so no link can sign someone out)."""
+    """Sign out (a POST, so no link can sign someone out), ending every copy of the session."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(get_session(), user_id=current_user.id)
     logout_user()
     return redirect(url_for("auth.login"))

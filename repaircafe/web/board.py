@@ -13,6 +13,7 @@ from repaircafe.services import board as board_service
 from repaircafe.services import dashboard
 from repaircafe.web import state_label
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import whole_number
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 _CHOSEN = "repair_session_id"
@@ -49,7 +50,8 @@ def choose() -> ResponseReturnValue:
 def open_session() -> ResponseReturnValue:
     """Open today's session at a site (or join it when another tablet already did)."""
     now = utc_now()
-    opened = board_service.open_today(get_session(), site_id=request.form.get("site_id", 0, type=int),
+    opened = board_service.open_today(get_session(),
+                                      site_id=request.form.get("site_id", 0, type=whole_number),
                                       actor=actor(), day=now.date(), now=now)
     session[_CHOSEN] = opened.id
     return redirect(url_for("board.show", repair_session_id=opened.id))

@@ -29,6 +29,7 @@ from repaircafe.services import items as item_service
 from repaircafe.services import suggestions
 from repaircafe.web.access import actor, requires
 from repaircafe.web.board import current_session_id
+from repaircafe.web.forms import whole_number
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 TOP_CATEGORIES = 8
@@ -56,7 +57,7 @@ def _form(values: dict[str, str], repair_session_id: int, error: str | None = No
 @requires("register_items")
 def new() -> ResponseReturnValue:
     """The intake form; ?code= pre-fills a blank label scanned on the scan page."""
-    repair_session_id = request.args.get("session", type=int) or current_session_id()
+    repair_session_id = request.args.get("session", type=whole_number) or current_session_id()
     if repair_session_id is None:
         flash(_("Open today's café session first."), "info")
         return redirect(url_for("board.choose", change=1))
@@ -72,7 +73,7 @@ def create() -> ResponseReturnValue:
     form = request.form
     try:
         item = intake_service.register_item(
-            get_session(), repair_session_id=form.get("repair_session_id", 0, type=int),
+            get_session(), repair_session_id=form.get("repair_session_id", 0, type=whole_number),
             category=form.get("category") or None, brand=form.get("brand", ""),
             model=form.get("model", ""), problem=form.get("problem", ""),
             weight=form.get("weight", ""), tag_code=form.get("tag_code", "").strip() or None,
@@ -83,7 +84,8 @@ def create() -> ResponseReturnValue:
             actor=actor(), now=utc_now(), key=form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        return _form(form.to_dict(), form.get("repair_session_id", 0, type=int), exc.translated(_), 422)
+        return _form(form.to_dict(), form.get("repair_session_id", 0, type=whole_number),
+                     exc.translated(_), 422)
     claimed = "1" if form.get("tag_code", "").strip() else None
     return redirect(url_for("intake.done", item_id=item.id, claimed=claimed), code=303)
 

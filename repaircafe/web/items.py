@@ -9,6 +9,7 @@ from repaircafe.db import get_session
 from repaircafe.domain import lifecycle
 from repaircafe.services import items as item_service
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import page_number
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 PAGE_SIZE = 50
@@ -20,7 +21,7 @@ def index() -> ResponseReturnValue:
     """Search by code, brand or category."""
     query = request.args.get("q", "")
     category = request.args.get("category") or None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, request.args.get("page", 1, type=page_number) or 1)
     rows, total = item_service.search_items(
         get_session(), actor=actor(), query=query, category=category,
         state=request.args.get("state") or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,

@@ -26,6 +26,7 @@ from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import utc_now
 from repaircafe.services import labels as label_service
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import is_whole_number, whole_numbers
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 KINDS = ("item", "part", "bin")
@@ -44,7 +45,7 @@ def _int(name: str, default: int | None = None, source: Any = None) -> int | Non
     text = (source if source is not None else request.form).get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
+    if not is_whole_number(text):
         raise Refused(_("%(field)s must be a whole number.", field=name.replace("_", " ")))
     return int(text)
 
@@ -112,7 +113,7 @@ def reprint() -> ResponseReturnValue:
             tags += label_service.tags_for_session(
                 session, actor=who, repair_session_id=repair_session_id
             )
-        bin_ids = [int(b) for b in request.form.getlist("bins") if b.isdigit()]
+        bin_ids = whole_numbers(request.form.getlist("bins"))
         tags += label_service.tags_for_bins(session, actor=who, bin_ids=bin_ids)
         unique = list({t.id: t for t in tags}.values())
         batch = label_service.reprint_batch(

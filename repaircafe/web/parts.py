@@ -19,6 +19,7 @@ from repaircafe.models import utc_now
 from repaircafe.services import items as item_service
 from repaircafe.services import mass_balance, parts, recycling, refurbish, stock
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import whole_number
 
 bp = Blueprint("parts", __name__, url_prefix="/parts")
 HARVEST_ROWS = 3
@@ -31,7 +32,7 @@ def run(action: Callable[..., Any], done: str, back: str, **fields: Any) -> Resp
                key=request.form.get("key") or uuid.uuid4().hex, **fields)
     except Refused as exc:
         flash(exc.translated(_), "error")
-        return redirect(request.referrer or back, code=303)
+        return redirect(back, code=303)
     flash(done, "success")
     return redirect(back, code=303)
 
@@ -62,7 +63,7 @@ def harvest(item_id: int) -> ResponseReturnValue:
                 condition=form.get(f"condition_{i}", "untested"),
                 weight=form.get(f"weight_{i}", ""), tag_code=form.get(f"tag_{i}") or None,
                 bin_code=form.get(f"bin_code_{i}") or None,
-                bin_id=form.get(f"bin_{i}", type=int),
+                bin_id=form.get(f"bin_{i}", type=whole_number),
             )
             for i in range(HARVEST_ROWS) if form.get(f"name_{i}", "").strip()
         ]
@@ -88,7 +89,7 @@ def install(item_id: int) -> ResponseReturnValue:
     """Scan a part from stock to fit it into the object on the bench."""
     session, who = get_session(), actor()
     if request.method == "POST":
-        part_id = request.form.get("part_id", type=int)
+        part_id = request.form.get("part_id", type=whole_number)
         code = request.form.get("part_code", "").strip()
         if not code and part_id is None:
             flash(_("Scan the part's label first."), "error")
@@ -138,7 +139,7 @@ def remove(part_id: int) -> ResponseReturnValue:
     form = request.form
     return run(parts.remove_to_stock, _("Part taken out and put back in stock."),
                url_for("parts.show", part_id=part_id), part_id=part_id,
-               bin_id=form.get("bin_id", type=int), bin_code=form.get("bin_code") or None,
+               bin_id=form.get("bin_id", type=whole_number), bin_code=form.get("bin_code") or None,
                reason=form.get("reason", ""))
 
 

@@ -22,6 +22,7 @@ from repaircafe.services import dashboard
 from repaircafe.services import labels as label_service
 from repaircafe.services import printers as printer_service
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import is_whole_number, whole_number
 
 bp = Blueprint("printers", __name__, url_prefix="/printers")
 
@@ -33,7 +34,7 @@ def _dirs() -> tuple[str, ...]:
 def _form_input() -> printer_service.ProfileInput:
     site = request.form.get("site_id", "").strip()
     return printer_service.ProfileInput(
-        site_id=int(site) if site.isdigit() else None,
+        site_id=whole_number(site) if is_whole_number(site) else None,
         name=request.form.get("name", ""),
         layout=request.form.get("layout", ""),
         offset_x_mm=request.form.get("offset_x_mm", ""),
@@ -59,7 +60,7 @@ def _page(editing: int | None = None, form: dict[str, str] | None = None) -> str
 @requires("manage_labels")
 def index() -> ResponseReturnValue:
     """Every printer at the user's sites, with a form for a new one."""
-    editing = request.args.get("edit", type=int)
+    editing = request.args.get("edit", type=whole_number)
     return _page(editing=editing)
 
 

@@ -147,6 +147,12 @@ def retry_after_headers(exc: BaseException) -> list[tuple[str, str]]:
 
 
 def remote_address() -> str:
+    """The client's address: the peer's, or the one the trusted proxies forwarded.
+
+    With `[app] proxies = N` the app runs behind Werkzeug's ProxyFix, which puts the address
+    the Nth proxy saw into `remote_addr`; with 0, X-Forwarded-For is ignored (anyone can send
+    it), so one client cannot pose as many.
+    """
     return request.remote_addr or "-"
 
 

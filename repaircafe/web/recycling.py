@@ -24,6 +24,7 @@ from repaircafe.services import dashboard, recycling, recycling_batches
 from repaircafe.services import items as item_service
 from repaircafe.services import parts as part_service
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import whole_number, whole_numbers
 from repaircafe.web.parts import run
 
 bp = Blueprint("recycling", __name__, url_prefix="/recycling")
@@ -56,10 +57,10 @@ def _form_page(template_args: dict, plan: recycling.Plan, back: str) -> Response
 
 def _fields() -> dict:
     form = request.form
-    return {"recycler_id": form.get("recycler_id", type=int) or 0,
+    return {"recycler_id": form.get("recycler_id", type=whole_number) or 0,
             "materials": {m: form.get(f"kg_{m}") for m in MATERIALS},
             "weee_category": form.get("weee_category") or None,
-            "batch_id": form.get("batch_id", type=int)}
+            "batch_id": form.get("batch_id", type=whole_number)}
 
 
 @bp.route("/item/<int:item_id>", methods=["GET", "POST"])
@@ -94,12 +95,12 @@ def recycle_part(part_id: int) -> ResponseReturnValue:
 def open_batch() -> ResponseReturnValue:
     """Start a batch for one recycler."""
     session, who = get_session(), actor()
-    site_id = request.form.get("site_id", type=int)
+    site_id = request.form.get("site_id", type=whole_number)
     sites = {s.id: s for s in dashboard.sites_for(session, actor=who)}
     group_id = sites[site_id].group_id if site_id in sites else who.group_id
     try:
         batch = recycling_batches.open_batch(
-            session, recycler_id=request.form.get("recycler_id", type=int) or 0,
+            session, recycler_id=request.form.get("recycler_id", type=whole_number) or 0,
             group_id=group_id or 0, actor=who, now=utc_now())
     except Refused as exc:
         flash(exc.translated(_), "error")
@@ -123,7 +124,7 @@ def batch(batch_id: int) -> ResponseReturnValue:
 @bp.route("/batches/<int:batch_id>/add", methods=["POST"])
 @requires("manage_parts")
 def add(batch_id: int) -> ResponseReturnValue:
-    ids = [int(x) for x in request.form.getlist("record_id") if x.isdigit()]
+    ids = whole_numbers(request.form.getlist("record_id"))
     try:
         n = recycling_batches.add_to_batch(get_session(), batch_id=batch_id, record_ids=ids,
                                            actor=actor())
@@ -168,7 +169,7 @@ def recyclers() -> ResponseReturnValue:
     territories = recycling.territories_for(session, actor=who)
     if request.method == "POST":
         form = request.form
-        territory_id = form.get("territory_id", type=int)
+        territory_id = form.get("territory_id", type=whole_number)
         try:
             if territory_id not in {t.id for t in territories}:
                 raise Refused(_("Choose one of your territories."))

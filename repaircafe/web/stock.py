@@ -12,6 +12,7 @@ from repaircafe.models import utc_now
 from repaircafe.services import dashboard, stock
 from repaircafe.services import items as item_service
 from repaircafe.web.access import actor, requires
+from repaircafe.web.forms import whole_number
 from repaircafe.web.parts import run
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -39,7 +40,7 @@ def new_bin() -> ResponseReturnValue:
     """Add a bin with its own label."""
     session, who = get_session(), actor()
     form = request.form
-    site_id = form.get("site_id", type=int)
+    site_id = form.get("site_id", type=whole_number)
     sites = {s.id: s for s in dashboard.sites_for(session, actor=who)}
     group_id = sites[site_id].group_id if site_id in sites else who.group_id
     try:
@@ -74,7 +75,7 @@ def move(part_id: int) -> ResponseReturnValue:
     """Put a part on another shelf."""
     form = request.form
     return run(stock.move_part, _("Part moved."), url_for("parts.show", part_id=part_id),
-               part_id=part_id, bin_id=form.get("bin_id", type=int),
+               part_id=part_id, bin_id=form.get("bin_id", type=whole_number),
                bin_code=form.get("bin_code") or None)
 
 

@@ -274,28 +274,6 @@ def test_a_malformed_rate_limit_is_refused_at_start(make_sqlite_app):
         make_sqlite_app(security={"public_rate_limit": "lots"})
 
 
-def test_a_remembered_session_is_still_checked_and_never_shared(make_app, world):
-    """Recently verified cookies are not verified again: a forged one still is, and a change
-    made to one request's session never shows in the next."""
-    app = make_app()
-    client = app.test_client()
-    _sign_in(client)
-    genuine = client.get_cookie("session").value
-    assert client.get("/scan/").status_code == 200
-    assert client.get("/scan/").status_code == 200  # served from the remembered check
-    payload, _sep, signature = genuine.rpartition(".")
-    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
-    client.set_cookie("session", forged)
-    assert client.get("/scan/").status_code == 302
-    client.set_cookie("session", genuine)
-    with client.session_transaction() as session:  # a request that changes the session
-        session["board_site"] = 1
-    changed = client.get_cookie("session").value
-    client.set_cookie("session", genuine)
-    with client.session_transaction() as session:
-        assert "board_site" not in session and changed != genuine
-
-
 def test_a_new_secret_key_signs_everyone_out(make_app, world):
     app = make_app()
     client = app.test_client()
@@ -303,3 +281,61 @@ def test_a_new_secret_key_signs_everyone_out(make_app, world):
     assert client.get("/scan/").status_code == 200
     app.secret_key = "another-secret-key-for-this-test-only"
     assert client.get("/scan/").status_code == 302
+
+
+# Redirects after a refused action
+
+def test_a_refused_action_never_redirects_to_the_referer(client, world):
+    _sign_in(client, "coordinator")
+    for path, data in (("/stock/parts/999999/move", {"bin_id": "424242"}),
+                       ("/stock/parts/999999/write-off", {"reason": "lost"})):
+        response = client.post(path, data=data, headers={"Referer": "https://evil.example/phish"})
+        assert response.status_code == 303, path
+        location = urlsplit(response.headers["Location"])
+        assert location.netloc in ("", "localhost") and "evil" not in response.headers["Location"]
+        assert location.path.startswith("/parts/"), location
+
+
+# Rate limits by client address, and the proxies in front
+
+def _api_status(client: Any, token: str, **kwargs: Any) -> int:
+    return client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"},
+                      **kwargs).status_code
+
+
+def test_inventing_api_tokens_does_not_escape_the_rate_limit(make_sqlite_app):
+    app = make_sqlite_app(RATELIMIT_ENABLED=True, security={"api_rate_limit": "5 per minute"})
+    client = app.test_client()
+    statuses = [_api_status(client, f"rc_bogus{n}") for n in range(8)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
+    no_token = client.get("/api/v1/items")
+    assert no_token.status_code == 429 and no_token.mimetype == "application/problem+json"
+    other_address = _api_status(client, "rc_bogus", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other_address == 401, "another client is not held back"
+
+
+def test_behind_a_proxy_each_forwarded_address_has_its_own_count(make_sqlite_app):
+    app = make_sqlite_app(RATELIMIT_ENABLED=True, app={
+        "environment": "testing", "secret_key": "test-secret", "proxies": 1,
+        "public_base_url": "https://rc.example.org"}, security={"login_rate_limit": "2 per minute"})
+    client = app.test_client()
+
+    def attempt(address: str) -> int:
+        return client.post("/login", data={"username": "nobody", "password": "guess"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert [attempt("198.51.100.4") for _ in range(3)] == [200, 200, 429]
+    forwarded = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in forwarded.headers, "the proxy's https is seen"
+
+
+def test_without_proxies_forwarded_addresses_are_ignored(make_sqlite_app):
+    app = make_sqlite_app(RATELIMIT_ENABLED=True, security={"login_rate_limit": "2 per minute"})
+    client = app.test_client()
+    statuses = [client.post("/login", data={"username": "nobody", "password": "guess"},
+                            headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+                for n in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "Strict-Transport-Security" not in client.get(
+        "/healthz", headers={"X-Forwarded-Proto": "https"}).headers

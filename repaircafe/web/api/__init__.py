@@ -21,21 +21,21 @@ from repaircafe.models import utc_now
 from repaircafe.services import api_tokens
 from repaircafe.web import rate_limits
 from repaircafe.web.api.spec import problem
+from repaircafe.web.forms import NUL_MESSAGE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 _OPEN_ENDPOINTS = ("api.openapi", "api.docs")
 
 
-def _rate_key() -> str:
-    header = request.headers.get("Authorization", "")
-    return "token:" + api_tokens.token_hash(header)[:24] if header else \
-        "ip:" + rate_limits.remote_address()
-
-
 @bp.before_request
 def _rate_limit() -> None:
-    rate_limits.hit("api_rate_limit", "api", _rate_key())
+    """Count every request against its client address, before any token is looked up.
+
+    Keyed on anything the client sends (a token, valid or invented), each new value would
+    start a fresh count, and guessing tokens would cost a lookup each without ever stopping.
+    """
+    rate_limits.hit("api_rate_limit", "api", rate_limits.remote_address())
 
 
 @bp.before_request
@@ -53,6 +53,33 @@ def _authenticate() -> ResponseReturnValue | None:
         return response
     g.api_actor = found
     return None
+
+
+@bp.before_request
+def _json_body() -> ResponseReturnValue | None:
+    """A body must be JSON, and no text in it may hold a NUL character.
+
+    The operations read their body as JSON only; any other type (a form, a multipart body
+    without its boundary) would reach them as no body at all.
+    """
+    if request.method not in ("POST", "PUT", "PATCH") or request.endpoint in _OPEN_ENDPOINTS:
+        return None
+    if not request.is_json:
+        return problem(400, _("Not JSON"),
+                       _("Send the body as JSON: Content-Type: application/json."))
+    if _holds_nul(request.get_json(silent=True)):
+        return problem(400, _("NUL character"), _(NUL_MESSAGE))
+    return None
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def api_actor() -> Actor:
@@ -108,7 +135,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 
 def object_id(text: str) -> int:
     """A numeric id from the path; anything else names nothing."""
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise NotFound(_("No such record."))
     return int(text)
 
