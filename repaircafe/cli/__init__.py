@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 import click
@@ -54,9 +55,21 @@ def cli() -> None:
     pass
 
 
-def engine() -> Any:
-    """The engine of the app the command runs in."""
-    return get_engine(current_app)
+def engine(*, create: bool = False) -> Any:
+    """The engine of the app the command runs in.
+
+    A SQLite database that does not exist is refused unless the command creates databases
+    (`db upgrade`): opening it would silently make an empty file, and the command would
+    then report on nothing or fail on a missing table.
+    """
+    found = get_engine(current_app)
+    url = found.url
+    if (not create and url.get_backend_name() == "sqlite" and url.database
+            and url.database != ":memory:" and not Path(url.database).exists()):
+        raise click.ClickException(
+            f"no database at {url.database}: set database.url (REPAIRCAFE_DATABASE_URL) to "
+            "the database to use, or create this one with `repaircafe db upgrade`")
+    return found
 
 
 def _register_all() -> None:

@@ -21,10 +21,11 @@ def upgrade() -> None:
     """Create the database or bring it to the newest schema, and add reference data."""
     from repaircafe.services.setup import seed_reference_data
 
-    migrate.upgrade(engine())
-    with session_scope(engine()) as session:
+    created = engine(create=True)
+    migrate.upgrade(created)
+    with session_scope(created) as session:
         added = seed_reference_data(session)
-    click.echo(f"Database at revision {migrate.current_revision(engine())}; "
+    click.echo(f"Database at revision {migrate.current_revision(created)}; "
                f"{added} categories added.")
 
 

@@ -166,8 +166,9 @@ def test_bad_configuration_is_one_readable_line(bare):
 
 
 def test_database_that_cannot_be_used_is_one_readable_line(bare, tmp_path):
-    missing = {"REPAIRCAFE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
-    _one_line_error(_run(bare, "db", "check", env=missing), "no such table", "db upgrade")
+    (tmp_path / "empty.sqlite").touch()
+    empty = {"REPAIRCAFE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+    _one_line_error(_run(bare, "db", "check", env=empty), "no such table", "db upgrade")
     _one_line_error(_run(bare, "db", "check", env={"REPAIRCAFE_DATABASE_URL": "nonsense"}),
                     "database.url")
 
@@ -191,3 +192,77 @@ def test_console_script_help_and_a_failure_without_traceback(tmp_path, monkeypat
     assert failed.stderr.strip() == (
         "Error: unknown setting in environment variable REPAIRCAFE_SECRET"
     )
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "--scope", "all", "--period", "2025-Q3", "--format", "csv", "-o", "out.csv"],
+    ["db", "check"],
+    ["user", "add", "x", "--role", "admin", "--password", "pw-12345"],
+    ["export", "ords", "-o", "out.csv"],
+])
+def test_commands_without_a_database_say_so_and_create_nothing(bare, tmp_path, command):
+    instance = tmp_path / "instance"
+    result = _run(bare, *command, env={"REPAIRCAFE_INSTANCE_PATH": str(instance)})
+    _one_line_error(result, "no database at", "repaircafe.sqlite", "db upgrade",
+                    "REPAIRCAFE_DATABASE_URL")
+    assert not (instance / "repaircafe.sqlite").exists()
+    named = tmp_path / "typo.sqlite"
+    typo = _run(bare, *command, env={"REPAIRCAFE_DATABASE_URL": f"sqlite:///{named}"})
+    _one_line_error(typo, "no database at", "typo.sqlite")
+    assert not named.exists()
+
+
+def test_db_upgrade_creates_the_default_database(bare, tmp_path):
+    instance = tmp_path / "instance"
+    env = {"REPAIRCAFE_INSTANCE_PATH": str(instance)}
+    created = _run(bare, "db", "upgrade", env=env)
+    assert created.exit_code == 0, created.output
+    assert (instance / "repaircafe.sqlite").exists()
+    assert _run(bare, "db", "check", env=env).exit_code == 0
+
+
+def test_user_deactivate_ends_sessions_and_sign_ins(runner, session, world):
+    before = world.users["fixer"].session_version
+    result = _run(runner, "user", "deactivate", "fixer")
+    assert result.exit_code == 0, result.output
+    assert "User fixer deactivated" in result.output
+    session.expire_all()
+    user = session.exec(select(User).where(User.username == "fixer")).one()
+    assert not user.is_active and user.session_version == before + 1
+    _one_line_error(_run(runner, "user", "deactivate", "nobody"), "No user called", "nobody")
+
+
+@pytest.mark.parametrize(
+    ("args", "role", "group_attr", "territory_attr"),
+    [
+        (["viewer", "--territory", "Swansea"], "viewer", None, "other_territory"),
+        (["coordinator", "--group", "Swansea Menders"], "coordinator", "other_group", None),
+        (["admin"], "admin", None, None),
+    ],
+)
+def test_user_role_changes_role_and_scope(runner, session, world, args, role, group_attr,
+                                          territory_attr):
+    result = _run(runner, "user", "role", "fixer", *args)
+    assert result.exit_code == 0, result.output
+    assert f"User fixer is now {role}" in result.output
+    session.expire_all()
+    user = session.exec(select(User).where(User.username == "fixer")).one()
+    assert user.role == role and user.session_version == 1
+    assert user.group_id == (getattr(world, group_attr).id if group_attr else None)
+    assert user.territory_id == (getattr(world, territory_attr).id if territory_attr else None)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["viewer"], ["belongs to a territory", "--territory"]),
+        (["fixer", "--group", "Nowhere Menders"], ["No group called", "Nowhere Menders"]),
+        (["boss"], ["'boss'"]),
+    ],
+)
+def test_user_role_errors_are_one_readable_line_and_change_nothing(runner, session, world,
+                                                                   args, expected):
+    _one_line_error(_run(runner, "user", "role", "fixer", *args), *expected)
+    session.expire_all()
+    user = session.exec(select(User).where(User.username == "fixer")).one()
+    assert user.role == "fixer" and user.session_version == 0
