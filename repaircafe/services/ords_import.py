@@ -371,6 +371,8 @@ def _malformed(values: list[str], width: int) -> str | None:
         return "empty row"
     if "\ufffd" in text:
         return "text is not valid UTF-8"
+    if "\x00" in text:
+        return "a NUL character, which the database cannot store"
     if len(values) > width:
         return f"{len(values)} fields where the header has {width}"
     if len(values) < width:

@@ -7,7 +7,6 @@ with a reason a volunteer can act on; nothing here touches the database.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -273,7 +272,7 @@ def _date_from_text(text: str, order: str) -> date:
     except (ValueError, OverflowError):  # a 13th month, or a year of twenty digits
         pass
     raise Refused("“%(text)s” is not a date we can read (write it as 31/12/2024 or "
-                  "2024-12-31).", text=text)
+                  "2024-12-31).", text=_shown(text))
 
 
 def _year(value: int) -> int:
@@ -286,7 +285,7 @@ def parse_outcome(cell: Any) -> str:
     if isinstance(cell, bool):
         return "fixed" if cell else "end_of_life"
     if isinstance(cell, int | float):
-        text = str(int(cell)) if math.isfinite(cell) and abs(cell) < 10 else str(cell)
+        text = str(int(cell)) if -10 < cell < 10 else "not an outcome"  # inf and nan too
     if cell is None or not str(cell).strip():
         return "unknown"
     bare = _bare(cell) or text
@@ -302,9 +301,12 @@ def parse_barrier(cell: Any) -> int | None:
     """An ORDS barrier code (1-6) from its code, its name or a common wording."""
     if cell is None or not str(cell).strip():
         return None
-    text = _bare(cell) if not _foreign_digits(str(cell)) else ""
-    if text.isdigit() and len(text) == 1 and int(text) in lifecycle.BARRIERS:
-        return int(text)
+    if isinstance(cell, int | float) and not isinstance(cell, bool) and cell in lifecycle.BARRIERS:
+        return int(cell)
+    raw = str(cell).strip()
+    if re.fullmatch(r"[0-9]", raw) and int(raw) in lifecycle.BARRIERS:
+        return int(raw)
+    text = _bare(cell) if not _foreign_digits(raw) and not isinstance(cell, int | float) else ""
     for code, words in _BARRIERS.items():
         if text and (text in words or _bare(lifecycle.BARRIERS[code]) == text):
             return code
@@ -322,8 +324,8 @@ def parse_weight_cell(cell: Any) -> float | None:
         except OverflowError:  # an integer too large for a float
             raise Refused("“%(cell)s” is not a weight.", cell=_shown(cell)) from None
     text = str(cell).strip().lower().replace("\u00a0", " ")
-    if _foreign_digits(text):
-        raise Refused("“%(cell)s” is not a weight.", cell=cell)
+    if _foreign_digits(text) or len(text) > 40:
+        raise Refused("“%(cell)s” is not a weight.", cell=_shown(cell))
     grams = re.fullmatch(r"([\d\s.,]+)\s*(g|gr|grammes?|grams?)", text)
     if grams:
         number = re.sub(r"\s", "", grams[1]).replace(",", ".")
@@ -350,7 +352,7 @@ def parse_age(cell: Any, on: date) -> float | None:
                           year=f"{number:g}")
         return float(on.year - int(number))
     if number > 150:
-        raise Refused("“%(cell)s” is not an age in years.", cell=cell)
+        raise Refused("“%(cell)s” is not an age in years.", cell=_shown(cell))
     return round(number, 1)
 
 
@@ -362,7 +364,10 @@ def _foreign_digits(text: str) -> bool:
 
 def _shown(cell: Any) -> str:
     """A cell as a message quotes it: a number too long to read is cut."""
-    text = str(cell) if not isinstance(cell, int) or abs(cell) < 10**40 else f"{cell:.3e}"
+    try:
+        text = str(cell)
+    except ValueError:  # an integer of thousands of digits
+        text = "9" * 61
     return text if len(text) <= 60 else text[:60] + "…"
 
 
@@ -396,4 +401,4 @@ class CategoryIndex:
             if slug and len(word) > 2:
                 return slug
         raise Refused("“%(text)s” is not a category we know: use one of the category "
-                      "names.", text=text)
+                      "names.", text=_shown(text))

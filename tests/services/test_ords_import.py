@@ -429,3 +429,29 @@ def test_an_unusable_category_id_and_name_each_get_a_note(session, tmp_path):
     assert [(n.record_id, n.message.split()[0]) for n in report.notes] == [
         ("c_1", "product_category_id"), ("c_1", "product_category"),
         ("c_2", "product_category_id"), ("c_2", "product_category")]
+
+
+def test_a_nul_character_rejects_its_row_and_the_rest_imports(session, tmp_path):
+    first = synthetic(tmp_path, [
+        "w_1,Repair Cafe Wales,GBR,Iron,Iron,40,Philips,,,Fixed,,Cardiff Cathays,2024-03-02,Cold",
+    ], name="v1.csv")
+    import_ords(session, first, group=None, now=NOW)
+    second = synthetic(tmp_path, [
+        "w_1,Repair Cafe Wales,GBR,Iron,Iron,40,Phi\x00lips,,,Fixed,,Cardiff Cathays,"
+        "2024-03-02,Cold",
+        "w_2,Repair Cafe Wales,GBR,Lamp,Lamp,15,,,,Repairable,,Cardiff Cathays,2024-03-02,Dim",
+        "w_3,Repair Cafe Wales,GBR,Lamp,Lamp,15,Ikea,,,Fixed,,Cardiff\x00 Cathays,2024-03-02,"
+        "Dim",
+        "w_4,Repair Cafe Wales,GBR,Iron,Iron,40,,,,Fixed,,Cardiff Cathays,2024-03-02,Hot",
+    ], name="v2.csv")
+    rejects = tmp_path / "v2.rejects.csv"
+    report = import_ords(session, second, group=None, now=NOW, rejects_path=rejects)
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert [(r.line, r.record_id) for r in report.rejected] == [(2, "w_1"), (4, "w_3")]
+    assert all("NUL" in r.reason for r in report.rejected)
+    with rejects.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["id"], row["line"]) for row in rows] == [("w_1", "2"), ("w_3", "4")]
+    assert all("NUL" in row["reason"] for row in rows)
+    session.expire_all()
+    assert sorted(session.exec(select(Item.source_id)).all()) == ["w_1", "w_2", "w_4"]
