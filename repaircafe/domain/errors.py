@@ -53,10 +53,23 @@ class NotFound(Refused):
     """A code, object or record that does not exist (or is outside the user's scope)."""
 
 
+class OutOfScope(NotFound):
+    """A record addressed by id that lies outside the actor's group or territory.
+
+    Pages answer it with 404 rather than a remark in a form: only a forged or stale address
+    leads there, and the answer must not confirm that the record exists.
+    """
+
+
+class NotPermitted(Refused):
+    """The actor's role does not allow this kind of action at all (as opposed to NotFound,
+    which also covers records outside the actor's group or territory)."""
+
+
 class KeyReused(Refused):
     """An idempotency key sent again with a different action: it would hide one of the two."""
 
 
 # The exception classes whose first argument is a message template, for message extraction.
 MESSAGE_KEYWORDS = ("Refused", "TransitionRefused", "CodeError", "CheckCharacterError",
-                    "NotFound", "KeyReused", "LayoutProblem", "N_")
+                    "NotFound", "OutOfScope", "NotPermitted", "KeyReused", "LayoutProblem", "N_")

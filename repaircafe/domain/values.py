@@ -32,14 +32,24 @@ def parse_weight(text: str | float | None) -> float | None:
     return round(value, 3)
 
 
+def parse_barrier(text: str | int | None) -> int | None:
+    """An ORDS barrier code (1 to 6), None when left empty."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    value = str(text).strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 2):
+        raise Refused("“%(text)s” is not a barrier code.", text=value[:20])
+    return int(value)
+
+
 def parse_minutes(text: str | int | None) -> int | None:
     """Minutes spent on a repair, None when left empty."""
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise Refused("“%(text)s” is not a number of minutes.", text=text) from None
+    value_text = str(text).strip()
+    if not (value_text.isascii() and value_text.isdigit() and len(value_text) <= 9):
+        raise Refused("“%(text)s” is not a number of minutes.", text=value_text[:20])
+    value = int(value_text)
     if value < 0 or value > MAX_MINUTES:
         raise Refused("Minutes must be between 0 and %(limit)d.", limit=MAX_MINUTES)
     return value
@@ -48,6 +58,9 @@ def parse_minutes(text: str | int | None) -> int | None:
 def clean_text(text: str | None, *, limit: int, field: str) -> str:
     """Trimmed text, refused (not cut) when it is longer than the field holds."""
     value = (text or "").strip()
+    if "\x00" in value:
+        raise Refused("%(field)s contains a NUL character, which cannot be stored.",
+                      field=Phrase(field))
     if len(value) > limit:
         raise Refused("%(field)s is too long (%(length)d characters, at most %(limit)d).",
                       field=Phrase(field), length=len(value), limit=limit)

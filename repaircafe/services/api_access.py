@@ -10,27 +10,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import permissions
+from repaircafe.core import access
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound
 from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
-from repaircafe.services import intake, items, repairs
+from repaircafe.services import intake, repairs
 from repaircafe.services import tags as tag_service
 from repaircafe.services.impact import CENTRAL_SET
-
-
-def _require(actor: Actor, capability: str) -> None:
-    if not permissions.can(actor.role, capability):
-        raise PermissionError(capability)
-
-
-def _site_scope(actor: Actor) -> Any:
-    kind = permissions.scope_kind(actor.role)
-    if kind == "group":
-        return Site.group_id == actor.group_id
-    if kind == "territory":
-        return Site.territory_id == actor.territory_id
-    return True
 
 
 @dataclass(frozen=True)
@@ -42,9 +27,9 @@ class Page:
 def sessions(session: Session, *, actor: Actor, start: date | None, end: date | None,
              limit: int, offset: int) -> Page:
     """Café sessions at sites the actor may see, newest first."""
-    _require(actor, "view_items")
+    access.require(actor, "view_items")
     stmt = (select(RepairSession, Site).join(Site, Site.id == RepairSession.site_id)
-            .where(_site_scope(actor)))
+            .where(access.scope_filter(actor, RepairSession)))
     if start:
         stmt = stmt.where(col(RepairSession.held_on) >= start)
     if end:
@@ -58,15 +43,9 @@ def sessions(session: Session, *, actor: Actor, start: date | None, end: date | 
 
 def parts(session: Session, *, actor: Actor, state: str | None, limit: int,
           offset: int) -> Page:
-    """Harvested parts of the actor's groups, newest first."""
-    _require(actor, "view_items")
-    stmt = select(Part)
-    kind = permissions.scope_kind(actor.role)
-    if kind == "group":
-        stmt = stmt.where(Part.group_id == actor.group_id)
-    elif kind == "territory":
-        groups = select(Site.group_id).where(Site.territory_id == actor.territory_id)
-        stmt = stmt.where(col(Part.group_id).in_(groups))
+    """Harvested parts the actor may see, newest first."""
+    access.require(actor, "view_items")
+    stmt = select(Part).where(access.scope_filter(actor, Part))
     if state:
         stmt = stmt.where(Part.state == state)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
@@ -87,11 +66,11 @@ def _within(stmt: Any, start: date | None, end: date | None) -> Any:
 def outcome_counts(session: Session, *, actor: Actor, start: date | None,
                    end: date | None) -> dict[str, int]:
     """Repair attempts by outcome within scope and dates (as recorded, before corrections)."""
-    _require(actor, "view_items")
+    access.require(actor, "view_items")
     outcome = LifecycleEvent.payload["outcome"].as_string()
     attempts = _within(
         select(outcome.label("outcome")).join(Item, Item.id == LifecycleEvent.item_id)
-        .where(LifecycleEvent.kind == "repair_attempted", items.scope_filter(actor)),
+        .where(LifecycleEvent.kind == "repair_attempted", access.scope_filter(actor, Item)),
         start, end).subquery()
     counted = select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
     return {k or "unknown": n for k, n in session.exec(counted).all()}
@@ -124,7 +103,7 @@ def totals(session: Session, *, actor: Actor, start: date | None, end: date | No
     Each saving is stored once per factor set (central, conservative, ...): the totals add
     up the central set's records only, for the events on the requested days.
     """
-    scope = items.scope_filter(actor)
+    scope = access.scope_filter(actor, Item)
     objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
     co2e, waste = session.exec(_within(
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
@@ -141,11 +120,7 @@ def totals(session: Session, *, actor: Actor, start: date | None, end: date | No
 def register_item(session: Session, *, repair_session_id: int, actor: Actor, now: datetime,
                   key: str, **fields: Any) -> Item:
     """Intake through the API: only into a session at one of the actor's sites."""
-    _require(actor, "register_items")
-    found = session.exec(select(RepairSession).join(Site, Site.id == RepairSession.site_id)
-                         .where(RepairSession.id == repair_session_id, _site_scope(actor))).first()
-    if found is None:
-        raise NotFound("That café session does not exist or is outside your group.")
+    access.require(actor, "register_items")
     return intake.register_item(session, repair_session_id=repair_session_id, actor=actor,
                                 now=now, key=key, **fields)
 
@@ -153,8 +128,7 @@ def register_item(session: Session, *, repair_session_id: int, actor: Actor, now
 def record_repair_attempt(session: Session, *, item_id: int, actor: Actor, now: datetime,
                           key: str, **fields: Any) -> LifecycleEvent:
     """A repair attempt through the API: only on an object in the actor's scope."""
-    _require(actor, "record_repairs")
-    items.item_detail(session, item_id=item_id, actor=actor)
+    access.require(actor, "record_repairs")
     return repairs.record_repair_attempt(session, item_id=item_id, actor=actor, now=now,
                                          key=key, **fields)
 
@@ -166,13 +140,11 @@ def scan(
 
     A retry with the same key is logged once.
     """
-    _require(actor, "view_items")
+    access.require(actor, "view_items")
     resolution = tag_service.resolve(session, raw)
-    if resolution.item_id is not None:
-        try:
-            items.item_detail(session, item_id=resolution.item_id, actor=actor)
-        except NotFound:
-            resolution = tag_service.Resolution(
+    if resolution.item_id is not None and not access.can_read(
+            session, actor, Item, resolution.item_id):
+        resolution = tag_service.Resolution(
                 "unknown", resolution.code, "This label belongs to another group.")
     tag_service.log_scan(session, raw=raw, resolution=resolution, user_id=actor.id,
                          channel="api", now=now, key=key)

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from repaircafe.domain import lifecycle, permissions
+from repaircafe.core import access
+from repaircafe.domain import lifecycle
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound
 from repaircafe.models import Category, Item, RepairSession, Site, Tag
 from repaircafe.services import repair_sessions
 
@@ -46,21 +46,11 @@ class Board:
         return {name: len(cards) for name, cards in self.columns.items()}
 
 
-def _in_scope(actor: Actor, site: Site) -> bool:
-    kind = permissions.scope_kind(actor.role)
-    if kind == "all":
-        return True
-    if kind == "group":
-        return site.group_id == actor.group_id
-    return site.territory_id == actor.territory_id
-
-
 def board(session: Session, *, repair_session_id: int, actor: Actor) -> Board:
     """Every object whose current visit is this session, sorted into the three columns."""
-    repair_session = session.get(RepairSession, repair_session_id)
-    site = session.get(Site, repair_session.site_id) if repair_session else None
-    if repair_session is None or site is None or not _in_scope(actor, site):
-        raise NotFound("That café session does not exist or is outside your group.")
+    repair_session = access.load(session, RepairSession, repair_session_id, actor)
+    site = session.get(Site, repair_session.site_id)
+    assert site is not None
     rows = session.connection().execute(
         select(Item.id, Tag.code, Category.name, Item.brand, Item.model, Item.state,
                Item.updated_at)
@@ -82,19 +72,12 @@ def board(session: Session, *, repair_session_id: int, actor: Actor) -> Board:
 def todays_sessions(session: Session, *, actor: Actor, day: date) -> list[tuple[int, str]]:
     """(session id, site name) of the sessions open on that day within the actor's scope."""
     stmt = select(RepairSession.id, Site.name).join(Site, Site.id == RepairSession.site_id).where(
-        RepairSession.held_on == day)
-    kind = permissions.scope_kind(actor.role)
-    if kind == "group":
-        stmt = stmt.where(Site.group_id == actor.group_id)
-    elif kind == "territory":
-        stmt = stmt.where(Site.territory_id == actor.territory_id)
+        RepairSession.held_on == day, access.scope_filter(actor, RepairSession))
     return [(sid, name) for sid, name in session.connection().execute(stmt.order_by(Site.name))]
 
 
 def open_today(session: Session, *, site_id: int, actor: Actor, day: date,
                now: datetime) -> RepairSession:
     """Open (or find) the site's session for the day, if the site is the actor's."""
-    site = session.get(Site, site_id)
-    if site is None or not _in_scope(actor, site) or actor.role == "viewer":
-        raise NotFound("That site does not exist or is outside your group.")
+    access.load(session, Site, site_id, actor, write=True)
     return repair_sessions.open_session(session, site_id=site_id, day=day, now=now)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import lifecycle, permissions
+from repaircafe.core import access
+from repaircafe.domain import lifecycle
 from repaircafe.domain.actors import Actor
 from repaircafe.models import (
     ImpactRecord,
@@ -22,7 +23,6 @@ from repaircafe.models import (
 )
 from repaircafe.services import impact as impact_service
 from repaircafe.services import reporting, subscriptions
-from repaircafe.services.items import scope_filter
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Figures:
 
 def figures(session: Session, *, actor: Actor) -> Figures:
     """Headline totals within the actor's scope, from stored impact records."""
-    scope = scope_filter(actor)
+    scope = access.scope_filter(actor, Item)
     objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
     # Grouping on a sub-query column: PostgreSQL will not match two copies of a JSON path
     # expression whose key is sent as a separate parameter.
@@ -78,13 +78,8 @@ class SessionSummary:
 def sessions_on(session: Session, *, actor: Actor, day: date) -> list[SessionSummary]:
     """The café sessions held on a day within the actor's scope, with board counts."""
     stmt = select(RepairSession, Site).join(Site, Site.id == RepairSession.site_id).where(
-        RepairSession.held_on == day
+        RepairSession.held_on == day, access.scope_filter(actor, RepairSession)
     )
-    kind = permissions.scope_kind(actor.role)
-    if kind == "group":
-        stmt = stmt.where(Site.group_id == actor.group_id)
-    elif kind == "territory":
-        stmt = stmt.where(Site.territory_id == actor.territory_id)
     result = []
     for repair_session, site in session.exec(stmt.order_by(col(Site.name))).all():
         counts = {"waiting": 0, "at_bench": 0, "done": 0}
@@ -101,11 +96,7 @@ def sessions_on(session: Session, *, actor: Actor, day: date) -> list[SessionSum
 def sites_for(session: Session, *, actor: Actor, without_session_on: date | None = None
               ) -> list[Site]:
     """Sites where the actor can open a session (leaving out those already open that day)."""
-    stmt = select(Site)
-    if permissions.scope_kind(actor.role) == "group":
-        stmt = stmt.where(Site.group_id == actor.group_id)
-    elif permissions.scope_kind(actor.role) == "territory":
-        stmt = stmt.where(Site.territory_id == actor.territory_id)
+    stmt = select(Site).where(access.scope_filter(actor, Site))
     if without_session_on is not None:
         opened = select(RepairSession.site_id).where(RepairSession.held_on == without_session_on)
         stmt = stmt.where(col(Site.id).not_in(opened))

@@ -6,9 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from repaircafe.domain import permissions, values
+from repaircafe.core import access
+from repaircafe.domain import values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
@@ -70,17 +72,36 @@ def register_item(
     owner = owner or OwnerContact()
     if not owner.is_empty and not owner.consent:
         raise Refused("Owner contact details can only be kept with the owner's consent.")
+    try:
+        return _register(session, repair_session_id=repair_session_id, category=category,
+                         brand=brand, model=model, problem=problem, weight_kg=weight_kg,
+                         owner=owner, tag_code=tag_code, is_donor=is_donor, actor=actor, now=now,
+                         key=key, occurred_at=occurred_at)
+    except IntegrityError:
+        # Two taps raced past the replay check above: the other one registered the object.
+        previous = ev.replayed(session, key, "registered")
+        if previous is None:
+            raise
+        return session.get(Item, previous.item_id)  # type: ignore[return-value]
+
+
+def _register(
+    session: Session, *, repair_session_id: int, category: str | None, brand: str, model: str,
+    problem: str, weight_kg: float | None, owner: OwnerContact, tag_code: str | None,
+    is_donor: bool, actor: Actor, now: datetime, key: str, occurred_at: datetime | None,
+) -> Item:
     with write_transaction(session):
-        repair_session = session.get(RepairSession, repair_session_id)
+        repair_session = (session.get(RepairSession, repair_session_id)
+                          if access.can_write(session, actor, RepairSession, repair_session_id)
+                          else None)
         if repair_session is None:
-            raise NotFound("That café session does not exist.")
+            raise NotFound("That café session does not exist or is at another group's site: "
+                           "register the object into one of your group's sessions.")
         site = session.get(Site, repair_session.site_id)
         assert site is not None
-        if permissions.scope_kind(actor.role) != "all" and site.group_id != actor.group_id:
-            raise Refused("That café session is at another group's site: register the object "
-                          "into one of your group's sessions.")
         cat = category_by_slug(session, category)
-        tag = tag_service.claimable_tag(session, tag_code) if tag_code else None
+        tag = (access.check_blank_label(tag_service.claimable_tag(session, tag_code), site.group_id)
+               if tag_code else None)
         owner_row = None
         if not owner.is_empty:
             owner_row = Owner(

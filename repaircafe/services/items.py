@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from repaircafe.core import access
 from repaircafe.domain import codes, permissions
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound
@@ -21,17 +22,6 @@ from repaircafe.models import (
     Site,
     Tag,
 )
-
-
-def scope_filter(actor: Actor) -> Any:
-    """A WHERE clause limiting objects to what the actor may see (design §8)."""
-    kind = permissions.scope_kind(actor.role)
-    if kind == "all":
-        return True
-    if kind == "group":
-        return Item.group_id == actor.group_id
-    sites = select(Site.id).where(Site.territory_id == actor.territory_id)
-    return col(Item.site_id).in_(sites)
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ def search_items(
         .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
         .join(Category, Category.id == Item.category_id, isouter=True)
         .join(Site, Site.id == Item.site_id, isouter=True)
-        .where(scope_filter(actor))
+        .where(access.scope_filter(actor, Item))
     )
     text = query.strip()
     if text:
@@ -112,9 +102,7 @@ class ItemDetail:
 
 def item_detail(session: Session, *, item_id: int, actor: Actor) -> ItemDetail:
     """Everything the bench shows about one object, history first."""
-    item = session.exec(select(Item).where(Item.id == item_id, scope_filter(actor))).one_or_none()
-    if item is None:
-        raise NotFound("That object does not exist or is outside your group.")
+    item = access.load(session, Item, item_id, actor)
     tags = session.exec(select(Tag).where(Tag.item_id == item.id).order_by(col(Tag.id))).all()
     code = next((t.code for t in tags if t.status == "linked"), None)
     rows = session.exec(

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import labels
-from repaircafe.domain import codes, permissions
+from repaircafe.core import access
+from repaircafe.domain import codes
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import KeyReused, NotFound, Refused
 from repaircafe.models import (
@@ -105,18 +106,13 @@ def find_layout(name: str, extra_dirs: Iterable[str | Path] = ()) -> labels.Layo
                         name=name, known=", ".join(sorted(catalogue.layouts)))
 
 
-def _in_scope(actor: Actor, group_id: int | None) -> bool:
-    kind = permissions.scope_kind(actor.role)
-    return kind == "all" or (kind == "group" and group_id == actor.group_id)
-
-
-def _owner_group(session: Session, tag: Tag) -> int | None:
+def _owner(tag: Tag) -> tuple[type, int] | None:
+    """The object, part or bin a tag is linked to, as (model, id)."""
     for kind, model in _OWNED.items():
         owner_id = getattr(tag, f"{kind}_id")
         if owner_id is not None:
-            row = session.get(model, owner_id)
-            return row.group_id if row is not None else None
-    return tag.group_id
+            return model, owner_id
+    return None
 
 
 def label_contents(session: Session, tags: Sequence[Tag]) -> list[labels.LabelContent]:
@@ -164,9 +160,7 @@ def tag_for(session: Session, *, actor: Actor, kind: str, object_id: int) -> Tag
     model = _OWNED.get(kind)
     if model is None:
         raise NotFound("Labels exist for objects, parts and bins only.")
-    row = session.get(model, object_id)
-    if row is None or not _in_scope(actor, row.group_id):
-        raise NotFound("That does not exist or is outside your group.")
+    access.load(session, model, object_id, actor, write=True)
     tag = tag_service.current_tag(session, **{f"{kind}_id": object_id})
     if tag is None:
         raise Refused("This has no label yet; give it one from its page first.")
@@ -197,7 +191,8 @@ def tags_for_codes(session: Session, *, actor: Actor, texts: Iterable[str]) -> l
         if tag.status == "issued":
             raise Refused("Label %(code)s is blank: it is not attached to anything yet.",
                           code=codes.display(code))
-        if not _in_scope(actor, _owner_group(session, tag)):
+        owner = _owner(tag)
+        if owner is None or not access.can_write(session, actor, *owner):
             raise NotFound("Label %(code)s belongs to another group.", code=codes.display(code))
         if tag.id not in seen:
             seen.add(tag.id or 0)
@@ -207,10 +202,7 @@ def tags_for_codes(session: Session, *, actor: Actor, texts: Iterable[str]) -> l
 
 def tags_for_session(session: Session, *, actor: Actor, repair_session_id: int) -> list[Tag]:
     """The current labels of every object registered at one café session, oldest first."""
-    repair_session = session.get(RepairSession, repair_session_id)
-    site = session.get(Site, repair_session.site_id) if repair_session else None
-    if site is None or not _in_scope(actor, site.group_id):
-        raise NotFound("That café session does not exist or is outside your group.")
+    access.load(session, RepairSession, repair_session_id, actor, write=True)
     return list(
         session.exec(
             select(Tag)
@@ -231,11 +223,7 @@ def tags_for_bins(session: Session, *, actor: Actor, bin_ids: Iterable[int]) -> 
 
 def printer_profile(session: Session, *, actor: Actor, profile_id: int) -> PrinterProfile:
     """A printer profile at one of the actor's sites."""
-    profile = session.get(PrinterProfile, profile_id)
-    site = session.get(Site, profile.site_id) if profile else None
-    if profile is None or site is None or not _in_scope(actor, site.group_id):
-        raise NotFound("That printer profile does not exist or is outside your group.")
-    return profile
+    return access.load(session, PrinterProfile, profile_id, actor, write=True)
 
 
 def calibration(
@@ -366,10 +354,7 @@ def reprint_batch(
 
 def batch_for(session: Session, *, actor: Actor, batch_id: int) -> LabelBatch:
     """A batch the actor's group made (administrators see every batch)."""
-    batch = session.get(LabelBatch, batch_id)
-    if batch is None or not _in_scope(actor, batch.group_id):
-        raise NotFound("That label batch does not exist or is outside your group.")
-    return batch
+    return access.load(session, LabelBatch, batch_id, actor, write=True)
 
 
 def batch_tags(session: Session, batch: LabelBatch) -> list[Tag]:
@@ -473,25 +458,23 @@ def sheet_options(
     session: Session, *, actor: Actor, extra_dirs: Iterable[str | Path] = (), recent: int = 20
 ) -> SheetOptions:
     """Everything the label forms list, limited to the actor's group."""
-    group_only = permissions.scope_kind(actor.role) != "all"
     profiles = (
         select(PrinterProfile, Site)
         .join(Site, Site.id == PrinterProfile.site_id)
+        .where(access.scope_filter(actor, PrinterProfile, write=True))
         .order_by(col(Site.name), col(PrinterProfile.name))
     )
     sessions = (
         select(RepairSession, Site, func.count(col(Item.id)))
         .join(Site, Site.id == RepairSession.site_id)
         .join(Item, Item.current_session_id == RepairSession.id, isouter=True)
+        .where(access.scope_filter(actor, RepairSession, write=True))
         .group_by(col(RepairSession.id), col(Site.id))
         .order_by(col(RepairSession.held_on).desc(), col(RepairSession.id).desc())
         .limit(recent)
     )
-    bins = select(StockBin).order_by(col(StockBin.name))
-    if group_only:
-        profiles = profiles.where(Site.group_id == actor.group_id)
-        sessions = sessions.where(Site.group_id == actor.group_id)
-        bins = bins.where(StockBin.group_id == actor.group_id)
+    bins = select(StockBin).where(access.scope_filter(actor, StockBin, write=True)).order_by(
+        col(StockBin.name))
     return SheetOptions(
         catalogue=layout_catalogue(extra_dirs),
         profiles=[(p, s) for p, s in session.exec(profiles).all()],

@@ -26,7 +26,8 @@ from typing import Any, BinaryIO, TextIO
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from repaircafe.domain import impact, lifecycle, permissions
+from repaircafe.core import access
+from repaircafe.domain import impact, lifecycle, permissions, personal_data
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import (
@@ -61,9 +62,6 @@ SUMMARY_FIELDS = ("data_provider", "product_category", "repair_status", "total")
 # Ids as the schema states them (restart-19) and as partners publish them (rcwales_3).
 ID_PATTERN = r"^[a-z]+[-_][0-9]+$"
 _ID_RE = re.compile(ID_PATTERN)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Eight or more digits, possibly grouped by spaces, dots, dashes or brackets: a phone number.
-_PHONE = re.compile(r"(?<!\w)\+?\(?\d(?:[\s().-]{0,2}\d){7,}(?!\w)")
 _SCHEMA_FILE = "data/ords_tableschema_v0.3.json"
 
 
@@ -215,25 +213,6 @@ def provider_slug(provider: str) -> str:
     return re.sub(r"[^a-z]", "", provider.lower()) or "repaircafe"
 
 
-def strip_personal_data(text: str, names: tuple[str, ...] = ()) -> str:
-    """Problem text with e-mail addresses, phone numbers and the given owner names removed."""
-    if "@" in text:
-        text = _EMAIL.sub("[e-mail]", text)
-    text = _PHONE.sub("[phone]", text)
-    for name in names:
-        if name and name.lower() in text.lower():
-            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
-    return text
-
-
-def owner_names(full_name: str | None) -> tuple[str, ...]:
-    """The owner's full name, then each part of it long enough to be a name on its own."""
-    if not full_name or not full_name.strip():
-        return ()
-    parts = [p for p in re.split(r"\s+", full_name.strip()) if len(p) >= 3]
-    return (full_name.strip(), *parts)
-
-
 def export_query(scope_clause: Any, period: Period | None) -> Any:
     """The one query an export reads: attempts with object, category, place and owner."""
     stmt = (
@@ -268,13 +247,7 @@ def export_query(scope_clause: Any, period: Period | None) -> Any:
 
 def scope_clause(session: Session, *, actor: Actor, scope: ExportScope) -> Any:
     """WHERE clause for the objects an export covers, within what the actor may see."""
-    clauses = []
-    kind = permissions.scope_kind(actor.role)
-    if kind == "group":
-        clauses.append(Item.group_id == actor.group_id)
-    elif kind == "territory":
-        clauses.append(col(Item.site_id).in_(
-            select(Site.id).where(Site.territory_id == actor.territory_id)))
+    clauses = [access.scope_filter(actor, Item)]
     if scope.kind == "group":
         if session.get(RepairGroup, scope.id) is None:
             raise NotFound("That group does not exist.")
@@ -398,7 +371,7 @@ def attempts(
             lifecycle.BARRIERS.get(int(barrier), "") if barrier else "",
             site_name if source_provider and site_name else group_name,
             event_on.isoformat(),
-            strip_personal_data(problem or "", owner_names(owner_name)),
+            personal_data.scrub(problem or "", personal_data.owner_names(owner_name)),
         ))
 
 
@@ -499,7 +472,7 @@ def export_archive(
 
 def scope_choices(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
     """The scopes an actor may export, as (value for resolve_scope, label)."""
-    kind = permissions.scope_kind(actor.role)
+    kind = access.scope_kind(actor)
     if kind == "group":
         group = session.get(RepairGroup, actor.group_id)
         return [(f"group:{group.name}", group.name)] if group else []

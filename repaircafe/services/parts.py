@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from repaircafe.core import access
 from repaircafe.domain import codes, impact, lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
@@ -23,7 +24,7 @@ from repaircafe.services import impact as impact_service
 from repaircafe.services import tags as tag_service
 from repaircafe.services.intake import category_by_slug
 from repaircafe.services.repairs import locked_item
-from repaircafe.services.stock import bin_for_part, code_of, find_bin, in_scope, locked_part
+from repaircafe.services.stock import bin_for_part, code_of, find_bin, locked_part
 from repaircafe.services.transactions import write_transaction
 
 
@@ -86,9 +87,7 @@ def harvest_parts(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            donor = locked_item(session, item_id)
-            if not in_scope(actor, donor.group_id):
-                raise NotFound("That object belongs to another group.")
+            donor = locked_item(session, item_id, actor)
             left = remaining_kg(session, donor)
             total = sum(w or 0.0 for _p, w in checked)
             if left is not None and total > left + 1e-9:
@@ -100,13 +99,14 @@ def harvest_parts(
             rows = []
             for number, (wanted, weight) in enumerate(checked):
                 stock_bin = find_bin(session, actor=actor, bin_id=wanted.bin_id,
-                                     code=wanted.bin_code)
+                                     code=wanted.bin_code, write=True)
                 if stock_bin.group_id != donor.group_id:
                     raise Refused("Bin “%(bin)s” belongs to another group's stock.",
                                   bin=stock_bin.name)
                 fits = category_by_slug(session, wanted.fits_category)
-                tag = (tag_service.claimable_tag(session, wanted.tag_code) if wanted.tag_code
-                       else tag_service.new_tags(session, count=1, group_id=donor.group_id,
+                tag = (access.check_blank_label(
+                    tag_service.claimable_tag(session, wanted.tag_code), donor.group_id)
+                       if wanted.tag_code else tag_service.new_tags(session, count=1, group_id=donor.group_id,
                                                  now=now)[0])
                 part = Part(group_id=donor.group_id, name=wanted.name.strip(),
                             part_type=wanted.part_type.strip(),
@@ -200,9 +200,7 @@ def install_part(
             if wanted is None:
                 wanted = part_by_code(session, part_code or "", recipient_id=item_id).id
             part = locked_part(session, wanted or 0, actor)
-            recipient = locked_item(session, item_id)
-            if not in_scope(actor, recipient.group_id):
-                raise NotFound("That object belongs to another group.")
+            recipient = locked_item(session, item_id, actor)
             if part.state == "installed":
                 where = code_of(session, item_id=part.installed_item_id)
                 raise TransitionRefused(
@@ -256,7 +254,7 @@ def void_reuse(session: Session, *, part_id: int) -> None:
 def take_out(session: Session, part: Part, *, reason: str, actor: Actor, now: datetime,
              key: str) -> LifecycleEvent:
     """Within the caller's transaction: the part leaves its object (both histories say so)."""
-    host = locked_item(session, part.installed_item_id or 0) if part.installed_item_id else None
+    host = locked_item(session, part.installed_item_id or 0, actor) if part.installed_item_id else None
     lifecycle.next_part_state(part.state, "removed", {})
     if host is None:
         raise TransitionRefused("Cannot remove this part: it is not installed in an object.")
@@ -345,9 +343,7 @@ class PartDetail:
 
 def part_detail(session: Session, *, part_id: int, actor: Actor) -> PartDetail:
     """One part: where it came from, where it is, and everything that happened to it."""
-    part = session.get(Part, part_id)
-    if part is None or not in_scope(actor, part.group_id):
-        raise NotFound("That part does not exist or belongs to another group.")
+    part = access.load(session, Part, part_id, actor)
     code = code_of(session, part_id=part.id)
 
     def link(item_id: int | None) -> Link | None:
@@ -373,6 +369,6 @@ def part_by_label(session: Session, *, code: str, actor: Actor) -> Part:
     parsed = codes.parse(code)
     part = session.exec(select(Part).join(Tag, Tag.part_id == Part.id)
                         .where(Tag.code == parsed)).first()
-    if part is None or not in_scope(actor, part.group_id):
+    if part is None or not access.can_read(session, actor, Part, part.id):
         raise NotFound("No part carries label %(code)s.", code=codes.display(parsed))
     return part

@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import permissions, values
+from repaircafe.core import access
+from repaircafe.domain import values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_, Phrase
@@ -48,10 +49,9 @@ def profiles_for(session: Session, *, actor: Actor) -> list[ProfileRow]:
     query = (
         select(PrinterProfile, Site)
         .join(Site, Site.id == PrinterProfile.site_id)
+        .where(access.scope_filter(actor, PrinterProfile, write=True))
         .order_by(col(Site.name), col(PrinterProfile.name))
     )
-    if permissions.scope_kind(actor.role) != "all":
-        query = query.where(Site.group_id == actor.group_id)
     return [ProfileRow(p, s) for p, s in session.exec(query).all()]
 
 
@@ -76,12 +76,10 @@ def _number(text: str | float, field: str, low: float, high: float) -> float:
 def _checked(
     session: Session, actor: Actor, data: ProfileInput, extra_dirs: Iterable[str | Path]
 ) -> dict[str, object]:
-    site = session.get(Site, data.site_id) if data.site_id else None
-    in_scope = site is not None and (
-        permissions.scope_kind(actor.role) == "all" or site.group_id == actor.group_id
-    )
-    if site is None or not in_scope:
+    if not access.can_write(session, actor, Site, data.site_id):
         raise NotFound("Choose one of your sites.")
+    site = session.get(Site, data.site_id)
+    assert site is not None
     name = values.clean_text(data.name, limit=120, field=N_("Name"))
     if not name:
         raise Refused("Give the printer a name, e.g. “Office laser”.")
@@ -109,9 +107,9 @@ def save_profile(
     Saving is idempotent: the same values sent twice leave one profile with those values
     (a repeated creation finds the profile it made the first time).
     """
-    fields = _checked(session, actor, data, extra_dirs)
     if profile_id is not None:
         label_service.printer_profile(session, actor=actor, profile_id=profile_id)
+    fields = _checked(session, actor, data, extra_dirs)
     same_name = session.exec(
         select(PrinterProfile).where(
             PrinterProfile.site_id == fields["site_id"], PrinterProfile.name == fields["name"]

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import impact, lifecycle, permissions, values
+from repaircafe.core import access
+from repaircafe.domain import impact, lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
 from repaircafe.domain.messages import N_
@@ -34,7 +35,7 @@ from repaircafe.models import (
 from repaircafe.services import events as ev
 from repaircafe.services.parts import remaining_kg, take_out
 from repaircafe.services.repairs import locked_item
-from repaircafe.services.stock import code_of, in_scope, locked_part
+from repaircafe.services.stock import code_of, locked_part
 from repaircafe.services.transactions import write_transaction
 
 # EU WEEE Directive 2012/19/EU, Annex III: the six collection categories.
@@ -90,14 +91,10 @@ def _rounded(split: Mapping[str, float], total: float) -> dict[str, float]:
 
 def recyclers(session: Session, *, actor: Actor, territory_id: int | None = None) -> list[Recycler]:
     """The managed list of recyclers, per territory, within the actor's reach."""
-    stmt = select(Recycler).order_by(col(Recycler.name))
+    stmt = select(Recycler).where(access.scope_filter(actor, Recycler)).order_by(
+        col(Recycler.name))
     if territory_id is not None:
         stmt = stmt.where(Recycler.territory_id == territory_id)
-    elif permissions.scope_kind(actor.role) == "group":
-        stmt = stmt.where(col(Recycler.territory_id).in_(
-            select(Site.territory_id).where(Site.group_id == actor.group_id)))
-    elif permissions.scope_kind(actor.role) == "territory":
-        stmt = stmt.where(Recycler.territory_id == actor.territory_id)
     return list(session.exec(stmt).all())
 
 
@@ -112,7 +109,9 @@ def add_recycler(
         raise Refused("Give the recycler's name.")
     numbers = ([parse_weee(x) for x in weee_categories.split(",") if x.strip()]
                if isinstance(weee_categories, str) else [parse_weee(x) for x in weee_categories])
+    numbers = [n for n in numbers if n is not None]
     with write_transaction(session):
+        access.load(session, Territory, territory_id, actor, write=True)
         recycler = Recycler(territory_id=territory_id, name=name, permit_number=permit,
                             weee_categories=",".join(str(n) for n in sorted(set(numbers))))
         session.add(recycler)
@@ -143,16 +142,12 @@ def _plan(mass_kg: float | None, category: Category | None) -> Plan:
 
 
 def plan_for_item(session: Session, *, item_id: int, actor: Actor) -> Plan:
-    item = session.get(Item, item_id)
-    if item is None or not in_scope(actor, item.group_id):
-        raise NotFound("That object does not exist or belongs to another group.")
+    item = access.load(session, Item, item_id, actor, write=True)
     return _plan(remaining_kg(session, item), category_of(session, item.category_id))
 
 
 def plan_for_part(session: Session, *, part_id: int, actor: Actor) -> Plan:
-    part = session.get(Part, part_id)
-    if part is None or not in_scope(actor, part.group_id):
-        raise NotFound("That part does not exist or belongs to another group.")
+    part = access.load(session, Part, part_id, actor, write=True)
     donor = session.get(Item, part.donor_item_id) if part.donor_item_id else None
     return _plan(part.weight_kg,
                  category_of(session, donor.category_id if donor else part.fits_category_id))
@@ -194,9 +189,9 @@ def _recycle(
     part_id: int | None,
 ) -> RecyclingRecord:
     """Within the caller's transaction: check everything, then write the event and the split."""
-    recycler = session.get(Recycler, recycler_id)
-    if recycler is None:
+    if recycler_id is None:
         raise Refused("Choose the recycler the material goes to.")
+    recycler = access.load(session, Recycler, recycler_id, actor, write=True)
     if territory_id is not None and recycler.territory_id != territory_id:
         raise Refused("%(recycler)s is not on this territory's list of recyclers.",
                       recycler=recycler.name)
@@ -265,9 +260,7 @@ def recycle_item(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
-            if not in_scope(actor, item.group_id):
-                raise NotFound("That object belongs to another group.")
+            item = locked_item(session, item_id, actor)
             lifecycle.next_item_state(item.state, "recycled", {})
             record = _recycle(
                 session, subject=item, group_id=item.group_id,
@@ -342,10 +335,6 @@ def code_for(session: Session, record: RecyclingRecord) -> str | None:
 
 def territories_for(session: Session, *, actor: Actor) -> list[Territory]:
     """Territories whose recycler list the actor looks after (where the group has sites)."""
-    stmt = select(Territory).order_by(col(Territory.name))
-    if permissions.scope_kind(actor.role) == "group":
-        stmt = stmt.where(col(Territory.id).in_(
-            select(Site.territory_id).where(Site.group_id == actor.group_id)))
-    elif permissions.scope_kind(actor.role) == "territory":
-        stmt = stmt.where(Territory.id == actor.territory_id)
+    stmt = select(Territory).where(access.scope_filter(actor, Territory)).order_by(
+        col(Territory.name))
     return list(session.exec(stmt).all())

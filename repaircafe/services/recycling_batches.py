@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import codes, permissions, values
+from repaircafe.core import access
+from repaircafe.domain import codes, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
@@ -23,7 +24,6 @@ from repaircafe.models import (
     Site,
 )
 from repaircafe.services.recycling import WEEE_CATEGORIES, category_of, code_for, material_label
-from repaircafe.services.stock import in_scope
 from repaircafe.services.transactions import write_transaction
 from reports.transfer_note import TransferLine, TransferNote, render_transfer_note
 
@@ -64,38 +64,31 @@ def _rows(session: Session, records: list[RecyclingRecord]) -> list[RecordRow]:
     return rows
 
 
-def _group_filter(actor: Actor) -> object:
-    return True if permissions.scope_kind(actor.role) == "all" else (
-        RecyclingRecord.group_id == actor.group_id)
-
-
 def unbatched(session: Session, *, actor: Actor, recycler_id: int | None = None) -> list[RecordRow]:
     """Recycled objects and parts still waiting to leave in a batch."""
     stmt = select(RecyclingRecord).where(col(RecyclingRecord.batch_id).is_(None),
-                                         _group_filter(actor))
+                                         access.scope_filter(actor, RecyclingRecord))
     if recycler_id is not None:
         stmt = stmt.where(RecyclingRecord.recycler_id == recycler_id)
     return _rows(session, list(session.exec(stmt.order_by(col(RecyclingRecord.id)))))
 
 
 def _locked_batch(session: Session, batch_id: int, actor: Actor) -> RecyclingBatch:
-    batch = session.exec(select(RecyclingBatch).where(RecyclingBatch.id == batch_id)
-                         .with_for_update()).one_or_none()
-    if batch is None or not in_scope(actor, batch.group_id):
-        raise NotFound("That batch does not exist.")
-    session.refresh(batch)
-    return batch
+    return access.load(session, RecyclingBatch, batch_id, actor, write=True, lock=True)
 
 
-def open_batch(session: Session, *, recycler_id: int, group_id: int, actor: Actor,
+def open_batch(session: Session, *, recycler_id: int, group_id: int | None, actor: Actor,
                now: datetime) -> RecyclingBatch:
     """A new collection for one recycler, filled as objects are recycled."""
-    if not in_scope(actor, group_id):
-        raise NotFound("That group is not yours.")
+    group_id = access.group_for_write(session, actor, group_id)
     with write_transaction(session):
         recycler = session.get(Recycler, recycler_id)
         if recycler is None:
             raise Refused("Choose the recycler the batch goes to.")
+        if not session.exec(select(Site.id).where(
+                Site.group_id == group_id, Site.territory_id == recycler.territory_id)).first():
+            raise Refused("%(recycler)s does not serve any of the group's sites.",
+                          recycler=recycler.name)
         batch = RecyclingBatch(recycler_id=recycler_id, group_id=group_id, opened_at=now)
         session.add(batch)
     return batch
@@ -165,8 +158,7 @@ def batches(session: Session, *, actor: Actor) -> list[BatchRow]:
     """Open batches first, then closed ones, newest first."""
     stmt = select(RecyclingBatch, Recycler.name).join(Recycler,
                                                       Recycler.id == RecyclingBatch.recycler_id)
-    if permissions.scope_kind(actor.role) != "all":
-        stmt = stmt.where(RecyclingBatch.group_id == actor.group_id)
+    stmt = stmt.where(access.scope_filter(actor, RecyclingBatch))
     result = []
     for batch, name in session.exec(stmt.order_by(col(RecyclingBatch.id).desc())):
         totals = session.exec(select(RecyclingRecord.total_kg)
@@ -186,9 +178,7 @@ class BatchDetail:
 
 
 def batch_detail(session: Session, *, batch_id: int, actor: Actor) -> BatchDetail:
-    batch = session.get(RecyclingBatch, batch_id)
-    if batch is None or not in_scope(actor, batch.group_id):
-        raise NotFound("That batch does not exist.")
+    batch = access.load(session, RecyclingBatch, batch_id, actor)
     recycler = session.get(Recycler, batch.recycler_id)
     assert recycler is not None
     records = session.exec(select(RecyclingRecord).where(RecyclingRecord.batch_id == batch.id)

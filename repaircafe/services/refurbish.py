@@ -11,15 +11,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from repaircafe.core import access
 from repaircafe.domain import impact, lifecycle, values
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.errors import Refused
 from repaircafe.domain.messages import N_, Phrase
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
 from repaircafe.services.repairs import locked_item
-from repaircafe.services.stock import in_scope
 from repaircafe.services.transactions import write_transaction
 
 TESTS = {
@@ -53,10 +53,7 @@ def parse_day(text: str | date | None, field: str) -> date | None:
 
 
 def _locked(session: Session, item_id: int, actor: Actor) -> Item:
-    item = locked_item(session, item_id)
-    if not in_scope(actor, item.group_id):
-        raise NotFound("That object belongs to another group.")
-    return item
+    return locked_item(session, item_id, actor)
 
 
 def refurbish(
@@ -64,6 +61,7 @@ def refurbish(
     actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
     """Mark an object refurbished with the tests it passed; a failed test refuses it."""
+    access.load(session, Item, item_id, actor, write=True)
     if not tests:
         raise Refused("Record at least one test (e.g. the electrical safety test).")
     for test in tests:

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from repaircafe.core import access
 from repaircafe.domain import lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
-from repaircafe.models import Item, LifecycleEvent, Part, Tag
+from repaircafe.models import Item, LifecycleEvent, Part, RepairSession, Site, Tag
 from repaircafe.services import events as ev
 from repaircafe.services import impact as impact_service
 from repaircafe.services import stock as stock_service
@@ -23,13 +24,9 @@ from repaircafe.services import tags as tag_service
 from repaircafe.services.transactions import write_transaction
 
 
-def locked_item(session: Session, item_id: int) -> Item:
-    """The object, locked against a second tablet until this transaction ends."""
-    item = session.exec(select(Item).where(Item.id == item_id).with_for_update()).one_or_none()
-    if item is None:
-        raise NotFound("That object does not exist.")
-    session.refresh(item)
-    return item
+def locked_item(session: Session, item_id: int, actor: Actor) -> Item:
+    """The object, if the actor may change it, locked against a second tablet until commit."""
+    return access.load(session, Item, item_id, actor, write=True, lock=True)
 
 
 def parts_installed_this_visit(session: Session, item_id: int) -> list[dict[str, Any]]:
@@ -75,7 +72,7 @@ def record_diagnosis(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
             return ev.item_event(session, item, kind="diagnosed", payload={"diagnosis": text},
                                  actor=actor, now=now, key=key, occurred_at=occurred_at,
                                  internal_note=text)
@@ -98,7 +95,7 @@ def record_repair_attempt(
     occurred_at: datetime | None = None,
 ) -> LifecycleEvent:
     """An attempt with its outcome (ORDS Fixed / Repairable / End of life / Unknown)."""
-    barrier_code = int(barrier) if barrier not in (None, "") else None
+    barrier_code = values.parse_barrier(barrier)
     payload: dict[str, Any] = {
         "outcome": outcome,
         "barrier": barrier_code,
@@ -112,7 +109,7 @@ def record_repair_attempt(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
             fitted = parts_installed_this_visit(session, item.id or 0)
             event = ev.item_event(session, item, kind="repair_attempted",
                                   payload={**payload, "parts_installed": fitted} if fitted
@@ -136,26 +133,33 @@ def hand_over(
     if to == "lent" and not return_due_on:
         raise Refused("A loan needs a return date.")
     payload = {"to": to, "return_due_on": return_due_on}
+    public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
             return ev.item_event(session, item, kind="handed_over", payload=payload, actor=actor,
-                                 now=now, key=key, public_note=public_note)
+                                 now=now, key=key, public_note=public)
 
     return ev.once(session, key, "handed_over", act)
 
 
 def check_in(
-    session: Session, *, item_id: int, repair_session_id: int, problem: str = "",
+    session: Session, *, item_id: int, repair_session_id: int | None, problem: str = "",
     actor: Actor, now: datetime, key: str,
 ) -> LifecycleEvent:
-    """An object seen before comes back for another visit."""
+    """An object seen before comes back for another visit (today's session at its group)."""
     text = values.clean_text(problem, limit=2000, field=N_("Problem"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
+            if repair_session_id is None:
+                raise Refused("Open today's café session first.")
+            visit = access.load(session, RepairSession, repair_session_id, actor, write=True)
+            site = session.get(Site, visit.site_id)
+            if site is None or site.group_id != item.group_id:
+                raise Refused("That café session is at another group's site.")
             item.current_session_id = repair_session_id
             if text:
                 item.problem = text
@@ -177,7 +181,7 @@ def add_note(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
             return ev.item_event(session, item, kind="note", actor=actor, now=now, key=key,
                                  public_note=public, internal_note=internal)
 
@@ -197,15 +201,17 @@ def correct_event(
         raise Refused("Say what was wrong, so the history makes sense later.")
     if not void and not replace:
         raise Refused("Nothing to correct.")
+    if replace and "barrier" in replace:
+        replace = {**replace, "barrier": values.parse_barrier(replace["barrier"])}
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
             target = session.get(LifecycleEvent, event_id)
             if target is None or target.item_id is None:
                 raise NotFound("That history entry does not exist.")
+            item = locked_item(session, target.item_id, actor)
             if target.kind in ("correction", "registered"):
                 raise Refused("This entry cannot be corrected; add a note instead.")
-            item = locked_item(session, target.item_id)
             history = session.exec(
                 select(LifecycleEvent).where(LifecycleEvent.item_id == item.id)
             ).all()
@@ -237,10 +243,11 @@ def replace_tag(
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
-            item = locked_item(session, item_id)
+            item = locked_item(session, item_id, actor)
             old = tag_service.current_tag(session, item_id=item.id)
             if new_code:
-                tag = tag_service.claimable_tag(session, new_code)
+                tag = access.check_blank_label(
+                    tag_service.claimable_tag(session, new_code), item.group_id)
             else:
                 tag = tag_service.new_tags(session, count=1, group_id=item.group_id, now=now)[0]
             if old is not None:

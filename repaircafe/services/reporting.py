@@ -19,10 +19,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 import reports
+from repaircafe.core import access
 from repaircafe.domain import impact as impact_rules
-from repaircafe.domain import permissions
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.errors import NotFound, OutOfScope, Refused
 from repaircafe.models import Category, RepairGroup, Site, Territory
 from repaircafe.services import factor_sets, rollup
 from repaircafe.services import impact as impact_service
@@ -92,25 +92,15 @@ def scope_sites(session: Session, scope: Scope) -> list[int] | None:
 
 
 def check_scope(session: Session, actor: Actor, scope: Scope) -> Scope:
-    """Viewers see their territory, coordinators and fixers their group, admins everything."""
-    kind = permissions.scope_kind(actor.role)
-    if kind == "all":
-        return scope
-    site = session.get(Site, scope.id) if scope.kind == "site" else None
-    if kind == "territory":
-        ok = (scope.kind == "territory" and scope.id == actor.territory_id) or (
-            site is not None and site.territory_id == actor.territory_id)
-    else:
-        ok = (scope.kind == "group" and scope.id == actor.group_id) or (
-            site is not None and site.group_id == actor.group_id)
-    if not ok:
-        raise NotFound("This report is outside your area.")
+    """The scope itself, if the actor may read its figures (see core.access)."""
+    if not access.report_scope_allowed(session, actor, scope.kind, scope.id):
+        raise OutOfScope("This report is outside your area.")
     return scope
 
 
 def home_scope(session: Session, actor: Actor) -> Scope:
     """The widest scope an actor may see: theirs, or everything for an admin."""
-    kind = permissions.scope_kind(actor.role)
+    kind = access.scope_kind(actor)
     if kind == "territory" and actor.territory_id:
         return parse_scope(session, f"territory:#{actor.territory_id}")
     if kind == "group" and actor.group_id:

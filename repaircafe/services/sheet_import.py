@@ -27,6 +27,7 @@ from xml.parsers import expat
 
 from sqlmodel import Session, col, select
 
+from repaircafe.core import access
 from repaircafe.domain import permissions, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
@@ -658,14 +659,8 @@ def _create(
 
 
 def _check_group(session: Session, actor: Actor, group_id: int) -> RepairGroup:
-    if not permissions.can(actor.role, "import_data"):
-        raise Refused("Your role cannot import data.")
-    group = session.get(RepairGroup, group_id)
-    if group is None:
-        raise NotFound("That group does not exist.")
-    if permissions.scope_kind(actor.role) == "group" and actor.group_id != group_id:
-        raise NotFound("That group does not exist or is not yours.")
-    return group
+    access.require(actor, "import_data")
+    return access.load(session, RepairGroup, group_id, actor, write=True)
 
 
 # --------------------------------------------------------------------------- mappings
@@ -878,7 +873,7 @@ def import_upload(session: Session, folder: Path, token: str, mapping: ColumnMap
 def upload_sheet(session: Session, folder: Path, *, name: str, data: bytes, actor: Actor,
                  group_id: int | None) -> Upload:
     """Keep an upload for the actor's group (an admin names the group)."""
-    if permissions.scope_kind(actor.role) == "group" or group_id is None:
+    if access.scope_kind(actor) != "all" or group_id is None:
         group_id = actor.group_id
     if group_id is None:
         raise Refused("Choose the group the file belongs to.")
@@ -892,7 +887,5 @@ def importable_groups(session: Session, *, actor: Actor) -> list[RepairGroup]:
     """Groups the actor may import into."""
     if not permissions.can(actor.role, "import_data"):
         return []
-    stmt = select(RepairGroup).order_by(col(RepairGroup.name))
-    if permissions.scope_kind(actor.role) == "group":
-        stmt = stmt.where(RepairGroup.id == actor.group_id)
-    return list(session.exec(stmt).all())
+    stmt = select(RepairGroup).where(access.scope_filter(actor, RepairGroup, write=True))
+    return list(session.exec(stmt.order_by(col(RepairGroup.name))).all())

@@ -13,7 +13,8 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from repaircafe.domain import codes, permissions, values
+from repaircafe.core import access
+from repaircafe.domain import codes, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
@@ -23,18 +24,9 @@ from repaircafe.services import tags as tag_service
 from repaircafe.services.transactions import write_transaction
 
 
-def in_scope(actor: Actor, group_id: int | None) -> bool:
-    """Volunteers work on their own group's stock; admins on everyone's."""
-    return permissions.scope_kind(actor.role) == "all" or actor.group_id == group_id
-
-
 def locked_part(session: Session, part_id: int, actor: Actor) -> Part:
-    """The part, locked against a second tablet until this transaction ends."""
-    part = session.exec(select(Part).where(Part.id == part_id).with_for_update()).one_or_none()
-    if part is None or not in_scope(actor, part.group_id):
-        raise NotFound("That part does not exist or belongs to another group.")
-    session.refresh(part)
-    return part
+    """The part, if the actor may change it, locked against a second tablet until commit."""
+    return access.load(session, Part, part_id, actor, write=True, lock=True)
 
 
 def code_of(session: Session, *, item_id: int | None = None, part_id: int | None = None,
@@ -45,8 +37,8 @@ def code_of(session: Session, *, item_id: int | None = None, part_id: int | None
 
 
 def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
-             code: str | None = None) -> StockBin:
-    """A bin by id or by the code on its label, within the actor's group."""
+             code: str | None = None, write: bool = False) -> StockBin:
+    """A bin by id or by the code on its label, if the actor may see it (or use it)."""
     found: StockBin | None = None
     if code:
         parsed = codes.parse(code)
@@ -59,20 +51,24 @@ def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
         found = session.get(StockBin, bin_id)
     if found is None:
         raise Refused("Choose a bin, or scan its label.")
-    if not in_scope(actor, found.group_id):
+    allowed = access.can_write if write else access.can_read
+    if not allowed(session, actor, StockBin, found.id):
         raise NotFound("That bin belongs to another group.")
     return found
 
 
-def create_bin(session: Session, *, name: str, group_id: int, site_id: int | None = None,
+def create_bin(session: Session, *, name: str, group_id: int | None, site_id: int | None = None,
                tag_code: str | None = None, actor: Actor, now: datetime) -> StockBin:
     """A new shelf or box with its own label: a blank one claimed, or a fresh code to print."""
     name = values.clean_text(name, limit=120, field=N_("Bin name"))
     if not name:
         raise Refused("Give the bin a name people will find on the shelf, e.g. “Belts A”.")
-    if not in_scope(actor, group_id):
-        raise NotFound("That group is not yours.")
+    group_id = access.group_for_write(session, actor, group_id)
     with write_transaction(session):
+        if site_id is not None:
+            site = access.load(session, Site, site_id, actor, write=True)
+            if site.group_id != group_id:
+                raise Refused("That site belongs to another group.")
         clash = session.exec(
             select(StockBin).where(StockBin.group_id == group_id, StockBin.name == name)
         ).first()
@@ -81,7 +77,8 @@ def create_bin(session: Session, *, name: str, group_id: int, site_id: int | Non
         stock_bin = StockBin(group_id=group_id, site_id=site_id, name=name)
         session.add(stock_bin)
         session.flush()
-        tag = (tag_service.claimable_tag(session, tag_code) if tag_code
+        tag = (access.check_blank_label(tag_service.claimable_tag(session, tag_code), group_id)
+               if tag_code
                else tag_service.new_tags(session, count=1, group_id=group_id, now=now)[0])
         tag.status, tag.kind, tag.bin_id, tag.linked_at = "linked", "bin", stock_bin.id, now
         session.add(tag)
@@ -110,8 +107,7 @@ def bins(session: Session, *, actor: Actor) -> list[BinRow]:
         .join(counts, counts.c.bin_id == StockBin.id, isouter=True)
         .order_by(col(StockBin.name))
     )
-    if permissions.scope_kind(actor.role) != "all":
-        stmt = stmt.where(StockBin.group_id == actor.group_id)
+    stmt = stmt.where(access.scope_filter(actor, StockBin))
     return [BinRow(b.id or 0, b.name, code, site, n or 0)
             for b, code, site, n in session.exec(stmt).all()]
 
@@ -168,9 +164,7 @@ def search_parts(
     A word may be in the part's name or type, the category it fits, or the donor's category,
     brand or model; a typed or scanned part code matches its label.
     """
-    stmt = _parts_query()
-    if permissions.scope_kind(actor.role) != "all":
-        stmt = stmt.where(Part.group_id == actor.group_id)  # type: ignore[attr-defined]
+    stmt = _parts_query().where(access.scope_filter(actor, Part))  # type: ignore[attr-defined]
     if state:
         stmt = stmt.where(Part.state == state)  # type: ignore[attr-defined]
     if category:
@@ -197,9 +191,8 @@ def search_parts(
 
 def part_types(session: Session, *, actor: Actor) -> list[str]:
     """Part types already in use, offered as suggestions so the stock stays searchable."""
-    stmt = select(Part.part_type).where(Part.part_type != "").distinct()
-    if permissions.scope_kind(actor.role) != "all":
-        stmt = stmt.where(Part.group_id == actor.group_id)
+    stmt = select(Part.part_type).where(Part.part_type != "", access.scope_filter(actor, Part))
+    stmt = stmt.distinct()
     return sorted(session.exec(stmt).all())
 
 
@@ -225,7 +218,7 @@ def bin_detail(session: Session, *, actor: Actor, bin_id: int | None = None,
 def bin_for_part(session: Session, part: Part, *, actor: Actor, bin_id: int | None,
                  code: str | None) -> StockBin:
     """The bin a part is to go into: one of the part's own group, never another's stock."""
-    target = find_bin(session, actor=actor, bin_id=bin_id, code=code)
+    target = find_bin(session, actor=actor, bin_id=bin_id, code=code, write=True)
     if target.group_id != part.group_id:
         raise Refused("That bin belongs to another group's stock.")
     return target

@@ -8,10 +8,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort
+from flask_babel import gettext
 from flask_login import UserMixin, current_user, login_required
 
 from repaircafe.domain import permissions
 from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import OutOfScope, Refused
 from repaircafe.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +60,17 @@ def requires(capability: str) -> Callable[[F], F]:
         return login_required(wrapped)  # type: ignore[return-value]
 
     return decorate
+
+
+def refusal_text(exc: Refused) -> str:
+    """A refusal in the reader's language, to show beside the form that caused it.
+
+    A record outside the user's group or territory is answered with 404 instead: only a
+    forged or stale address leads there, and a remark would confirm the record exists.
+    """
+    if isinstance(exc, OutOfScope):
+        abort(404)
+    return exc.translated(gettext)
 
 
 def actor() -> Actor:

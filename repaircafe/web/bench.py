@@ -17,7 +17,7 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import items as item_service
 from repaircafe.services import repairs
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.board import current_session_id
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
@@ -51,7 +51,7 @@ def _act(page: int, action: Callable[..., Any], done: str, anchor: str, /,
         action(get_session(), actor=actor(), now=utc_now(),
                key=request.form.get("key") or uuid.uuid4().hex, **fields)
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("bench.show", item_id=page, _anchor=anchor), code=303)
     flash(done, "success")
     return redirect(url_for("bench.show", item_id=page, _anchor="history"), code=303)
@@ -108,12 +108,8 @@ def label(item_id: int) -> ResponseReturnValue:
 @requires("record_repairs")
 def checkin(item_id: int) -> ResponseReturnValue:
     """An object seen before comes back today."""
-    repair_session_id = current_session_id()
-    if repair_session_id is None:
-        flash(_("Open today's café session first."), "error")
-        return redirect(url_for("bench.show", item_id=item_id), code=303)
     return _act(item_id, repairs.check_in, _("Checked in for today."), "checkin",
-                item_id=item_id, repair_session_id=repair_session_id,
+                item_id=item_id, repair_session_id=current_session_id(),
                 problem=request.form.get("problem", ""))
 
 
@@ -125,8 +121,8 @@ def correct(item_id: int, event_id: int) -> ResponseReturnValue:
     replace: dict[str, Any] = {}
     if form.get("outcome"):
         replace["outcome"] = form["outcome"]
-        replace["barrier"] = (int(form["barrier"]) if form.get("barrier", "").isdigit()
-                              and form["outcome"] == "end_of_life" else None)
+        replace["barrier"] = (form.get("barrier") or None
+                              if form["outcome"] == "end_of_life" else None)
     return _act(item_id, repairs.correct_event, _("Correction recorded."), f"event-{event_id}",
                 event_id=event_id, replace=replace or None, void=form.get("void") == "yes",
                 reason=form.get("reason", ""))

@@ -27,7 +27,7 @@ from repaircafe.models import utc_now
 from repaircafe.services import intake as intake_service
 from repaircafe.services import items as item_service
 from repaircafe.services import suggestions
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.board import current_session_id
 from repaircafe.web.forms import whole_number
 
@@ -85,7 +85,7 @@ def create() -> ResponseReturnValue:
         )
     except Refused as exc:
         return _form(form.to_dict(), form.get("repair_session_id", 0, type=whole_number),
-                     exc.translated(_), 422)
+                     refusal_text(exc), 422)
     claimed = "1" if form.get("tag_code", "").strip() else None
     return redirect(url_for("intake.done", item_id=item.id, claimed=claimed), code=303)
 

@@ -25,7 +25,7 @@ from repaircafe.db import get_session
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import utc_now
 from repaircafe.services import labels as label_service
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import is_whole_number, whole_numbers
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
@@ -90,7 +90,7 @@ def blank() -> ResponseReturnValue:
             key=request.form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("labels.index"))
     return redirect(url_for("labels.batch", batch_id=batch.id))
 
@@ -121,7 +121,7 @@ def reprint() -> ResponseReturnValue:
             key=request.form.get("key") or uuid.uuid4().hex,
         )
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("labels.index"))
     return redirect(url_for("labels.batch", batch_id=batch.id))
 
@@ -199,7 +199,7 @@ def single(kind: str, object_id: int) -> ResponseReturnValue:
     except NotFound:
         raise
     except Refused as exc:
-        error = exc.translated(_)
+        error = refusal_text(exc)
     return render_template(
         "labels/single.html", kind=kind, object_id=object_id, options=options, args=args,
         content=content, how=how, error=error,

@@ -18,7 +18,7 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import items as item_service
 from repaircafe.services import mass_balance, parts, recycling, refurbish, stock
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import whole_number
 
 bp = Blueprint("parts", __name__, url_prefix="/parts")
@@ -31,7 +31,7 @@ def run(action: Callable[..., Any], done: str, back: str, **fields: Any) -> Resp
         action(get_session(), actor=actor(), now=utc_now(),
                key=request.form.get("key") or uuid.uuid4().hex, **fields)
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(back, code=303)
     flash(done, "success")
     return redirect(back, code=303)
@@ -71,7 +71,7 @@ def harvest(item_id: int) -> ResponseReturnValue:
             taken = parts.harvest_parts(session, item_id=item_id, parts=wanted, actor=who,
                                         now=utc_now(), key=form.get("key") or uuid.uuid4().hex)
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(_("%(n)d parts taken and put in stock.", n=len(taken)), "success")
             return redirect(url_for("items.show", item_id=item_id, _anchor="parts"), code=303)
@@ -159,7 +159,7 @@ def refurbished(item_id: int) -> ResponseReturnValue:
             if any(t.tested_on == date.min for t in tests):
                 raise Refused(_("Give the date of each test."))
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
             return redirect(url_for("parts.refurbished", item_id=item_id), code=303)
         return run(refurbish.refurbish, _("Refurbishment recorded."),
                    url_for("items.show", item_id=item_id), item_id=item_id, tests=tests,

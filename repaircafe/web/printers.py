@@ -21,7 +21,7 @@ from repaircafe.domain.errors import Refused
 from repaircafe.services import dashboard
 from repaircafe.services import labels as label_service
 from repaircafe.services import printers as printer_service
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import is_whole_number, whole_number
 
 bp = Blueprint("printers", __name__, url_prefix="/printers")
@@ -72,7 +72,7 @@ def create() -> ResponseReturnValue:
             get_session(), actor=actor(), data=_form_input(), extra_dirs=_dirs()
         )
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return _page(form=request.form.to_dict()), 400
     flash(_("Printer “%(name)s” saved.", name=profile.name), "success")
     return redirect(url_for("printers.index"))
@@ -87,7 +87,7 @@ def update(profile_id: int) -> ResponseReturnValue:
             extra_dirs=_dirs(),
         )
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return _page(editing=profile_id, form=request.form.to_dict()), 400
     flash(_("Printer “%(name)s” saved.", name=profile.name), "success")
     return redirect(url_for("printers.index"))

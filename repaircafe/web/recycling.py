@@ -23,7 +23,7 @@ from repaircafe.models import MATERIALS, utc_now
 from repaircafe.services import dashboard, recycling, recycling_batches
 from repaircafe.services import items as item_service
 from repaircafe.services import parts as part_service
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import whole_number, whole_numbers
 from repaircafe.web.parts import run
 
@@ -101,9 +101,9 @@ def open_batch() -> ResponseReturnValue:
     try:
         batch = recycling_batches.open_batch(
             session, recycler_id=request.form.get("recycler_id", type=whole_number) or 0,
-            group_id=group_id or 0, actor=who, now=utc_now())
+            group_id=group_id, actor=who, now=utc_now())
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("recycling.index"), code=303)
     return redirect(url_for("recycling.batch", batch_id=batch.id), code=303)
 
@@ -129,7 +129,7 @@ def add(batch_id: int) -> ResponseReturnValue:
         n = recycling_batches.add_to_batch(get_session(), batch_id=batch_id, record_ids=ids,
                                            actor=actor())
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
     else:
         flash(_("%(n)d added to the batch.", n=n), "success")
     return redirect(url_for("recycling.batch", batch_id=batch_id), code=303)
@@ -144,7 +144,7 @@ def close(batch_id: int) -> ResponseReturnValue:
             get_session(), batch_id=batch_id, weight_ticket=request.form.get("weight_ticket", ""),
             ticket_kg=request.form.get("ticket_kg"), actor=actor(), now=utc_now())
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
     else:
         flash(_("Batch closed."), "success")
     return redirect(url_for("recycling.batch", batch_id=batch_id), code=303)
@@ -178,7 +178,7 @@ def recyclers() -> ResponseReturnValue:
                                    permit_number=form.get("permit_number", ""),
                                    weee_categories=form.getlist("weee"), actor=who)
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(_("Recycler added."), "success")
         return redirect(url_for("recycling.recyclers"), code=303)

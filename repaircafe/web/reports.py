@@ -22,7 +22,7 @@ from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import dashboard, factor_sets, reporting, subscriptions
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -100,7 +100,7 @@ def subscriptions_page() -> ResponseReturnValue:
                 recipients=form.get("recipients", ""), language=form.get("language", "en"),
                 factor_set=form.get("factor_set") or None, actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(_("Subscription saved. Its first report will be produced shortly."), "ok")
             return redirect(url_for("reports.subscriptions_page"))
@@ -138,7 +138,7 @@ def factors() -> ResponseReturnValue:
                 raise Refused(_("The file is not UTF-8 text.")) from None
             row = factor_sets.add_factor_set(session, csv_text=text, actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(_("Factor set %(name)s v%(version)s added.", name=row.name,
                     version=row.version), "ok")

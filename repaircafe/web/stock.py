@@ -11,7 +11,7 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import dashboard, stock
 from repaircafe.services import items as item_service
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import whole_number
 from repaircafe.web.parts import run
 
@@ -44,11 +44,11 @@ def new_bin() -> ResponseReturnValue:
     sites = {s.id: s for s in dashboard.sites_for(session, actor=who)}
     group_id = sites[site_id].group_id if site_id in sites else who.group_id
     try:
-        created = stock.create_bin(session, name=form.get("name", ""), group_id=group_id or 0,
+        created = stock.create_bin(session, name=form.get("name", ""), group_id=group_id,
                                    site_id=site_id, tag_code=form.get("tag_code") or None,
                                    actor=who, now=utc_now())
     except Refused as exc:
-        flash(exc.translated(_), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("stock.index", _anchor="new-bin"), code=303)
     flash(_("Bin “%(name)s” added.", name=created.name), "success")
     return redirect(url_for("stock.bin_page", bin_id=created.id), code=303)

@@ -10,7 +10,7 @@ from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.services import api_tokens
-from repaircafe.web.access import actor, requires
+from repaircafe.web.access import actor, refusal_text, requires
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 
@@ -25,7 +25,7 @@ def index() -> ResponseReturnValue:
             _token, created = api_tokens.create_token(
                 get_session(), name=request.form.get("name", ""), actor=actor(), now=utc_now())
         except Refused as exc:
-            flash(exc.translated(_), "error")
+            flash(refusal_text(exc), "error")
     tokens = api_tokens.tokens_of(get_session(), actor=actor())
     return render_template("tokens/index.html", tokens=tokens, created=created)
 

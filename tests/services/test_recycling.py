@@ -67,6 +67,9 @@ def test_recycler_permit_and_territory_are_checked(session, world):
                                        name="Swansea Metals", actor=world.actor("admin"))
     with pytest.raises(Refused, match="not on this territory's list"):
         recycling.recycle_item(session, item_id=donor.id, recycler_id=elsewhere.id,
+                               actor=world.actor("admin"), now=NOW, key=new_key())
+    with pytest.raises(NotFound, match="does not serve your group's sites"):
+        recycling.recycle_item(session, item_id=donor.id, recycler_id=elsewhere.id,
                                actor=world.actor(), now=NOW, key=new_key())
     assert [r.name for r in recycling.recyclers(session, actor=world.actor())] == ["Small WEEE Ltd"]
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from repaircafe.db import get_session
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import KeyReused, NotFound, Refused, TransitionRefused
+from repaircafe.domain.errors import KeyReused, NotFound, NotPermitted, Refused, TransitionRefused
 from repaircafe.extensions import csrf
 from repaircafe.models import utc_now
 from repaircafe.services import api_tokens
@@ -107,8 +107,8 @@ def _refused(exc: Refused) -> ResponseReturnValue:
     return problem(422, _("Refused"), exc.translated(_))
 
 
-@bp.errorhandler(PermissionError)
-def _forbidden(_exc: PermissionError) -> ResponseReturnValue:
+@bp.errorhandler(NotPermitted)
+def _forbidden(_exc: NotPermitted) -> ResponseReturnValue:
     return problem(403, _("Forbidden"), _("Your role does not allow this."))
 
 

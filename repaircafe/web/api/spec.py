@@ -15,7 +15,8 @@ from spectree.models import SecureType, SecuritySchemeData
 from repaircafe.web.api.models import Problem
 
 PROBLEM_JSON = "application/problem+json"
-ERRORS = ("HTTP_401", "HTTP_403", "HTTP_404", "HTTP_409", "HTTP_422", "HTTP_429")
+# Every route can refuse a request that no text here may hold (a NUL character) with 400.
+ERRORS = ("HTTP_400", "HTTP_401", "HTTP_403", "HTTP_404", "HTTP_409", "HTTP_422", "HTTP_429")
 
 
 def problem(status: int, title: str, detail: str = "", type_: str = "about:blank") -> Response:

@@ -1,0 +1,1 @@
+"""What every feature relies on: the access policy."""
