@@ -38,7 +38,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file, so erased contact data is gone
+    # from disk once the write-ahead log has been folded in (see `purge_erased`).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def purge_erased(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log into the database file and empty it.
+
+    The log keeps earlier copies of every changed page until a checkpoint, so right after an
+    erasure the erased name and e-mail would still be readable in it. PostgreSQL's old row
+    versions are not reachable through the database and are reclaimed by its vacuum.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
 
 
 def _sqlite_begin(conn: Any) -> None:

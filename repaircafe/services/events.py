@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from repaircafe.domain import lifecycle
+from repaircafe.domain import lifecycle, personal_data, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import KeyReused
-from repaircafe.models import Item, LifecycleEvent, Part
+from repaircafe.domain.messages import N_
+from repaircafe.models import Item, LifecycleEvent, Owner, Part
 
 
 def new_key() -> str:
@@ -59,12 +60,27 @@ def once(
         return previous
 
 
+def public_text(session: Session, text: str, *, owner_id: int | None = None) -> str:
+    """A public note as the label page will show it: without contact details.
+
+    Anyone holding the object can open its page, so e-mail addresses, phone numbers and the
+    owner's name never reach it, whatever the volunteer typed.
+    """
+    if not text:
+        return text
+    owner = session.get(Owner, owner_id) if owner_id else None
+    names = personal_data.owner_details(owner.name, owner.email, owner.phone) if owner else ()
+    return personal_data.scrub(text, names)
+
+
 def _new_event(
     *, kind: str, payload: dict[str, Any], actor: Actor, now: datetime, key: str,
     occurred_at: datetime | None, repair_session_id: int | None, public_note: str,
     internal_note: str, item_id: int | None = None, part_id: int | None = None,
     corrects_id: int | None = None,
 ) -> LifecycleEvent:
+    public_note = values.clean_text(public_note, limit=2000, field=N_("Public note"))
+    internal_note = values.clean_text(internal_note, limit=4000, field=N_("Internal note"))
     return LifecycleEvent(
         item_id=item_id,
         part_id=part_id,
@@ -108,7 +124,7 @@ def item_event(
     event = _new_event(
         item_id=item.id, kind=kind, payload=payload, actor=actor, now=now, key=key,
         occurred_at=occurred_at, repair_session_id=repair_session_id or item.current_session_id,
-        public_note=public_note, internal_note=internal_note, corrects_id=corrects_id,
+        public_note=public_text(session, public_note, owner_id=item.owner_id), internal_note=internal_note, corrects_id=corrects_id,
     )
     session.add(item)
     session.add(event)
@@ -135,7 +151,7 @@ def part_event(
     event = _new_event(
         part_id=part.id, kind=kind, payload=payload, actor=actor, now=now, key=key,
         occurred_at=occurred_at, repair_session_id=repair_session_id,
-        public_note=public_note, internal_note=internal_note,
+        public_note=public_text(session, public_note), internal_note=internal_note,
     )
     session.add(part)
     session.add(event)

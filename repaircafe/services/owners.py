@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
+from repaircafe import db
+from repaircafe.domain import personal_data
 from repaircafe.domain.errors import NotFound
-from repaircafe.models import Category, Item, Owner, Tag
+from repaircafe.models import Category, Item, LifecycleEvent, Owner, Tag
 from repaircafe.services.transactions import write_transaction
 
 
@@ -66,8 +68,31 @@ def erase_contact(session: Session, *, token: str, now: datetime) -> datetime:
     with write_transaction(session):
         owner = _owner(session, token)
         if owner.erased_at is None:
+            _scrub_objects(session, owner)
             owner.name = owner.email = owner.phone = None
             owner.erased_at = now
             session.add(owner)
         erased_at = owner.erased_at
+    db.purge_erased(session.get_bind().engine)
     return erased_at
+
+
+def _scrub_objects(session: Session, owner: Owner) -> None:
+    """Contact details typed into the owner's objects' notes and problem texts go too.
+
+    Public notes reach the label page, and a volunteer may have written the owner's name or
+    number into one before the owner asked to be forgotten.
+    """
+    details = personal_data.owner_details(owner.name, owner.email, owner.phone)
+    objects = session.exec(sm_select(Item).where(Item.owner_id == owner.id)).all()
+    for item in objects:
+        item.problem = personal_data.scrub(item.problem, details)
+        session.add(item)
+        notes = session.exec(sm_select(LifecycleEvent).where(
+            LifecycleEvent.item_id == item.id,
+            (col(LifecycleEvent.public_note) != "") | (col(LifecycleEvent.internal_note) != ""),
+        )).all()
+        for event in notes:
+            event.public_note = personal_data.scrub(event.public_note, details)
+            event.internal_note = personal_data.scrub(event.internal_note, details)
+            session.add(event)

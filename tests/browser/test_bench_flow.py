@@ -51,7 +51,7 @@ def test_fixer_records_a_visit_from_a_scan(page, live_server, team, screenshot):
     expect(barrier).to_be_visible()
     barrier.select_option("1")
     page.get_by_label("Minutes spent").fill("25")
-    page.get_by_label("What was done (shown on the owner's page)").fill("No spare holder to be found")
+    page.get_by_label("What was done (public)").fill("No spare holder to be found")
     screenshot(page, "bench-02-attempt-form")
     page.get_by_role("button", name="Save repair attempt").click()
     expect(page.get_by_text("Repair attempt saved.")).to_be_visible()
