@@ -30,9 +30,11 @@ from repaircafe.config import Settings
 from repaircafe.db import session_scope
 from repaircafe.models import ReportSubscription
 from repaircafe.services import rollup, subscriptions
+from repaircafe.services.sheet_import import remove_stale_uploads, uploads_folder
 
 log = logging.getLogger(__name__)
 SYNC_JOB = "sync_subscriptions"
+UPLOADS_JOB = "remove_stale_uploads"  # spreadsheet uploads left for a day
 # Runs start shortly after the period ends (UTC), when the last café session has been entered.
 CRON = {
     "month": {"day": 1, "hour": 3},
@@ -125,6 +127,9 @@ def build_scheduler(context: JobContext, scheduler_class: type[BaseScheduler] = 
     scheduler.add_job(sync_subscriptions, "interval", seconds=context.settings.scheduler.poll_seconds,
                       args=(context, scheduler), id=SYNC_JOB, replace_existing=True,
                       next_run_time=utc_now(), coalesce=True, misfire_grace_time=None)
+    scheduler.add_job(remove_stale_uploads, "interval", hours=1, id=UPLOADS_JOB,
+                      args=(uploads_folder(context.settings.app.instance_path),),
+                      replace_existing=True, next_run_time=utc_now())
     return scheduler
 
 

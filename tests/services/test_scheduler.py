@@ -63,10 +63,12 @@ def test_scheduler_jobs_follow_the_subscription_rows(session, world, app, tmp_pa
     sub = _subscribe(session, world)
     context = jobs.JobContext(app.extensions["repaircafe.engine"], settings, "test")
     scheduler = jobs.build_scheduler(context, BackgroundScheduler)
-    assert [j.id for j in scheduler.get_jobs()] == [jobs.SYNC_JOB]
+    standing = sorted([jobs.SYNC_JOB, jobs.UPLOADS_JOB])
+    assert sorted(j.id for j in scheduler.get_jobs()) == standing
     jobs.sync_subscriptions(context, scheduler)
-    assert sorted(j.id for j in scheduler.get_jobs()) == [f"subscription:{sub.id}", jobs.SYNC_JOB]
+    assert sorted(j.id for j in scheduler.get_jobs()) == sorted(
+        [f"subscription:{sub.id}", *standing])
     subscriptions.set_active(session, subscription_id=sub.id, active=False,
                              actor=world.actor("admin"))
     jobs.sync_subscriptions(context, scheduler)
-    assert [j.id for j in scheduler.get_jobs()] == [jobs.SYNC_JOB]
+    assert sorted(j.id for j in scheduler.get_jobs()) == standing
