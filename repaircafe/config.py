@@ -64,7 +64,6 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class SchedulerSettings:
-    in_process: bool = False
     poll_seconds: int = 300
     stale_minutes: int = 30
     max_attempts: int = 5

@@ -13,16 +13,12 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from flask import Flask
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -41,7 +37,6 @@ CRON = {
     "quarter": {"month": "1,4,7,10", "day": 1, "hour": 3},
     "year": {"month": 1, "day": 1, "hour": 3},
 }
-ADVISORY_LOCK = 0x52435343  # "RCSC": one in-process scheduler per PostgreSQL database
 
 
 @dataclass(frozen=True)
@@ -130,30 +125,4 @@ def build_scheduler(context: JobContext, scheduler_class: type[BaseScheduler] = 
     scheduler.add_job(remove_stale_uploads, "interval", hours=1, id=UPLOADS_JOB,
                       args=(uploads_folder(context.settings.app.instance_path),),
                       replace_existing=True, next_run_time=utc_now())
-    return scheduler
-
-
-def start_in_process(app: Flask) -> BaseScheduler | None:
-    """The single-process demo mode: a background scheduler inside the web process.
-
-    Only when `scheduler.in_process` is set; not in the watcher process of the dev reloader
-    (WERKZEUG_RUN_MAIN="true" marks the child it restarts), and on PostgreSQL only in the one
-    process that gets the advisory lock, held on a dedicated connection for its lifetime.
-    """
-    from repaircafe import get_settings
-    from repaircafe.db import get_engine
-
-    settings = get_settings(app)
-    if not settings.scheduler.in_process or os.environ.get("WERKZEUG_RUN_MAIN") == "true":
-        return None
-    engine = get_engine(app)
-    if engine.dialect.name == "postgresql":
-        holder: Any = engine.connect()
-        if not holder.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK}).scalar():
-            holder.close()
-            return None
-        app.extensions["repaircafe.scheduler_lock"] = holder
-    scheduler = build_scheduler(JobContext(engine, settings, worker_name()), BackgroundScheduler)
-    scheduler.start()
-    app.extensions["repaircafe.scheduler"] = scheduler
     return scheduler

@@ -122,7 +122,8 @@ def test_test_and_requirement_variables_are_not_settings(tmp_path, monkeypatch):
         ({"REPAIRCAFE_DATABASE_ECHO": "maybe"}, "database.echo must be true or false"),
         ({"REPAIRCAFE_SMTP_PORT": "twenty-five"}, "smtp.port must be a whole number"),
         ({"REPAIRCAFE_MAX_UPLOAD_MB": "1.5"}, "app.max_upload_mb must be a whole number"),
-        ({"REPAIRCAFE_SCHEDULER_IN_PROCESS": "2"}, "scheduler.in_process must be true or false"),
+        ({"REPAIRCAFE_SCHEDULER_POLL_SECONDS": "soon"},
+         "scheduler.poll_seconds must be a whole number"),
     ],
 )
 def test_type_errors_in_the_environment_are_refused_by_name(tmp_path, monkeypatch, environ, named):

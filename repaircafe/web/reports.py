@@ -27,14 +27,6 @@ from repaircafe.web.access import actor, refusal_text, requires
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-@bp.record_once
-def _scheduler(state) -> None:  # type: ignore[no-untyped-def]
-    """The single-process demo mode may run the scheduler inside the web process."""
-    from repaircafe import jobs
-
-    jobs.start_in_process(state.app)
-
-
 def _language() -> str:
     lang = request.values.get("language") or get_locale().language
     return lang if lang in ("en", "fr") else "en"
