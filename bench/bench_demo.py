@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, insert  # noqa: E402
 
 from repaircafe.db import make_engine  # noqa: E402
-from repaircafe.services.demo import build_demo  # noqa: E402
-from repaircafe.services.demo_objects import slice_rows  # noqa: E402
+from repaircafe.demo.builder import build_demo  # noqa: E402
+from repaircafe.demo.objects import slice_rows  # noqa: E402
 
 
 def floor_seconds(path: Path, count: int) -> float:

@@ -31,7 +31,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
               help="Replace the --database file even if the demo did not build it.")
 def demo(database: Path | None, host: str, port: int, no_serve: bool, force: bool) -> None:
     """Build a fresh demo database from real repair records and serve it."""
-    from repaircafe.services.demo import build_demo
+    from repaircafe.demo.builder import build_demo
 
     base = create_app()
     target = database or Path(base.instance_path) / "demo.sqlite"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
-from repaircafe import db
+from repaircafe.db import purge_erased
 from repaircafe.domain import personal_data
 from repaircafe.domain.errors import NotFound
 from repaircafe.models import Category, Item, LifecycleEvent, Owner, Tag
@@ -73,7 +73,7 @@ def erase_contact(session: Session, *, token: str, now: datetime) -> datetime:
             owner.erased_at = now
             session.add(owner)
         erased_at = owner.erased_at
-    db.purge_erased(session.get_bind().engine)
+    purge_erased(session.get_bind().engine)
     return erased_at
 
 

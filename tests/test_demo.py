@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from repaircafe.demo import builder as demo
 from repaircafe.domain import lifecycle
 from repaircafe.domain.errors import Refused
 from repaircafe.models import (
@@ -21,7 +22,7 @@ from repaircafe.models import (
     Tag,
     Territory,
 )
-from repaircafe.services import accounts, demo
+from repaircafe.services import accounts
 from repaircafe.services.dashboard import sessions_on
 from repaircafe.services.impact import CENTRAL_SET
 from repaircafe.services.integrity import check

@@ -19,10 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from repaircafe.domain import codes, impact, lifecycle
-from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Owner, Tag
-from repaircafe.services import impact as impact_service
-from repaircafe.services.demo import (
+from repaircafe.demo.builder import (
     DemoContext,
     DemoSession,
     DemoSite,
@@ -31,6 +28,9 @@ from repaircafe.services.demo import (
     register_step,
     sync_sequences,
 )
+from repaircafe.domain import codes, impact, lifecycle
+from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Owner, Tag
+from repaircafe.services import impact as impact_service
 from repaircafe.services.transactions import write_transaction
 
 TODAY_PER_SITE = 6

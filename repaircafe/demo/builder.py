@@ -2,8 +2,8 @@
 
 `build_demo` migrates an empty database, seeds the reference data and runs the demo steps in
 order. A step is a function `(session, ctx) -> None`; other areas of the product add theirs with
-`register_step` from a module named `repaircafe/services/demo_<area>.py`, which `build_demo`
-imports, so a new area needs no edit here. The context carries what earlier steps built (ids of
+`register_step` from a module of their own in this package (`repaircafe/demo/<area>.py`), which
+`build_demo` imports, so a new area needs no edit here. The context carries what earlier steps built (ids of
 groups, sites, sessions, users and objects).
 
 Bulk rows are written with SQLAlchemy Core and explicit ids, and every object's state is the
@@ -273,12 +273,11 @@ register_step(blank_tags_step, name="blank tags", order=90)
 
 
 def discover_steps() -> None:
-    """Import every `repaircafe.services.demo_*` module: each registers its own steps."""
-    from repaircafe import services
-
-    for info in pkgutil.iter_modules(services.__path__):
-        if info.name.startswith("demo_"):
-            importlib.import_module(f"{services.__name__}.{info.name}")
+    """Import every other module of this package: each registers its own steps."""
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if info.name != "builder":
+            importlib.import_module(f"{package}.{info.name}")
 
 
 def _count(session: Session, model: type[SQLModel], *where: Any) -> int:

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
+from repaircafe.demo.builder import DemoContext, DemoSite, register_step
 from repaircafe.domain.actors import Actor
 from repaircafe.services import intake, parts, recycling, recycling_batches, refurbish, repairs
 from repaircafe.services import stock as stock_service
-from repaircafe.services.demo import DemoContext, DemoSite, register_step
 from repaircafe.services.events import new_key
 
 RECYCLERS = {

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from repaircafe.config import load_settings, with_instance_defaults
+from repaircafe.demo.builder import DemoContext, register_step
 from repaircafe.domain.actors import Actor
 from repaircafe.models import Territory
 from repaircafe.services import reporting, rollup, subscriptions
-from repaircafe.services.demo import DemoContext, register_step
 
 ARCHIVED_MONTHS = 6
 
