@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test lint bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -m pip install --quiet -e '.[test,dev]' -c constraints.txt
 	touch $@
 
 demo: $(VENV)/.installed
