@@ -42,8 +42,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -541,54 +541,9 @@ def event_key(provider: str, source_id: str, suffix: str) -> str:
     return f"ords:{digest}:{suffix}"
 
 
-def _fresh_codes(count: int) -> list[str]:
-    """Tag codes for new objects, none drawn twice. A clash with a code already stored fails
-    the chunk's insert, which is then retried with new codes.
-
-    Drawn as codes.new_code draws them (40 random bits, eight characters and the check
-    character), ten bits at a time through tables built from codes.check_character: a large
-    file needs one code per row, and working out each check character alone cost more than
-    writing the tag.
-    """
-    pairs, weights = _code_tables()
-    low, second, third, high = weights
-    drawn: set[str] = set()
-    draw = secrets.randbits
-    while len(drawn) < count:
-        for _ in range(count - len(drawn)):
-            value = draw(40)
-            a, b, c, d = value & 1023, (value >> 10) & 1023, (value >> 20) & 1023, value >> 30
-            drawn.add(pairs[a] + pairs[b] + pairs[c] + pairs[d]
-                      + codes.ALPHABET[low[a] ^ second[b] ^ third[c] ^ high[d]])
-    return list(drawn)
-
-
-@lru_cache(maxsize=1)
-def _code_tables() -> tuple[list[str], tuple[list[int], ...]]:
-    """The two characters each ten bits stand for, and their share of the check character at
-    each of the four places ten bits can take in a code.
-
-    The check character is a sum (exclusive or) of one term per character, and "0" adds
-    nothing, so a character's term is the check character of a code with zeros elsewhere.
-    """
-    alphabet = codes.ALPHABET
-    zeros = "0" * codes.DATA_LENGTH
-
-    def term(position: int, value: int) -> int:
-        data = zeros[:position] + alphabet[value] + zeros[position + 1:]
-        return alphabet.index(codes.check_character(data))
-
-    pairs = [alphabet[v & 31] + alphabet[v >> 5] for v in range(1024)]
-    weights = tuple([term(2 * place, v & 31) ^ term(2 * place + 1, v >> 5) for v in range(1024)]
-                    for place in range(codes.DATA_LENGTH // 2))
-    return pairs, weights
-
-
 def registered_payload(code: str) -> str:
-    """The stored JSON payload of an imported object's `registered` event, written out as
-    ``json.dumps`` would (a code is Crockford base32: nothing in it needs escaping). Formatting
-    it directly saves the JSON encoder a call for every object of a large file."""
-    return f'{{"code": "{code}", "is_donor": false, "weight_kg": null, "source": "ords"}}'
+    """The stored JSON payload of an imported object's `registered` event."""
+    return json.dumps({"code": code, "is_donor": False, "weight_kg": None, "source": "ords"})
 
 
 @lru_cache(maxsize=4096)
@@ -725,7 +680,7 @@ class _Importer:
         places = self._places_of(records)
         item_ids = self.writer.reserve_ids(ITEM, len(records))
         event_ids = self.writer.reserve_ids(EVENT, 2 * len(records))
-        tag_codes = _fresh_codes(len(records))
+        tag_codes = codes.new_codes(len(records))
         self.writer.insert(ITEM, ITEM_COLUMNS, self._item_rows(records, places, item_ids))
         self.writer.insert(TAG, TAG_COLUMNS, self._tag_rows(places, item_ids, tag_codes))
         self.writer.insert(EVENT, EVENT_COLUMNS,

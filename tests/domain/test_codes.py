@@ -71,3 +71,27 @@ def test_malformed_codes_are_refused_with_a_reason(text, needle):
         codes.parse(text)
     assert needle in info.value.message
     assert not isinstance(info.value, CheckCharacterError)
+
+
+@settings(max_examples=300)
+@given(st.integers(min_value=0, max_value=2 ** (5 * codes.DATA_LENGTH) - 1))
+def test_new_codes_draws_exactly_as_new_code_does(bits):
+    """The table-driven batch and the one-at-a-time draw give the same code for the same bits,
+    and that code parses with the check character `check_character` computes."""
+    from unittest import mock
+
+    with mock.patch.object(codes.secrets, "randbits", return_value=bits):
+        single = codes.new_code()
+        (batched,) = codes.new_codes(1)
+    assert batched == single
+    assert codes.parse(batched) == batched
+    assert batched[-1] == codes.check_character(batched[:-1])
+
+
+def test_new_codes_are_distinct_valid_and_use_every_character():
+    drawn = codes.new_codes(3000)
+    assert len(set(drawn)) == 3000
+    assert all(codes.parse(code) == code and len(code) == codes.CODE_LENGTH for code in drawn)
+    for position in range(codes.DATA_LENGTH):
+        assert {code[position] for code in drawn} == set(codes.ALPHABET)
+    assert codes.new_codes(0) == []
