@@ -67,7 +67,7 @@ def blank(count: int, layout_name: str, start: int, group: str | None, output: P
         if group:
             row = session.exec(select(RepairGroup).where(RepairGroup.name == group)).one_or_none()
             if row is None:
-                raise NotFound(f"No repair group called “{group}”.")
+                raise NotFound("No repair group called “%(name)s”.", name=group)
             group_id = row.id
         how = label_service.calibration(session, actor=actor, layout_name=layout_name,
                                         profile_id=None, start_at=start, extra_dirs=_dirs())

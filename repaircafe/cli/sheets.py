@@ -40,25 +40,26 @@ def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
     with session_scope(engine()) as session:
         group = session.exec(select(RepairGroup).where(RepairGroup.name == group_name)).first()
         if group is None or group.id is None:
-            raise NotFound(f"No group called “{group_name}”.")
+            raise NotFound("No group called “%(name)s”.", name=group_name)
         read = sheet_import.read_sheet(file)
         mapping = sheet_import.mapping_for(session, read, group_id=group.id)
         for pair in pairs:
             name, _, column = pair.partition("=")
             if name not in FIELDS or column not in read.headers:
-                raise Refused(f"--map {pair}: give FIELD=COLUMN with a field among "
-                              f"{', '.join(FIELDS)} and a column of the file.")
+                raise Refused("--map %(pair)s: give FIELD=COLUMN with a field among %(fields)s and "
+                              "a column of the file.", pair=pair, fields=", ".join(FIELDS))
             mapping.columns[name] = column
         if key is not None:
             if key not in read.headers:
-                raise Refused(f"--key {key}: the file has no such column.")
+                raise Refused("--key %(key)s: the file has no such column.", key=key)
             mapping.key = key
         mapping.date_order = date_order or mapping.date_order
         if site_name:
             site = session.exec(select(Site).where(Site.group_id == group.id,
                                                    Site.name == site_name)).first()
             if site is None:
-                raise NotFound(f"No site called “{site_name}” in {group.name}.")
+                raise NotFound("No site called “%(site)s” in %(group)s.", site=site_name,
+                               group=group.name)
             mapping.site_id = site.id
         report = sheet_import.import_sheet(session, read, mapping, group_id=group.id,
                                            actor=Actor.system("spreadsheet import"),

@@ -70,6 +70,8 @@ class KeyReused(Refused):
     """An idempotency key sent again with a different action: it would hide one of the two."""
 
 
-# The exception classes whose first argument is a message template, for message extraction.
+# Every name whose first argument is a message template, for message extraction: Refused and
+# all its subclasses (tests/web/test_translations.py checks that none is missing), and N_.
 MESSAGE_KEYWORDS = ("Refused", "TransitionRefused", "CodeError", "CheckCharacterError",
-                    "NotFound", "OutOfScope", "NotPermitted", "KeyReused", "LayoutProblem", "N_")
+                    "NotFound", "OutOfScope", "NotPermitted", "KeyReused", "LayoutProblem",
+                    "FactorSetError", "N_")

@@ -110,7 +110,8 @@ class FactorSet:
         try:
             return self.categories[name]
         except KeyError:
-            raise FactorSetError(f"factor set {self.label} has no category {name!r}") from None
+            raise FactorSetError("factor set %(label)s has no category '%(name)s'",
+                                 label=self.label, name=name) from None
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class MaterialCredits:
             row = self.rows[material]
         except KeyError:
             known = ", ".join(sorted(self.rows))
-            raise FactorSetError(f"unknown material {material!r}; known: {known}") from None
+            raise FactorSetError("unknown material '%(material)s'; known: %(known)s",
+                                 material=material, known=known) from None
         return row.central if value == "central" else row.low
 
     @property
@@ -199,11 +201,14 @@ def _number(text: str, what: str, line: int, *, minimum: float = 0.0) -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise FactorSetError(f"line {line}: {what} must be a number, got {text!r}") from None
+        raise FactorSetError("line %(line)s: %(what)s must be a number, got '%(text)s'",
+                             line=line, what=what, text=text) from None
     if math.isnan(value) or math.isinf(value):
-        raise FactorSetError(f"line {line}: {what} must be a finite number, got {text!r}")
+        raise FactorSetError("line %(line)s: %(what)s must be a finite number, got '%(text)s'",
+                             line=line, what=what, text=text)
     if value < minimum:
-        raise FactorSetError(f"line {line}: {what} must be at least {minimum:g}, got {text}")
+        raise FactorSetError("line %(line)s: %(what)s must be at least %(minimum)s, got %(text)s",
+                             line=line, what=what, minimum=f"{minimum:g}", text=text)
     return value
 
 
@@ -221,12 +226,8 @@ def parse_factor_set_csv(text: str) -> FactorSet:
     header = reader.fieldnames or []
     missing = [c for c in SET_COLUMNS if c not in header]
     if missing:
-        raise FactorSetError(
-            "line 1: missing column(s) "
-            + ", ".join(missing)
-            + "; expected header: "
-            + ",".join(SET_COLUMNS)
-        )
+        raise FactorSetError("line 1: missing column(s) %(missing)s; expected header: %(header)s",
+                             missing=", ".join(missing), header=",".join(SET_COLUMNS))
     meta: dict[str, str] = {}
     at: dict[str, int] = {}  # meta key -> line
     sources: dict[str, None] = {}
@@ -238,24 +239,27 @@ def parse_factor_set_csv(text: str) -> FactorSet:
         if not kind and not key:
             continue  # blank line
         if not key:
-            raise FactorSetError(f"line {line}: empty key")
+            raise FactorSetError("line %(line)s: empty key", line=line)
         if kind == "meta":
             if key in meta:
-                raise FactorSetError(f"line {line}: meta {key!r} given twice")
+                raise FactorSetError("line %(line)s: meta '%(key)s' given twice", line=line, key=key)
             meta[key] = (row.get("value") or "").strip()
             at[key] = line
             if source:
                 sources.setdefault(source, None)
         elif kind == "category":
             if key in categories:
-                raise FactorSetError(f"line {line}: category {key!r} given twice")
+                raise FactorSetError("line %(line)s: category '%(key)s' given twice",
+                                     line=line, key=key)
             powered = (row.get("powered") or "").strip().upper()
             if powered not in ("Y", "N"):
                 raise FactorSetError(
-                    f"line {line}: powered must be Y or N for {key!r}, got {powered!r}"
+                    "line %(line)s: powered must be Y or N for '%(key)s', got '%(powered)s'",
+                    line=line, key=key, powered=powered,
                 )
             if not source:
-                raise FactorSetError(f"line {line}: category {key!r} has no source")
+                raise FactorSetError("line %(line)s: category '%(key)s' has no source",
+                                     line=line, key=key)
             rid = (row.get("restart_id") or "").strip()
             categories[key] = CategoryFactor(
                 name=key,
@@ -268,29 +272,33 @@ def parse_factor_set_csv(text: str) -> FactorSet:
             )
             sources.setdefault(source, None)
         else:
-            raise FactorSetError(f"line {line}: kind must be 'meta' or 'category', got {kind!r}")
+            raise FactorSetError(
+                "line %(line)s: kind must be 'meta' or 'category', got '%(kind)s'",
+                line=line, kind=kind)
     absent = [k for k in REQUIRED_META if not meta.get(k)]
     if absent:
-        raise FactorSetError("missing meta row(s): " + ", ".join(absent))
+        raise FactorSetError("missing meta row(s): %(rows)s", rows=", ".join(absent))
     if not categories:
         raise FactorSetError("no category rows")
     displacement = _number(meta["displacement"], "displacement", at["displacement"])
     if not 0 < displacement <= 1:
         raise FactorSetError(
-            f"line {at['displacement']}: displacement must be in (0, 1], got {meta['displacement']}"
+            "line %(line)s: displacement must be in (0, 1], got %(value)s",
+            line=at["displacement"], value=meta["displacement"],
         )
     policy = meta["weight_policy"]
     if policy not in WEIGHT_POLICIES:
         raise FactorSetError(
-            f"line {at['weight_policy']}: weight_policy must be one of "
-            f"{', '.join(WEIGHT_POLICIES)}, got {policy!r}"
+            "line %(line)s: weight_policy must be one of %(policies)s, got '%(policy)s'",
+            line=at["weight_policy"], policies=", ".join(WEIGHT_POLICIES), policy=policy,
         )
     counted = tuple(
         o.strip() for o in meta.get("counted_outcomes", "fixed").split(";") if o.strip()
     )
     bad = [o for o in counted if o not in OUTCOMES]
     if bad:
-        raise FactorSetError(f"counted_outcomes: unknown outcome(s) {', '.join(bad)}")
+        raise FactorSetError("counted_outcomes: unknown outcome(s) %(outcomes)s",
+                             outcomes=", ".join(bad))
     return FactorSet(
         name=meta["name"],
         version=meta["version"],
@@ -325,7 +333,8 @@ def load_factor_set(name_or_path: str | Path) -> FactorSet:
         path = FACTORS_DIR / f"{name_or_path}.csv"
         if not path.is_file():
             raise FactorSetError(
-                f"no factor set {name_or_path!r}; available: {', '.join(available_factor_sets())}"
+                "no factor set '%(name)s'; available: %(available)s", name=name_or_path,
+                available=", ".join(available_factor_sets()),
             )
     return _load_path(str(path.resolve()))
 
@@ -335,7 +344,8 @@ def _load_path(path: str) -> FactorSet:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise FactorSetError(f"cannot read factor set {path}: {exc.strerror}") from None
+        raise FactorSetError("cannot read factor set %(path)s: %(error)s", path=path,
+                             error=exc.strerror) from None
     return parse_factor_set_csv(text)
 
 
@@ -348,9 +358,11 @@ def load_material_credits(path: str | None = None) -> MaterialCredits:
             central = _number(r["central"], "central", line)
             low = _number(r["low"], "low", line)
             if low > central:
-                raise FactorSetError(f"line {line}: low ({low}) above central ({central})")
+                raise FactorSetError("line %(line)s: low (%(low)s) above central (%(central)s)",
+                                     line=line, low=low, central=central)
             if not r["central_source"].strip() or not r["low_source"].strip():
-                raise FactorSetError(f"line {line}: material {r['material']!r} has no source")
+                raise FactorSetError("line %(line)s: material '%(material)s' has no source",
+                                     line=line, material=r["material"])
             rows[r["material"]] = MaterialCredit(
                 material=r["material"],
                 label=r["label"],
@@ -402,7 +414,8 @@ def default_material_split(category_slug: str, kg: float) -> dict[str, float]:
     try:
         shares = load_material_splits()[category_slug]
     except KeyError:
-        raise FactorSetError(f"no default material split for category {category_slug!r}") from None
+        raise FactorSetError("no default material split for category '%(slug)s'",
+                             slug=category_slug) from None
     return {m: kg * s for m, s in shares.items()}
 
 
@@ -416,7 +429,7 @@ def _factor_for(category_slug: str | None, factor_set: FactorSet) -> CategoryFac
         return factor_set.categories[category_slug]
     mapping = load_category_map().get(category_slug)
     if mapping is None:
-        raise FactorSetError(f"unknown category {category_slug!r}")
+        raise FactorSetError("unknown category '%(slug)s'", slug=category_slug)
     return factor_set.category(mapping.restart_category)
 
 

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from repaircafe.domain import permissions
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import RepairGroup, Territory, User
 from repaircafe.services.transactions import write_transaction
 
@@ -40,7 +41,7 @@ def create_user(
         raise Refused("The password is too short (at least 4 characters).")
     with write_transaction(session):
         if session.exec(select(User).where(User.username == username)).first():
-            raise Refused(f"The user name “{username}” is taken.")
+            raise Refused("The user name “%(name)s” is taken.", name=username)
         group_id, territory_id = _scope_ids(session, group, territory)
         user = User(
             username=username,
@@ -59,11 +60,12 @@ def _check_scope(role: str, group: str | None, territory: str | None) -> None:
     """The role exists and comes with the scope it needs (a group, or a territory)."""
     try:
         permissions.check_role(role)
-    except ValueError as exc:
-        raise Refused(str(exc)) from None
+    except ValueError:
+        raise Refused("Unknown role '%(role)s': use one of %(roles)s.", role=role,
+                      roles=", ".join(permissions.ROLES)) from None
     kind = permissions.scope_kind(role)
     if kind == "group" and not group:
-        raise Refused(f"A {role} belongs to a group: give --group.")
+        raise Refused("A %(role)s belongs to a group: give --group.", role=N_(role))
     if kind == "territory" and not territory:
         raise Refused("A viewer belongs to a territory: give --territory.")
 
@@ -74,12 +76,12 @@ def _scope_ids(session: Session, group: str | None,
     if group:
         found = session.exec(select(RepairGroup).where(RepairGroup.name == group)).first()
         if found is None:
-            raise NotFound(f"No group called “{group}”.")
+            raise NotFound("No group called “%(name)s”.", name=group)
         group_id = found.id
     if territory:
         place = session.exec(select(Territory).where(Territory.name == territory)).first()
         if place is None:
-            raise NotFound(f"No territory called “{territory}”.")
+            raise NotFound("No territory called “%(name)s”.", name=territory)
         territory_id = place.id
     return group_id, territory_id
 

@@ -80,7 +80,7 @@ def get_factor_set(session: Session, name: str) -> impact_rules.FactorSet:
     row = _stored(session, name)
     if row is None:
         known = ", ".join(i.name for i in list_factor_sets(session))
-        raise NotFound(f"No factor set named “{name}”; known: {known}.")
+        raise NotFound("No factor set named “%(name)s”; known: %(known)s.", name=name, known=known)
     return impact_rules.parse_factor_set_csv(_rows_to_csv(row.rows))
 
 
@@ -90,7 +90,7 @@ def factor_set_csv(session: Session, name: str) -> str:
         return (impact_rules.FACTORS_DIR / f"{name}.csv").read_text(encoding="utf-8")
     row = _stored(session, name)
     if row is None:
-        raise NotFound(f"No factor set named “{name}”.")
+        raise NotFound("No factor set named “%(name)s”.", name=name)
     return _rows_to_csv(row.rows)
 
 

@@ -30,6 +30,7 @@ from repaircafe.core import access
 from repaircafe.domain import impact, lifecycle, permissions, personal_data
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import (
     Category,
     Item,
@@ -97,8 +98,8 @@ def parse_period(text: str) -> Period:
             return Period(start, date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1))
     except ValueError:
         pass
-    raise Refused(f"“{text}” is not a period: use 2025, 2025-05, 2025-Q2 or "
-                  "2025-01-01..2025-06-30.")
+    raise Refused("“%(text)s” is not a period: use 2025, 2025-05, 2025-Q2 or "
+                  "2025-01-01..2025-06-30.", text=text)
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def scope_clause(session: Session, *, actor: Actor, scope: ExportScope) -> Any:
         clauses.append(col(Item.site_id).in_(
             select(Site.id).where(Site.territory_id == scope.id)))
     elif scope.kind != "all":
-        raise Refused(f"Unknown export scope “{scope.kind}”.")
+        raise Refused("Unknown export scope “%(kind)s”.", kind=scope.kind)
     return and_(True, *clauses)
 
 
@@ -273,7 +274,7 @@ def resolve_scope(session: Session, text: str) -> ExportScope:
         raise Refused("Give the scope as all, group:NAME or territory:NAME.")
     found = session.exec(select(model).where(model.name == name.strip())).scalars().first()
     if found is None:
-        raise NotFound(f"No {kind} called “{name.strip()}”.")
+        raise NotFound("No %(kind)s called “%(name)s”.", kind=N_(kind), name=name.strip())
     return ExportScope(kind, found.id)
 
 

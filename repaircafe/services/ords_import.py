@@ -396,7 +396,8 @@ def _read_chunks(reader: Iterator[list[str]], header: list[str], today: date,
         except StopIteration:
             break
         except csv.Error as exc:
-            raise Refused(f"Line {start}: the file is not valid CSV ({exc}).") from None
+            raise Refused("Line %(line)s: the file is not valid CSV (%(error)s).", line=start,
+                          error=str(exc)) from None
         line = reader.line_num  # type: ignore[attr-defined]
         if not values:
             continue
@@ -893,13 +894,14 @@ def import_ords(
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
-            raise Refused(f"{path.name} is empty.") from None
+            raise Refused("%(file)s is empty.", file=path.name) from None
         except csv.Error as exc:
-            raise Refused(f"{path.name} is not a CSV file ({exc}).") from None
+            raise Refused("%(file)s is not a CSV file (%(error)s).", file=path.name,
+                          error=str(exc)) from None
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
-            raise Refused(f"{path.name} is not an ORDS v0.3 file: no column "
-                          f"{', '.join(missing)}.")
+            raise Refused("%(file)s is not an ORDS v0.3 file: no column %(columns)s.",
+                          file=path.name, columns=", ".join(missing))
         importer = _Importer(session, group=group, now=now, report=report)
         rejects_writer = _RejectsWriter(rejects_path, header)
         today = now.astimezone(UTC).date()
