@@ -6,14 +6,20 @@ when the package directory is read-only.
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 SOURCE = Path(__file__).parent / "translations"
+# A language code such as fr or pt_BR, never a path.
+_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
 def compile_catalogues(target: Path) -> Path:
@@ -33,3 +39,29 @@ def compile_catalogues(target: Path) -> Path:
             write_mo(out, catalog, use_fuzzy=False)
         os.replace(tmp_name, mo_path)
     return target
+
+
+def translations(language: str) -> Translations:
+    """The catalogue of one language, for text made outside a request: reports and e-mails.
+
+    Read from the same .po file the pages use, so a scheduled report or a mail says exactly
+    what the pages say; compiled in memory once per process (and again if the file changes),
+    which also works where no instance folder has been prepared. English, the language of the
+    message ids, gets an empty catalogue.
+    """
+    po_path = SOURCE / language / "LC_MESSAGES" / "messages.po"
+    known = _LANGUAGE.fullmatch(language) and po_path.exists()
+    stamp = po_path.stat().st_mtime_ns if known else None
+    return _compiled(language, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(language: str, stamp: int | None) -> Translations:
+    if stamp is None:
+        return Translations()
+    with (SOURCE / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)

@@ -2,7 +2,7 @@
 
 Entry points::
 
-    report = build_report(records, parts, recycling, meta)   # -> Report (frames + figures)
+    report = build_report(records, parts, recycling, meta, catalogue)   # -> Report
     render_pdf(report) -> bytes      render_csv(report) -> bytes      render_xlsx(report) -> bytes
 
 Impact figures are computed by the app when a record is made (``repaircafe.domain.impact``) and
@@ -23,7 +23,7 @@ column                           meaning
                                  (null = unknown; anything else is refused)
 ``site``                         site name (optional; also ``group``/``territory`` are ignored)
 ``category``                     our category slug, null when the object has none
-``category_name``                display name in the report language (default: the slug)
+``category_name``                English name, as the catalogue knows it (default: slug)
 ``barrier``                      ORDS barrier code 1-6 or null (end of life only)
 ``waste_prevented_kg``           sum of stored waste-prevented kg (central set)
 ``co2e_avoided_kg``              sum of stored CO2e avoided, central factor set
@@ -52,17 +52,25 @@ harvested and as reused (with its weight and CO2e) in the month it was installed
 ``meta`` - :class:`ReportMeta`: title, scope and period labels, period start/end (inclusive),
 language (``en``/``fr``), central and conservative factor-set names, version, displacements,
 the list of sources for the appendix, ``generated_at`` and an optional "recomputed under set X"
-label. Records and recycling frames are expected to be already filtered to scope and period;
+label, and :class:`Names`: the English names of outcomes, barriers and materials.
+Records and recycling frames are expected to be already filtered to scope and period;
 the monthly trend shows every month from ``period_start`` to ``period_end``.
+
+``catalogue`` - the translations of ``meta.language`` (anything with ``gettext``: the
+application's catalogue, see :mod:`reports.i18n`). Every text of a report, and every English
+name given as data (``category_name``, :class:`Names`), goes through it; without one the report
+is in English.
 """
 
-from reports.impact import Coverage, Headline, Report, ReportMeta, build_report
+from reports.i18n import Words
+from reports.impact import Coverage, Headline, Names, Report, ReportMeta, build_report
 from reports.pdf import render_pdf
 from reports.tables import SHEETS, render_csv, render_xlsx
 
 __all__ = [
     "Coverage",
     "Headline",
+    "Names",
     "Report",
     "ReportMeta",
     "SHEETS",
@@ -70,4 +78,5 @@ __all__ = [
     "render_csv",
     "render_pdf",
     "render_xlsx",
+    "Words",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -10,7 +11,8 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
-from reports.i18n import OUTCOMES, fmt_number, t
+from reports.i18n import Words
+from reports.impact import OUTCOMES
 
 OUTCOME_COLOURS = {
     "fixed": colors.HexColor("#2e7d32"),
@@ -55,10 +57,13 @@ def _month_label(month: str, n: int) -> str:
 
 
 def monthly_outcomes(
-    monthly: pd.DataFrame, lang: str, width: float = 480, height: float = 200
+    monthly: pd.DataFrame, words: Words, outcome_labels: Mapping[str, str], width: float = 480,
+    height: float = 200,
 ) -> Drawing:
+    """Objects per month, stacked by outcome; `outcome_labels` are already translated."""
+    _ = words
     d = Drawing(width, height)
-    _title(d, t(lang, "trend_chart"), width, height)
+    _title(d, _("Objects per month by outcome"), width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 40, 40
     chart.width, chart.height = width - 60, height - 75
@@ -81,7 +86,7 @@ def monthly_outcomes(
     chart.valueAxis.valueMax, chart.valueAxis.valueStep = _axis(float(totals), counts=True)
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.labelTextFormat = words.number
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
     chart.valueAxis.visibleGrid = True
     chart.barSpacing = 0
@@ -98,16 +103,18 @@ def monthly_outcomes(
     legend.fontSize = 8
     legend.dx = legend.dy = 7
     legend.deltax = 90
-    legend.colorNamePairs = [(OUTCOME_COLOURS[o], t(lang, o)) for o in OUTCOMES]
+    legend.colorNamePairs = [(OUTCOME_COLOURS[o], outcome_labels[o]) for o in OUTCOMES]
     d.add(legend)
     return d
 
 
 def monthly_co2e(
-    monthly: pd.DataFrame, lang: str, width: float = 480, height: float = 160
+    monthly: pd.DataFrame, words: Words, width: float = 480, height: float = 160
 ) -> Drawing:
+    """CO2e avoided per month under the central factor set."""
+    _ = words
     d = Drawing(width, height)
-    _title(d, t(lang, "co2e_chart"), width, height)
+    _title(d, _("CO2e avoided per month (kg, central)"), width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 50, 30
     chart.width, chart.height = width - 70, height - 55
@@ -125,7 +132,7 @@ def monthly_co2e(
     chart.valueAxis.valueMax, chart.valueAxis.valueStep = _axis(max(values))
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.labelTextFormat = words.number
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
     chart.bars[0].fillColor = ACCENT
@@ -135,13 +142,16 @@ def monthly_co2e(
 
 
 def top_categories(
-    by_category: pd.DataFrame, lang: str, n: int = 10, width: float = 480
+    by_category: pd.DataFrame, words: Words, n: int = 10, width: float = 480
 ) -> Drawing:
+    """The `n` categories with the most objects, stacked by outcome."""
+    _ = words
     top = by_category.head(n).iloc[::-1]
     rows = max(len(top), 1)
     height = 40 + rows * 16
     d = Drawing(width, height)
-    _title(d, t(lang, "top_categories_chart", n=min(n, len(by_category))), width, height)
+    _title(d, _("Objects by category (top %(count)s)", count=min(n, len(by_category))),
+           width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y = 170, 10
     chart.width, chart.height = width - 190, height - 30
@@ -162,7 +172,7 @@ def top_categories(
     )
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: fmt_number(v, lang, 0)
+    chart.valueAxis.labelTextFormat = words.number
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
     chart.barSpacing = 0

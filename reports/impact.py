@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reports.i18n import (
-    EU_CATEGORIES,
-    OUTCOMES,
-    barrier_label,
-    category_label,
-    check_language,
-    material_label,
-    t,
-)
+from reports.i18n import N_, Catalogue, English, Words, check_language
 
-EU_ORDER = tuple(EU_CATEGORIES["en"])
+OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
+# The five product groups of Commission Implementing Decision (EU) 2021/19, in report order.
+EU_CATEGORIES = {
+    "textiles": N_("Textiles"),
+    "electrical_and_electronic_equipment": N_("Electrical and electronic equipment"),
+    "furniture": N_("Furniture"),
+    "construction_materials_and_products": N_("Construction materials and products"),
+    "other_products": N_("Other products"),
+}
+EU_ORDER = tuple(EU_CATEGORIES)
 SUM_COLUMNS = ("waste_prevented_kg", "co2e_avoided_kg", "co2e_avoided_conservative_kg")
 TIDY_COLUMNS = [
     "period",
@@ -32,6 +34,25 @@ TIDY_COLUMNS = [
     "back_in_use_objects",
     "factor_set",
 ]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The English names of the application's vocabulary, as its pages show them.
+
+    They are the catalogue's message ids, so the report's catalogue translates them exactly as
+    the pages do. A value missing here falls back to its code, made readable.
+    """
+
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    barriers: Mapping[int, str] = field(default_factory=dict)
+    materials: Mapping[str, str] = field(default_factory=dict)
+
+    def outcome(self, slug: str) -> str:
+        return self.outcomes.get(slug) or slug.replace("_", " ").capitalize()
+
+    def material(self, slug: str) -> str:
+        return self.materials.get(slug) or slug.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,7 @@ class ReportMeta:
     sources: tuple[str, ...] = ()
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     recomputed_label: str | None = None  # e.g. "restart-2021 v1" when figures were recomputed
+    names: Names = field(default_factory=Names)
 
     @property
     def factor_set_label(self) -> str:
@@ -112,6 +134,7 @@ class Report:
     recycling_by_material: pd.DataFrame
     eu_reuse: pd.DataFrame
     tidy: pd.DataFrame
+    words: Words = field(default_factory=Words)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -290,9 +313,15 @@ def build_report(
     parts: pd.DataFrame | None,
     recycling: pd.DataFrame | None,
     meta: ReportMeta,
+    catalogue: Catalogue | None = None,
 ) -> Report:
-    """Aggregate the three frames into every figure and table a report shows."""
-    lang = check_language(meta.language)
+    """Aggregate the three frames into every figure and table a report shows.
+
+    `catalogue` translates into the report's language (see :mod:`reports.i18n`); without one
+    the report is in English.
+    """
+    words = Words(check_language(meta.language), catalogue or English())
+    _ = words
     rec = normalise_records(records)
     prt = normalise_parts(parts, meta)
     rcy = normalise_recycling(recycling)
@@ -323,7 +352,7 @@ def build_report(
     )
     eu["objects"] = eu["objects"].astype("int64")
     eu["reused_tonnes"] = eu["reused_kg"] / 1000.0
-    eu.insert(1, "label", eu["eu_category"].map(EU_CATEGORIES[lang]))
+    eu.insert(1, "label", [words(EU_CATEGORIES[c]) for c in eu["eu_category"]])
 
     headline = Headline(
         objects_received=total,
@@ -371,12 +400,12 @@ def build_report(
 
     cat = rec.assign(
         category=rec["category"].fillna(""),
-        category_name=[category_label(slug, name, lang)
+        category_name=[words.name(name, fallback=str(slug or ""))
                        for slug, name in zip(rec["category"], rec["category_name"].fillna(""),
                                              strict=True)],
     )
     by_category = _grouped(cat, ["category", "category_name"])
-    by_category.loc[by_category["category"] == "", "category_name"] = t(lang, "uncategorised")
+    by_category.loc[by_category["category"] == "", "category_name"] = _("No category")
     by_category = by_category.sort_values(["objects", "category_name"], ascending=[False, True])
     by_category = by_category[
         [
@@ -398,7 +427,7 @@ def build_report(
         .reset_index()
     )
     by_outcome["objects"] = by_outcome["objects"].astype("int64")
-    by_outcome.insert(1, "label", [t(lang, o) for o in OUTCOMES])
+    by_outcome.insert(1, "label", [words(meta.names.outcome(o)) for o in OUTCOMES])
     by_outcome["share"] = by_outcome["objects"] / total if total else float("nan")
 
     eol = rec[rec["outcome"] == "end_of_life"]
@@ -409,7 +438,7 @@ def build_report(
             {"barrier": pd.Series(dtype="Int64"), "objects": pd.Series(dtype="int64")}
         )
     )
-    by_barrier["label"] = [barrier_label(b, lang) for b in by_barrier["barrier"]]
+    by_barrier["label"] = [_barrier_label(b, meta.names, words) for b in by_barrier["barrier"]]
     eol_total = int(eol["objects"].sum())
     by_barrier["share"] = by_barrier["objects"] / eol_total if eol_total else float("nan")
     by_barrier = by_barrier.sort_values("barrier", na_position="last")[
@@ -428,7 +457,10 @@ def build_report(
         {
             "level": ["prevention", "preparing_reuse", "recycling", "not_recorded"],
             "label": [
-                t(lang, k) for k in ("prevention", "preparing_reuse", "recycling", "not_recorded")
+                _("Prevention: repaired and kept in use"),
+                _("Preparing for re-use: refurbished objects and reused parts"),
+                _("Recycling"),
+                _("End of life, fate not recorded"),
             ],
             "kg": [
                 headline.kg_kept_in_use - refurbished_kg,
@@ -454,7 +486,7 @@ def build_report(
         .reset_index()
     )
     recycling_by_material.insert(
-        1, "label", [material_label(m, lang) for m in recycling_by_material["material"]]
+        1, "label", [words(meta.names.material(m)) for m in recycling_by_material["material"]]
     )
 
     tidy = (
@@ -483,4 +515,14 @@ def build_report(
         recycling_by_material=recycling_by_material,
         eu_reuse=eu,
         tidy=tidy,
+        words=words,
     )
+
+
+def _barrier_label(code: object, names: Names, words: Words) -> str:
+    """The barrier's name, or "No barrier recorded" for an end-of-life object without one."""
+    try:
+        name = names.barriers.get(int(float(str(code))))
+    except (TypeError, ValueError):
+        name = None
+    return words(name) if name else words(N_("No barrier recorded"))

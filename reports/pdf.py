@@ -24,8 +24,7 @@ from reportlab.platypus import (
 )
 
 from reports import charts
-from reports.i18n import OUTCOMES, colon, fmt_kg, fmt_number, fmt_percent, t
-from reports.impact import Report
+from reports.impact import OUTCOMES, Report
 from reports.tables import methodology_lines
 
 PAGE_W, PAGE_H = A4
@@ -66,7 +65,7 @@ def co2(text: str) -> str:
 
 
 def _numbered_canvas(report: Report):
-    meta, lang = report.meta, report.meta.language
+    meta, _ = report.meta, report.words
 
     class NumberedCanvas(pdfcanvas.Canvas):
         """Draws header and 'page X of Y' footer once the page count is known."""
@@ -102,13 +101,12 @@ def _numbered_canvas(report: Report):
             self.line(MARGIN, bottom + 9, PAGE_W - MARGIN, bottom + 9)
             self.setFillColor(GREY)
             self.setFont("Helvetica", 7.5)
-            left = (
-                f"{t(lang, 'factor_set')} {meta.factor_set_label} · {t(lang, 'generated')} "
-                f"{meta.generated_at.strftime('%Y-%m-%d %H:%M')}"
-            )
+            left = " ".join([_("Factor set"), meta.factor_set_label, "·", _("Generated"),
+                             meta.generated_at.strftime("%Y-%m-%d %H:%M")])
             self.drawString(MARGIN, bottom, left)
             self.drawRightString(
-                PAGE_W - MARGIN, bottom, t(lang, "page_of", page=self._pageNumber, total=total)
+                PAGE_W - MARGIN, bottom, _("Page %(page)s of %(total)s", page=self._pageNumber,
+                                           total=total)
             )
             self.restoreState()
 
@@ -143,24 +141,24 @@ def _table(rows: list[list], widths: list[float], numeric_from: int = 1, long: b
 
 
 def _kpis(report: Report) -> Table:
-    h, lang = report.headline, report.meta.language
+    h, _ = report.headline, report.words
     cells = [
-        (fmt_number(h.objects_received, lang), t(lang, "objects_received")),
-        (fmt_percent(h.repair_success_rate, lang), t(lang, "repair_success_rate")),
-        (fmt_kg(h.kg_kept_in_use, lang), t(lang, "kg_kept_in_use")),
-        (fmt_kg(h.co2e_avoided_kg, lang), t(lang, "co2e_central")),
-        (fmt_kg(h.co2e_avoided_conservative_kg, lang), t(lang, "co2e_conservative")),
+        (_.number(h.objects_received), _("Objects received")),
+        (_.percent(h.repair_success_rate), _("Repair success rate")),
+        (_.kg(h.kg_kept_in_use), _("Kept in use")),
+        (_.kg(h.co2e_avoided_kg), _("CO2e avoided (central)")),
+        (_.kg(h.co2e_avoided_conservative_kg), _("CO2e avoided (conservative)")),
         (
-            f"{fmt_number(h.parts_harvested, lang)} / {fmt_number(h.parts_reused, lang)}",
-            f"{t(lang, 'parts_harvested')} / {t(lang, 'parts_reused').lower()}",
+            f"{_.number(h.parts_harvested)} / {_.number(h.parts_reused)}",
+            _("Parts harvested") + " / " + _("Parts reused").lower(),
         ),
-        (fmt_kg(h.kg_recycled, lang), t(lang, "kg_recycled")),
+        (_.kg(h.kg_recycled), _("Recycled")),
         (
-            f"{fmt_kg(h.recycling_co2e_low_kg, lang)} – "
-            f"{fmt_kg(h.recycling_co2e_central_kg, lang)}",
-            t(lang, "recycling_credit"),
+            f"{_.kg(h.recycling_co2e_low_kg)} – "
+            f"{_.kg(h.recycling_co2e_central_kg)}",
+            _("Recycling credit, low to central"),
         ),
-        (fmt_number(h.eu_reused_tonnes, lang, 2) + "\u00a0t", t(lang, "eu_reused_kpi")),
+        (_.number(h.eu_reused_tonnes, 2) + "\u00a0t", _("Back in use (EU 2021/19 re-use)")),
     ]
     grid, row = [], []
     for value, label in cells:
@@ -186,68 +184,74 @@ def _kpis(report: Report) -> Table:
 
 
 def render_pdf(report: Report) -> bytes:
-    m, h, lang = report.meta, report.headline, report.meta.language
-    n = lambda v, d=0: fmt_number(v, lang, d)  # noqa: E731
+    m, h, _ = report.meta, report.headline, report.words
+    n = _.number
+    outcome_labels = {o: _(m.names.outcome(o)) for o in OUTCOMES}
     full = PAGE_W - 2 * MARGIN
     story: list = []
 
     story.append(Paragraph(co2(m.title), H1))
     story.append(
         Paragraph(
-            co2(
-                f"{t(lang, 'scope')}{colon(lang)}{m.scope_label} · {t(lang, 'period')}{colon(lang)}"
-                f"{m.period_label}"
-            ),
+            co2(_("Scope") + _.colon + m.scope_label + " · " + _("Period") + _.colon
+                + m.period_label),
             SUB,
         )
     )
     if m.recomputed_label:
-        story.append(Paragraph(co2(t(lang, "recomputed", label=m.recomputed_label)), BODY))
-    story.append(Paragraph(co2(t(lang, "headline")), H2))
+        recomputed = _("Figures recomputed under factor set %(label)s", label=m.recomputed_label)
+        story.append(Paragraph(co2(recomputed), BODY))
+    story.append(Paragraph(co2(_("Headline figures")), H2))
     story.append(_kpis(report))
     story.append(Spacer(1, 6))
     story.append(
         Paragraph(
             co2(
-                t(
-                    lang,
-                    "co2e_range_note",
-                    low=fmt_kg(h.co2e_avoided_conservative_kg, lang),
-                    high=fmt_kg(h.co2e_avoided_kg, lang),
-                    d=n(m.displacement, 1),
-                    dc=n(m.conservative_displacement, 1),
+                _(
+                    "CO2e avoided by repair lies between %(low)s (conservative, displacement "
+                    "%(conservative_displacement)s) and %(high)s (central, displacement "
+                    "%(displacement)s). Recycling credits are reported separately and never "
+                    "added to repair credits.",
+                    low=_.kg(h.co2e_avoided_conservative_kg),
+                    high=_.kg(h.co2e_avoided_kg),
+                    displacement=n(m.displacement, 1),
+                    conservative_displacement=n(m.conservative_displacement, 1),
                 )
             ),
             SMALL,
         )
     )
-    story.append(Paragraph(co2(t(lang, "success_rate_note")), SMALL))
+    story.append(Paragraph(co2(_("Repair success rate = fixed objects / objects with a known "
+                                 "outcome.")), SMALL))
     c = report.coverage
     story.append(
         Paragraph(
             co2(
-                f"{t(lang, 'coverage')}{colon(lang)}{t(lang, 'with_category')} "
-                f"{fmt_percent(c.share_with_category, lang)}"
-                f" · {t(lang, 'with_weight')} {fmt_percent(c.share_with_weight, lang)}"
-                f" · {t(lang, 'fixed_without_weight')} {n(c.fixed_without_weight)}"
+                _("Data coverage") + _.colon
+                + " · ".join([
+                    _("Records with a category") + " " + _.percent(c.share_with_category),
+                    _("Records with a weight") + " " + _.percent(c.share_with_weight),
+                    _("Fixed objects without a recorded weight") + " "
+                    + n(c.fixed_without_weight),
+                ])
             ),
             SMALL,
         )
     )
 
-    story.append(Paragraph(co2(t(lang, "trend")), H2))
-    story.append(charts.monthly_outcomes(report.monthly, lang, width=full))
+    story.append(Paragraph(co2(_("Monthly trend")), H2))
+    story.append(charts.monthly_outcomes(report.monthly, _, outcome_labels, width=full))
     story.append(Spacer(1, 4))
-    story.append(charts.monthly_co2e(report.monthly, lang, width=full))
+    story.append(charts.monthly_co2e(report.monthly, _, width=full))
     rows = [
         [
-            t(lang, "month"),
-            t(lang, "objects"),
-            t(lang, "fixed"),
-            t(lang, "success"),
-            t(lang, "waste_prevented_kg"),
-            t(lang, "co2e_kg"),
-            t(lang, "co2e_cons_kg"),
+            _("Month"),
+            _("Objects"),
+            _(m.names.outcome("fixed")),
+            _("Success"),
+            _("Kept in use (kg)"),
+            _("CO2e central (kg)"),
+            _("CO2e conservative (kg)"),
         ]
     ]
     for r in report.monthly.itertuples():
@@ -256,7 +260,7 @@ def render_pdf(report: Report) -> bytes:
                 r.month,
                 n(r.objects),
                 n(r.fixed),
-                fmt_percent(r.success_rate, lang),
+                _.percent(r.success_rate),
                 n(r.waste_prevented_kg, 1),
                 n(r.co2e_avoided_kg, 1),
                 n(r.co2e_avoided_conservative_kg, 1),
@@ -268,14 +272,14 @@ def render_pdf(report: Report) -> bytes:
     )
 
     story.append(CondPageBreak(50 * mm))
-    story.append(Paragraph(co2(t(lang, "by_outcome")), H2))
+    story.append(Paragraph(co2(_("Breakdown by outcome")), H2))
     rows = [
         [
-            t(lang, "outcome"),
-            t(lang, "objects"),
-            t(lang, "share"),
-            t(lang, "waste_prevented_kg"),
-            t(lang, "co2e_kg"),
+            _("Outcome"),
+            _("Objects"),
+            _("Share"),
+            _("Kept in use (kg)"),
+            _("CO2e central (kg)"),
         ]
     ]
     for r in report.by_outcome.itertuples():
@@ -283,31 +287,31 @@ def render_pdf(report: Report) -> bytes:
             [
                 r.label,
                 n(r.objects),
-                fmt_percent(r.share, lang),
+                _.percent(r.share),
                 n(r.waste_prevented_kg, 1),
                 n(r.co2e_avoided_kg, 1),
             ]
         )
     story.append(_table(rows, [50 * mm, 25 * mm, 25 * mm, 35 * mm, 35 * mm]))
-    story.append(Paragraph(co2(t(lang, "by_barrier")), H2))
-    rows = [[t(lang, "barrier"), t(lang, "objects"), t(lang, "share")]]
+    story.append(Paragraph(co2(_("Barriers to repair (end-of-life objects)")), H2))
+    rows = [[_("Barrier"), _("Objects"), _("Share")]]
     for r in report.by_barrier.itertuples():
-        rows.append([r.label, n(r.objects), fmt_percent(r.share, lang)])
+        rows.append([r.label, n(r.objects), _.percent(r.share)])
     story.append(_table(rows, [90 * mm, 25 * mm, 25 * mm]))
 
-    story.append(Paragraph(co2(t(lang, "by_category")), H2))
-    story.append(charts.top_categories(report.by_category, lang, width=full))
+    story.append(Paragraph(co2(_("Breakdown by category")), H2))
+    story.append(charts.top_categories(report.by_category, _, width=full))
     story.append(Spacer(1, 6))
     rows = [
         [
-            t(lang, "category"),
-            t(lang, "objects"),
-            t(lang, "fixed"),
-            t(lang, "repairable"),
-            t(lang, "end_of_life"),
-            t(lang, "success"),
-            t(lang, "waste_prevented_kg"),
-            t(lang, "co2e_kg"),
+            _("Category"),
+            _("Objects"),
+            _(m.names.outcome("fixed")),
+            _(m.names.outcome("repairable")),
+            _(m.names.outcome("end_of_life")),
+            _("Success"),
+            _("Kept in use (kg)"),
+            _("CO2e central (kg)"),
         ]
     ]
     for r in report.by_category.itertuples():
@@ -318,7 +322,7 @@ def render_pdf(report: Report) -> bytes:
                 n(r.fixed),
                 n(r.repairable),
                 n(r.end_of_life),
-                fmt_percent(r.success_rate, lang),
+                _.percent(r.success_rate),
                 n(r.waste_prevented_kg, 1),
                 n(r.co2e_avoided_kg, 1),
             ]
@@ -331,16 +335,16 @@ def render_pdf(report: Report) -> bytes:
         )
     )
 
-    story.append(Paragraph(co2(t(lang, "by_site")), H2))
+    story.append(Paragraph(co2(_("Breakdown by site")), H2))
     rows = [
         [
-            t(lang, "site"),
-            t(lang, "objects"),
-            t(lang, "fixed"),
-            t(lang, "success"),
-            t(lang, "waste_prevented_kg"),
-            t(lang, "co2e_kg"),
-            t(lang, "kg_recycled") + " (kg)",
+            _("Site"),
+            _("Objects"),
+            _(m.names.outcome("fixed")),
+            _("Success"),
+            _("Kept in use (kg)"),
+            _("CO2e central (kg)"),
+            _("Recycled") + " (kg)",
         ]
     ]
     for r in report.by_site.itertuples():
@@ -349,7 +353,7 @@ def render_pdf(report: Report) -> bytes:
                 r.site,
                 n(r.objects),
                 n(r.fixed),
-                fmt_percent(r.success_rate, lang),
+                _.percent(r.success_rate),
                 n(r.waste_prevented_kg, 1),
                 n(r.co2e_avoided_kg, 1),
                 n(r.kg_recycled, 1),
@@ -359,22 +363,24 @@ def render_pdf(report: Report) -> bytes:
         _table(rows, [48 * mm, 18 * mm, 18 * mm, 18 * mm, 26 * mm, 26 * mm, 20 * mm], long=True)
     )
 
-    block = [Paragraph(co2(t(lang, "hierarchy")), H2)]
-    rows = [[t(lang, "level"), t(lang, "mass_kg"), t(lang, "objects")]]
+    block = [Paragraph(co2(_("Waste hierarchy")), H2)]
+    rows = [[_("Level"), _("Mass (kg)"), _("Objects")]]
     for r in report.hierarchy.itertuples():
         kg = "–" if r.kg != r.kg else n(r.kg, 1)
         objects = "–" if r.objects is None or str(r.objects) == "<NA>" else n(int(r.objects))
         rows.append([r.label, kg, objects])
     block.append(_table(rows, [110 * mm, 30 * mm, 30 * mm]))
-    block.append(Paragraph(co2(t(lang, "hierarchy_note")), SMALL))
+    block.append(Paragraph(co2(_(
+        "Each kilogram is counted in one fate only. Objects that reached end of life and were "
+        "not recorded as recycled or harvested have no recorded mass.")), SMALL))
     story.append(KeepTogether(block))
 
-    block = [Paragraph(co2(t(lang, "recycling_by_material")), H2)]
+    block = [Paragraph(co2(_("Recycling by material")), H2)]
     if report.recycling_by_material.empty:
-        block.append(Paragraph(co2(t(lang, "no_recycling")), BODY))
+        block.append(Paragraph(co2(_("No recycling recorded in this period.")), BODY))
     else:
         rows = [
-            [t(lang, "material"), t(lang, "kg"), t(lang, "credit_low"), t(lang, "credit_central")]
+            [_("Material"), "kg", _("Credit low (kg CO2e)"), _("Credit central (kg CO2e)")]
         ]
         for r in report.recycling_by_material.itertuples():
             rows.append(
@@ -382,7 +388,7 @@ def render_pdf(report: Report) -> bytes:
             )
         rows.append(
             [
-                "Total",
+                _("Total"),
                 n(h.kg_recycled, 1),
                 n(h.recycling_co2e_low_kg, 1),
                 n(h.recycling_co2e_central_kg, 1),
@@ -392,37 +398,41 @@ def render_pdf(report: Report) -> bytes:
     story.append(KeepTogether(block))
 
     block = [
-        Paragraph(co2(t(lang, "eu_reuse")), H2),
-        Paragraph(co2(t(lang, "eu_reuse_note")), SMALL),
+        Paragraph(co2(_("Re-use by product category (Commission Implementing Decision (EU) "
+                        "2021/19)")), H2),
+        Paragraph(co2(_("Counts only objects actually back in use: repaired and returned, or "
+                        "refurbished and handed over. Mass in tonnes.")), SMALL),
     ]
-    rows = [[t(lang, "eu_category"), t(lang, "objects"), t(lang, "tonnes")]]
+    rows = [[_("Product category"), _("Objects"), _("Tonnes")]]
     for r in report.eu_reuse.itertuples():
         rows.append([r.label, n(r.objects), n(r.reused_tonnes, 3)])
-    rows.append(["Total", n(int(report.eu_reuse["objects"].sum())), n(h.eu_reused_tonnes, 3)])
+    rows.append([_("Total"), n(int(report.eu_reuse["objects"].sum())), n(h.eu_reused_tonnes, 3)])
     block.append(_table(rows, [100 * mm, 30 * mm, 30 * mm]))
     story.append(KeepTogether(block))
 
-    block = [Paragraph(co2(t(lang, "coverage")), H2)]
+    block = [Paragraph(co2(_("Data coverage")), H2)]
     rows = [
-        ["", t(lang, "objects"), t(lang, "share")],
-        [t(lang, "with_category"), n(c.with_category), fmt_percent(c.share_with_category, lang)],
-        [t(lang, "with_weight"), n(c.with_weight), fmt_percent(c.share_with_weight, lang)],
+        ["", _("Objects"), _("Share")],
+        [_("Records with a category"), n(c.with_category), _.percent(c.share_with_category)],
+        [_("Records with a weight"), n(c.with_weight), _.percent(c.share_with_weight)],
         [
-            t(lang, "fixed_without_weight"),
+            _("Fixed objects without a recorded weight"),
             n(c.fixed_without_weight),
-            fmt_percent(c.fixed_without_weight / c.fixed if c.fixed else None, lang),
+            _.percent(c.fixed_without_weight / c.fixed if c.fixed else None),
         ],
     ]
     block.append(_table(rows, [100 * mm, 30 * mm, 30 * mm]))
-    block.append(Paragraph(co2(t(lang, "coverage_note")), SMALL))
+    block.append(Paragraph(co2(_(
+        "Where no weight was recorded, the category average weight of the factor set is used; "
+        "objects of the Misc categories without a weight count zero.")), SMALL))
     story.append(KeepTogether(block))
 
     story.append(PageBreak())
-    story.append(Paragraph(co2(t(lang, "methodology")), H2))
+    story.append(Paragraph(co2(_("Methodology")), H2))
     for line in methodology_lines(report):
         story.append(Paragraph(co2(line), BODY))
-    story.append(Paragraph(co2(t(lang, "sources")), H2))
-    for i, source in enumerate(m.sources or [t(lang, "none")], start=1):
+    story.append(Paragraph(co2(_("Sources")), H2))
+    for i, source in enumerate(m.sources or [_("none")], start=1):
         story.append(Paragraph(co2(f"{i}. {source}"), SMALL))
 
     buf = io.BytesIO()
@@ -436,7 +446,7 @@ def render_pdf(report: Report) -> bytes:
         title=m.title,
         author="repaircafe",
         subject=f"{m.scope_label} · {m.period_label}",
-        lang=lang,
+        lang=m.language,
     )
     doc.build(story, canvasmaker=_numbered_canvas(report))
     return buf.getvalue()

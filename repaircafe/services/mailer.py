@@ -1,5 +1,7 @@
 """E-mailing a finished report to a subscription's recipients, in the subscription's language.
 
+The words come from the application's message catalogue, the one the pages and the reports use.
+
 Small files travel as attachments; above `MAX_ATTACH_BYTES` the message carries links to the
 archived files instead (recipients sign in to download them).
 
@@ -20,30 +22,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from repaircafe.config import SmtpSettings
+from repaircafe.i18n import translations
 
 MAX_ATTACH_BYTES = 8 * 1024 * 1024
 # Everything str.splitlines() breaks on.
 _LINE_BREAKS = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
-
-TEXT = {
-    "en": {
-        "subject": "{title}: {scope}, {period}",
-        "greeting": "Hello,",
-        "attached": "The circularity report for {scope}, {period}, is attached.",
-        "linked": "The circularity report for {scope}, {period}, is ready to download:",
-        "footer": "This message was sent by repaircafe because you are on the list of "
-                  "recipients of this report.",
-    },
-    "fr": {
-        "subject": "{title} : {scope}, {period}",
-        "greeting": "Bonjour,",
-        "attached": "Vous trouverez ci-joint le rapport de circularité pour {scope}, {period}.",
-        "linked": "Le rapport de circularité pour {scope}, {period}, est prêt à télécharger :",
-        "footer": "Ce message vous est envoyé par repaircafe car vous figurez parmi les "
-                  "destinataires de ce rapport.",
-    },
-}
-
 
 def one_line(text: str) -> str:
     """`text` with every run of line breaks made one space, fit for a header."""
@@ -68,23 +51,26 @@ def build_message(*, sender: str, recipients: Sequence[str], language: str, titl
                   scope: str, period: str, attachments: Sequence[Attachment],
                   links: Sequence[str]) -> EmailMessage:
     """The message itself (separate from sending, so it can be checked without a server)."""
-    words = TEXT.get(language, TEXT["en"])
+    _ = translations(language).gettext
     attach = sum(len(a.data) for a in attachments) <= MAX_ATTACH_BYTES
     title, scope, period = one_line(title), one_line(scope), one_line(period)
+    names = {"title": title, "scope": scope, "period": period}
     message = EmailMessage()
-    message["Subject"] = words["subject"].format(title=title, scope=scope, period=period)
+    message["Subject"] = one_line(_("%(title)s: %(scope)s, %(period)s") % names)
     message["From"] = _address(sender)
     message["To"] = ", ".join(_address(r) for r in recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["Content-Language"] = language
-    body = [words["greeting"], ""]
+    body = [_("Hello,"), ""]
     if attach:
-        body.append(words["attached"].format(scope=scope, period=period))
+        body.append(_("The circularity report for %(scope)s, %(period)s, is attached.") % names)
     else:
-        body.append(words["linked"].format(scope=scope, period=period))
+        body.append(_("The circularity report for %(scope)s, %(period)s, is ready to download:")
+                    % names)
         body.extend(f"  {link}" for link in links)
-    body += ["", "-- ", words["footer"]]
+    body += ["", "-- ", _("This message was sent by repaircafe because you are on the list of "
+                          "recipients of this report.")]
     message.set_content("\n".join(body))
     if attach:
         for item in attachments:

@@ -19,10 +19,13 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 import reports
+from repaircafe import i18n
 from repaircafe.core import access
 from repaircafe.domain import impact as impact_rules
+from repaircafe.domain import lifecycle, vocabulary
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, OutOfScope, Refused
+from repaircafe.domain.messages import N_
 from repaircafe.models import Category, RepairGroup, Site, Territory
 from repaircafe.services import factor_sets, rollup
 from repaircafe.services import impact as impact_service
@@ -54,6 +57,8 @@ class Scope:
 
 
 _SCOPE_MODELS: dict[str, Any] = {"territory": Territory, "group": RepairGroup, "site": Site}
+# The scope kinds as refusals name them (the ORDS export's scopes too).
+SCOPE_KIND_NAMES = {"territory": N_("territory"), "group": N_("group"), "site": N_("site")}
 
 
 def parse_scope(session: Session, value: str) -> Scope:
@@ -74,10 +79,11 @@ def parse_scope(session: Session, value: str) -> Scope:
     else:
         rows = list(session.exec(select(model).where(model.name == ref)).all())
     if not rows:
-        raise NotFound(f"No {kind} named “{ref}”.")
+        raise NotFound("No %(kind)s named “%(name)s”.", kind=SCOPE_KIND_NAMES[kind], name=ref)
     if len(rows) > 1:
         ids = ", ".join(f"{kind}:#{r.id}" for r in rows)
-        raise Refused(f"Several {kind}s are named “{ref}”; use one of {ids}.")
+        raise Refused("More than one %(kind)s is named “%(name)s”; use one of %(ids)s.",
+                      kind=SCOPE_KIND_NAMES[kind], name=ref, ids=ids)
     return Scope(kind, rows[0].id, rows[0].name)
 
 
@@ -111,8 +117,9 @@ def home_scope(session: Session, actor: Actor) -> Scope:
 
 
 def scope_label(scope: Scope, language: str) -> str:
+    """The scope's name in a report or a mail: a place's own name, or "All groups" translated."""
     if scope.kind == "all":
-        return "Tous les groupes" if language == "fr" else "All groups"
+        return i18n.translations(language).gettext(vocabulary.ALL_GROUPS)
     return scope.name
 
 
@@ -365,11 +372,11 @@ def report_frames(session: Session, *, scope: Scope, period: Period,
 
 # --------------------------------------------------------------------------- reports
 
-TITLES = {"en": "Circularity report", "fr": "Rapport de circularité"}
-RECOMPUTED = {
-    "en": "{label} (recomputed on {day}; the published figures use {central})",
-    "fr": "{label} (recalculé le {day} ; les chiffres publiés utilisent {central})",
-}
+TITLE = N_("Circularity report")
+RECOMPUTED = N_("%(label)s (recomputed on %(day)s; the published figures use %(central)s)")
+# The vocabulary's English names, which the report translates through the same catalogue.
+NAMES = reports.Names(outcomes=lifecycle.OUTCOME_LABELS, barriers=lifecycle.BARRIERS,
+                      materials=vocabulary.MATERIAL_NAMES)
 
 
 def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
@@ -379,10 +386,11 @@ def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
     sources = dict.fromkeys([*central.sources, *conservative.sources, *credits.sources])
     label = None
     if recomputed:
-        label = RECOMPUTED[language].format(
-            label=central.label, day=now.date().isoformat(), central=impact_service.CENTRAL_SET)
+        label = i18n.translations(language).gettext(RECOMPUTED) % {
+            "label": central.label, "day": now.date().isoformat(),
+            "central": impact_service.CENTRAL_SET}
     return reports.ReportMeta(
-        title=title or TITLES[language],
+        title=title or i18n.translations(language).gettext(TITLE),
         scope_label=scope_label(scope, language),
         period_label=period.label(language),
         period_start=period.start,
@@ -396,6 +404,7 @@ def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
         sources=tuple(s for s in sources if s),
         generated_at=now,
         recomputed_label=label,
+        names=NAMES,
     )
 
 
@@ -426,7 +435,8 @@ def make_report(
                        conservative=impact_service.factor_set(impact_service.CONSERVATIVE_SET),
                        recomputed=recompute, title=title)
     session.rollback()  # release the read snapshot
-    return reports.build_report(frames.records, frames.parts, frames.recycling, meta)
+    return reports.build_report(frames.records, frames.parts, frames.recycling, meta,
+                                i18n.translations(language))
 
 
 def render(report: reports.Report, fmt: str) -> bytes:

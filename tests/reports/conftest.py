@@ -5,6 +5,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from repaircafe.i18n import translations
+from repaircafe.services.reporting import NAMES
 from reports import ReportMeta
 
 U = 17.70147059  # Restart's unpowered per-kg ratio
@@ -239,6 +241,7 @@ def make_meta(language: str = "en", **kw) -> ReportMeta:
             "US EPA WARM v16 (2023)",
         ),
         generated_at=dt.datetime(2025, 4, 1, 6, 0, tzinfo=dt.UTC),
+        names=NAMES,
     )
     base.update(kw)
     return ReportMeta(**base)
@@ -253,3 +256,9 @@ def meta() -> ReportMeta:
 def meta_for():
     """make_meta as a fixture: meta_for("fr", period_label=...)."""
     return make_meta
+
+
+@pytest.fixture
+def french():
+    """The application's French catalogue, as the app hands it to the reports."""
+    return translations("fr")

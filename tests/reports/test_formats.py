@@ -105,8 +105,8 @@ def test_pdf_states_scope_period_headline_pages_and_method(report):
         assert heading in text, heading
 
 
-def test_pdf_in_french(records, parts, recycling, meta_for):
-    r = build_report(records, parts, recycling, meta_for("fr"))
+def test_pdf_in_french(records, parts, recycling, meta_for, french):
+    r = build_report(records, parts, recycling, meta_for("fr"), french)
     pages = pdf_pages(render_pdf(r))
     text = "\n".join(pages)
     assert "Rapport de circularité" in pages[0]

@@ -1,8 +1,12 @@
-"""French is complete: every message the code marks has a French translation, and pages come
-out in French for a French browser or after the switch in the page."""
+"""French is complete: every message the code marks has a French translation, and pages,
+reports and report mails come out in French from the one catalogue."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import importlib
+import pkgutil
 import re
 from html import unescape
 from pathlib import Path
@@ -12,6 +16,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+import repaircafe
 from repaircafe.domain import codes, lifecycle, vocabulary
 from repaircafe.domain.errors import MESSAGE_KEYWORDS, Refused, TransitionRefused
 from repaircafe.i18n import compile_catalogues
@@ -22,26 +27,55 @@ from tests.factories import NOW, make_item, new_key
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "repaircafe"
 FRENCH = PACKAGE / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
-# Flask-Babel's lazy_gettext, imported as _l, on top of gettext/ngettext/_ and the refusals.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
-            **{name: None for name in MESSAGE_KEYWORDS}}
+
+
+def _every_module() -> list[str]:
+    """Import every module of the package, so that every Refused subclass is defined."""
+    names = [info.name for info in pkgutil.walk_packages(repaircafe.__path__, "repaircafe.")]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+_every_module()
+REFUSALS = {"Refused"} | {cls.__name__ for cls in _subclasses(Refused)}
+# Flask-Babel's lazy_gettext, imported as _l, on top of gettext/ngettext/_, N_ and the refusals.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None,
+            **{name: None for name in REFUSALS}}
 
 
 def _method_map() -> list[tuple[str, str]]:
-    """babel.cfg's sections, made relative to the package directory we extract from."""
+    """babel.cfg's sections (patterns relative to the repository root)."""
     sections = re.findall(r"^\[(\w+):\s*(\S+)\]", (ROOT / "babel.cfg").read_text(), re.M)
-    return [(pattern.removeprefix("repaircafe/"), method) for method, pattern in sections]
+    return [(pattern, method) for method, pattern in sections]
 
 
 def extracted_messages() -> dict[str | tuple[str, ...], str]:
-    """Every msgid the code and templates mark, with the first place it was found."""
+    """Every msgid the code, the templates and the reports mark, with where it was found."""
     found: dict[str | tuple[str, ...], str] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
-            PACKAGE, _method_map(), keywords=KEYWORDS, comment_tags=()):
+            ROOT, _method_map(), keywords=KEYWORDS, comment_tags=()):
         msgid = message if isinstance(message, str) else tuple(m for m in message if m)
         if msgid:
-            found.setdefault(msgid, f"repaircafe/{filename}:{line}")
+            found.setdefault(msgid, f"{filename}:{line}")
     return found
+
+
+def test_extraction_keywords_name_every_refusal_class() -> None:
+    """A new Refused subclass must be a pybabel keyword, or its messages never get translated."""
+    assert set(MESSAGE_KEYWORDS) == REFUSALS | {"N_"}
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"-k {name}" in readme for name in MESSAGE_KEYWORDS), "README's pybabel command"
+
+
+def test_extraction_covers_the_reports_package() -> None:
+    where = extracted_messages()
+    assert where["Data coverage"].startswith("reports/")
+    assert "Batteries (portable)" in where and "Circularity report" in where
 
 
 def french_catalogue():  # type: ignore[no-untyped-def]
@@ -77,19 +111,26 @@ def test_french_catalogue_is_consistent_and_compiles(tmp_path: Path) -> None:
         assert len(read_mo(compiled)) >= len(catalogue) - 1
 
 
-def test_no_refusal_builds_its_message_with_an_f_string() -> None:
-    """An f-string message cannot be looked up in the catalogue: use %(name)s and keywords."""
-    names = "|".join(re.escape(n) for n in MESSAGE_KEYWORDS if n != "N_")
-    pattern = re.compile(rf"\b({names})\(\s*f[\"']")
-    offenders = [f"{path.relative_to(ROOT)}:{number}"
-                 for folder in ("domain", "web", "services/intake.py", "services/repairs.py",
-                                "services/parts.py", "services/labels.py", "services/tags.py",
-                                "services/recycling.py", "services/stock.py",
-                                "services/passport.py", "services/refurbish.py")
-                 for path in ([PACKAGE / folder] if folder.endswith(".py")
-                              else sorted((PACKAGE / folder).rglob("*.py")))
-                 for number, line in enumerate(path.read_text().splitlines(), start=1)
-                 if pattern.search(line)]
+def _built_message(node: ast.expr) -> bool:
+    """An f-string, a concatenation, `%` or `.format()`: text the catalogue cannot look up."""
+    if isinstance(node, ast.JoinedStr | ast.BinOp):
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format")
+
+
+def test_no_refusal_builds_its_message_in_place() -> None:
+    """Every module of the package: a refusal's message is a template with %(name)s and keyword
+    values, never text built where it is raised (it could not be translated on a page)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in REFUSALS and _built_message(node.args[0]):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, offenders
 
 
@@ -229,11 +270,87 @@ def test_refusals_are_shown_in_french(client, session, world, login_as, repaired
     assert "« abc » n'est pas un nombre de minutes." in text, text[:800]
 
 
-def test_reports_name_categories_in_french_as_the_pages_do() -> None:
-    from reports.i18n import CATEGORIES, category_label
+# Reports and report mails in French: the same catalogue as the pages
 
-    french = french_catalogue()
-    assert CATEGORIES["fr"] == {slug: french.get(name).string
-                                for slug, name in vocabulary.CATEGORY_NAMES.items()}
-    assert category_label("kettle", "Kettle", "fr") == "Bouilloire"
-    assert category_label("kettle", "Kettle", "en") == "Kettle"
+PAGE_WORDS = ("Kettle", "Batteries (portable)", "Spare parts not available", "End of life",
+              "Electrical and electronic equipment", "Page %(page)s of %(total)s")
+
+
+def _page_words(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What Flask-Babel writes on a French page for each of PAGE_WORDS."""
+    import flask_babel
+
+    with app.test_request_context("/", headers=FRENCH_BROWSER):
+        return {msgid: flask_babel.gettext(msgid) for msgid in PAGE_WORDS}
+
+
+def _french_report():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    import pandas as pd
+
+    import reports
+    from repaircafe.i18n import translations
+    from repaircafe.services.reporting import NAMES
+
+    records = pd.DataFrame({
+        "month": ["2025-05", "2025-05"], "site": ["Cathays", "Cathays"],
+        "category": ["kettle", "toaster"], "category_name": ["Kettle", "Toaster"],
+        "outcome": ["fixed", "end_of_life"], "barrier": [None, 1],
+        "waste_prevented_kg": [1.25, 0.0], "co2e_avoided_kg": [22.2, 0.0],
+        "back_in_use": [True, False],
+        "eu_reuse_category": ["electrical_and_electronic_equipment"] * 2})
+    recycling = pd.DataFrame({"month": ["2025-05"], "material": ["batteries"], "kg": [0.4],
+                              "co2e_credit_central_kg": [1.0], "co2e_credit_low_kg": [0.5]})
+    meta = reports.ReportMeta(title="Rapport", scope_label="Cardiff", period_label="Mai 2025",
+                              period_start=dt.date(2025, 5, 1), period_end=dt.date(2025, 5, 31),
+                              language="fr", names=NAMES)
+    return reports.build_report(records, None, recycling, meta, translations("fr"))
+
+
+def test_a_french_report_uses_the_words_of_the_french_pages(app) -> None:
+    """PDF and XLSX name categories, materials, barriers and outcomes exactly as the pages do;
+    the CSV is tidy data in codes, the same in every language."""
+    import io
+
+    import openpyxl
+    import pypdfium2 as pdfium
+
+    import reports
+
+    page = _page_words(app)
+    assert page["Batteries (portable)"] == "Piles et batteries (portables)"
+    report = _french_report()
+    pdf = pdfium.PdfDocument(reports.render_pdf(report))
+    text = " ".join(p.get_textpage().get_text_range() for p in pdf).replace("\u00a0", " ")
+    for msgid in PAGE_WORDS[:-1]:
+        assert page[msgid] in text, msgid
+    assert page["Page %(page)s of %(total)s"] % {"page": 1, "total": len(pdf)} in text
+    workbook = openpyxl.load_workbook(io.BytesIO(reports.render_xlsx(report)))
+    cells = {str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+             for c in row}
+    for msgid in PAGE_WORDS[:-1]:
+        assert page[msgid] in cells, msgid
+    english = dataclasses.replace(report.meta, language="en")
+    assert reports.render_csv(report) == reports.render_csv(
+        dataclasses.replace(report, meta=english, words=reports.Words("en")))
+
+
+def test_a_french_report_mail_uses_the_catalogue(app) -> None:
+    import flask_babel
+
+    from repaircafe.services import mailer, reporting
+
+    message = mailer.build_message(
+        sender="rapports@ville.example", recipients=["mairie@ville.example"], language="fr",
+        title="Bilan", scope=reporting.scope_label(reporting.Scope("all", None, ""), "fr"),
+        period="Mai 2025", attachments=[], links=["https://rc.example/reports/runs/1/pdf"])
+    with app.test_request_context("/", headers=FRENCH_BROWSER):
+        attached = flask_babel.gettext(
+            "The circularity report for %(scope)s, %(period)s, is attached.",
+            scope="Tous les groupes", period="Mai 2025")
+        footer = flask_babel.gettext("This message was sent by repaircafe because you are on "
+                                     "the list of recipients of this report.")
+    assert message["Subject"] == "Bilan : Tous les groupes, Mai 2025"
+    body = message.get_content()
+    assert body.startswith("Bonjour,") and attached in body and footer in body
