@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from repaircafe.core import access
 from repaircafe.domain.actors import Actor
 from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
-from repaircafe.services import intake, repairs
+from repaircafe.services import intake, repairs, scanning
 from repaircafe.services import tags as tag_service
 from repaircafe.services.impact import CENTRAL_SET
 
@@ -136,17 +136,5 @@ def record_repair_attempt(session: Session, *, item_id: int, actor: Actor, now: 
 def scan(
     session: Session, *, raw: str, actor: Actor, now: datetime, key: str | None = None,
 ) -> tag_service.Resolution:
-    """Resolve a scanned code and log it; objects outside the actor's scope are not revealed.
-
-    A retry with the same key is logged once.
-    """
-    access.require(actor, "view_items")
-    resolution = tag_service.resolve(session, raw)
-    if resolution.item_id is not None and not access.can_read(
-            session, actor, Item, resolution.item_id):
-        resolution = tag_service.Resolution(
-                "unknown", resolution.code, "This label belongs to another group.")
-    tag_service.log_scan(session, raw=raw, resolution=resolution, user_id=actor.id,
-                         channel="api", now=now, key=key)
-    return resolution
-
+    """Resolve a scanned code and log it, by the scan page's rules; a retried key logs once."""
+    return scanning.scan(session, raw=raw, actor=actor, channel="api", now=now, key=key)

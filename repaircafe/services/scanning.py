@@ -1,64 +1,67 @@
 """The scan lookup: what a scanned, typed or camera-read code leads to, logged every time.
 
-This is the hottest path volunteers hit, so it runs on the driver's connection (no ORM
-session): one read of the tag and one insert into the scan log.
+The scan page and the API's scans go through `scan`, so a scan means the same wherever it
+came from: the code is resolved, a label on another group's record is answered as unknown
+(the access policy's "not found, never forbidden"), and the log records the result the
+scanner was given.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from repaircafe.db import DriverStatement, driver_connection
-from repaircafe.models import ScanLog, Tag
-from repaircafe.services.tags import Resolution, describe, parse_scanned
+from repaircafe.core import access
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import OutOfScope
+from repaircafe.models import Item, Part, ScanLog, StockBin
+from repaircafe.services import tags
+from repaircafe.services.tags import Resolution
 
-CHANNELS = ("camera", "scanner", "typed", "public")
-
-_TAG = Tag.__table__  # type: ignore[attr-defined]
-_SCAN_LOG = ScanLog.__table__  # type: ignore[attr-defined]
-_BY_CODE = DriverStatement(
-    select(_TAG.c.id, _TAG.c.status, _TAG.c.item_id, _TAG.c.part_id, _TAG.c.bin_id)
-    .where(_TAG.c.code == bindparam("code")))
-_LOG_SCAN = DriverStatement(insert(_SCAN_LOG).values(
-    {column: bindparam(column) for column in
-     ("raw", "code", "result", "tag_id", "user_id", "channel", "scanned_at")}))
+# How a code reached us; anything else a page sends is logged as typed.
+CHANNELS = ("camera", "scanner", "typed", "public", "api")
 
 
-def lookup(
-    engine: Engine, *, text: str, user_id: int | None, channel: str, now: datetime
+def scan(
+    session: Session,
+    *,
+    raw: str,
+    actor: Actor,
+    channel: str,
+    now: datetime,
+    key: str | None = None,
 ) -> Resolution:
     """Resolve a code and log the scan (who, when, what, result), unknown codes included.
 
-    The log row is written by a single-statement transaction of its own: on SQLite the write
-    lock (one for the whole database) is held for that insert alone, so two tablets scanning
-    at once rarely wait for each other; on PostgreSQL the commit does not wait for the disk.
-    A log row lost in a server crash costs nothing; waiting for it on every scan would cost
-    the volunteer.
+    A label on a record outside the actor's scope resolves to "unknown", and is logged so.
+    With a key, a retried request is logged once and answers what the first one answered.
     """
-    parsed = parse_scanned(text)
-    with driver_connection(engine) as connection:
-        if isinstance(parsed, Resolution):
-            resolution = parsed
-        else:
-            rows = connection.rows(_BY_CODE, {"code": parsed})
-            resolution = describe(parsed, rows[0] if rows else None)
-        connection.execute_unsynced(_LOG_SCAN, {
-            "raw": text[:300], "code": resolution.code, "result": resolution.result,
-            "tag_id": resolution.tag_id, "user_id": user_id,
-            "channel": channel if channel in CHANNELS else "typed", "scanned_at": now,
-        })
+    access.require(actor, "view_items")
+    resolution = within_scope(session, actor, tags.resolve(session, raw))
+    tags.log_scan(session, raw=raw, resolution=resolution, user_id=actor.id,
+                  channel=channel if channel in CHANNELS else "typed", now=now, key=key)
+    return resolution
+
+
+def within_scope(session: Session, actor: Actor, resolution: Resolution) -> Resolution:
+    """The resolution as the actor may see it: another group's object, part or bin is unknown."""
+    for model, record_id in ((Item, resolution.item_id), (Part, resolution.part_id),
+                             (StockBin, resolution.bin_id)):
+        if record_id is None:
+            continue
+        try:
+            access.load(session, model, record_id, actor)
+        except OutOfScope as refusal:
+            return Resolution("unknown", resolution.code, refusal.message, refusal)
     return resolution
 
 
 def recent_scans(session: Session, *, user_id: int, limit: int = 5) -> list[tuple[str, str]]:
     """The user's last few lookups (code or raw text, result), newest first."""
-    rows = session.connection().execute(
-        select(_SCAN_LOG.c.code, _SCAN_LOG.c.raw, _SCAN_LOG.c.result)
-        .where(_SCAN_LOG.c.user_id == user_id)
-        .order_by(_SCAN_LOG.c.id.desc()).limit(limit)
+    rows = session.exec(
+        select(ScanLog.code, ScanLog.raw, ScanLog.result)
+        .where(ScanLog.user_id == user_id)
+        .order_by(col(ScanLog.id).desc()).limit(limit)
     ).all()
     return [(code or raw, result) for code, raw, result in rows]

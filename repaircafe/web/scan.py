@@ -15,7 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from repaircafe.db import get_engine
+from repaircafe.db import get_session
 from repaircafe.domain import codes, permissions
 from repaircafe.models import utc_now
 from repaircafe.services import decoding, scanning
@@ -46,9 +46,8 @@ def index() -> ResponseReturnValue:
     text = request.args.get("code", "")
     if not text.strip():
         return render_template("scan/index.html", result=None, text="")
-    who = actor()
-    resolution = scanning.lookup(get_engine(), text=text, user_id=who.id,
-                                 channel=request.args.get("via", "typed"), now=utc_now())
+    resolution = scanning.scan(get_session(), raw=text, actor=actor(),
+                               channel=request.args.get("via", "typed"), now=utc_now())
     target = _staff_page(resolution) if resolution.result in ("item", "part", "bin",
                                                                "retired") else None
     if target is not None:
@@ -57,7 +56,9 @@ def index() -> ResponseReturnValue:
                     code=codes.display(resolution.code or "")), "info")
         return redirect(target, code=303)
     status = 404 if resolution.result in ("unknown", "invalid", "typo") else 200
-    return render_template("scan/index.html", result=resolution, text=text), status
+    message = resolution.problem.translated(_) if resolution.problem else ""
+    return render_template("scan/index.html", result=resolution, text=text,
+                           message=message), status
 
 
 @bp.route("/decode", methods=["POST"])

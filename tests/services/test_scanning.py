@@ -1,14 +1,15 @@
-"""The scan lookup service and the two-tablet races on one object."""
+"""The scan service (one for the scan page and the API) and the two-tablet races on one object."""
 
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, select
 
 from repaircafe.domain import codes
-from repaircafe.domain.errors import Refused
+from repaircafe.domain.errors import KeyReused, NotPermitted, Refused
 from repaircafe.models import Item, LifecycleEvent, ScanLog
-from repaircafe.services import board, repairs, scanning, tags
+from repaircafe.services import api_access, board, repairs, scanning, tags
 from repaircafe.services.events import new_key
 from tests.factories import NOW, make_item
 
@@ -17,16 +18,57 @@ from tests.factories import NOW, make_item
 def test_any_shape_of_a_code_resolves(session, world, shape):
     item = make_item(session, world)
     code = tags.current_tag(session, item_id=item.id).code
-    found = scanning.lookup(session.get_bind(), text=shape(code), user_id=None, channel="typed", now=NOW)
+    found = scanning.scan(session, raw=shape(code), actor=world.actor("viewer"), channel="typed",
+                          now=NOW)
     assert (found.result, found.item_id, found.code) == ("item", item.id, code)
 
 
 def test_every_lookup_is_logged_unknown_and_garbage_included(session, world):
     for text in ("hello world", codes.new_code(), "0000-0000-1"):
-        scanning.lookup(session.get_bind(), text=text, user_id=world.users["fixer"].id, channel="camera",
-                        now=NOW)
+        scanning.scan(session, raw=text, actor=world.actor(), channel="camera", now=NOW)
     results = session.exec(select(ScanLog.result).order_by(ScanLog.id)).all()
     assert results[0] == "invalid" and results[1] == "unknown" and len(results) == 3
+
+
+def test_another_groups_object_is_unknown_and_logged_so_on_every_channel(session, world):
+    """The scan page and the API tell, and log, the same thing about a foreign label."""
+    foreign = make_item(session, world, repair_session=world.other_session)
+    code = tags.current_tag(session, item_id=foreign.id).code
+    page = scanning.scan(session, raw=code, actor=world.actor(), channel="scanner", now=NOW)
+    api = api_access.scan(session, raw=code, actor=world.actor(), now=NOW, key="k-1")
+    for found in (page, api):
+        assert (found.result, found.code, found.item_id, found.tag_id) == ("unknown", code, None,
+                                                                           None)
+        assert "belongs to another group" in found.message
+    logged = session.exec(select(ScanLog.channel, ScanLog.result, ScanLog.tag_id)
+                          .order_by(ScanLog.id)).all()
+    assert logged == [("scanner", "unknown", None), ("api", "unknown", None)]
+    admin = scanning.scan(session, raw=code, actor=world.actor("admin"), channel="typed", now=NOW)
+    assert (admin.result, admin.item_id) == ("item", foreign.id)
+
+
+def test_a_scan_with_a_key_is_logged_once_and_a_reused_key_refused(session, world):
+    item = make_item(session, world)
+    code = tags.current_tag(session, item_id=item.id).code
+    for _attempt in range(2):
+        found = scanning.scan(session, raw=code, actor=world.actor(), channel="camera", now=NOW,
+                              key="retry")
+        assert found.item_id == item.id
+    with pytest.raises(KeyReused):
+        scanning.scan(session, raw="other", actor=world.actor(), channel="camera", now=NOW,
+                      key="retry")
+    assert session.exec(select(ScanLog.idempotency_key)).all() == ["retry"]
+
+
+def test_an_unknown_channel_is_logged_as_typed(session, world):
+    scanning.scan(session, raw="x", actor=world.actor(), channel="<script>", now=NOW)
+    assert session.exec(select(ScanLog.channel)).one() == "typed"
+
+
+def test_scanning_needs_the_right_to_see_objects(session, world):
+    nobody = replace(world.actor("viewer"), role="nobody")
+    with pytest.raises(NotPermitted):
+        scanning.scan(session, raw="x", actor=nobody, channel="typed", now=NOW)
 
 
 def _race(engine, actions):
@@ -99,7 +141,7 @@ def test_a_users_recent_scans_come_from_an_index_not_a_table_scan(session, world
     volunteer who has not scanned for months must not make it read them all."""
     fixer = world.users["fixer"].id
     for text in ("first", codes.new_code(), "last"):
-        scanning.lookup(session.get_bind(), text=text, user_id=fixer, channel="typed", now=NOW)
+        scanning.scan(session, raw=text, actor=world.actor(), channel="typed", now=NOW)
     assert [raw for raw, _result in scanning.recent_scans(session, user_id=fixer)][::2] == [
         "last", "first"]
     connection = session.connection()

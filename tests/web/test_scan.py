@@ -97,3 +97,23 @@ def test_camera_frame_is_decoded_on_the_server(client, world, login_as):
     assert client.post("/scan/decode", data=blank.getvalue(),
                        content_type="image/jpeg").get_json() == {"text": None}
     assert client.post("/scan/decode", data=b"not a picture").status_code == 400
+
+
+def test_another_groups_label_is_unknown_on_the_scan_page_too(client, session, world, login_as):
+    """The scan page and the API answer and log a foreign label the same way."""
+    foreign = make_item(session, world, repair_session=world.other_session)
+    login_as("fixer")
+    response = client.get("/scan/", query_string={"code": _code(session, foreign)})
+    assert response.status_code == 404
+    assert "belongs to another group" in response.get_data(as_text=True)
+    session.rollback()
+    assert session.exec(select(ScanLog.result)).one() == "unknown"
+
+
+def test_an_unknown_label_is_explained_in_french(client, session, world, login_as):
+    login_as("fixer")
+    never = codes.new_code()
+    page = client.get("/scan/", query_string={"code": never}, headers={"Accept-Language": "fr"})
+    assert page.status_code == 404
+    assert codes.display(never) in page.get_data(as_text=True)
+    assert "was never issued" not in page.get_data(as_text=True)
