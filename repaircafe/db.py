@@ -1,23 +1,16 @@
-"""One engine per app, one session per request, and the SQLite pragmas the product relies on.
-
-The hottest pages (the scan lookup, the public object page) skip the ORM session and run
-their Core statements on the driver's own connection: see `DriverStatement`.
-"""
+"""One engine per app, one session per request, and the SQLite pragmas the product relies on."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
+from typing import Any
 
 from flask import Flask, current_app, g
-from psycopg import ClientCursor
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 # Execution option a service sets on its connection to say "this transaction will write".
@@ -79,20 +72,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10)
-    # The hot pages' reads and unsynced writes never open a transaction: they get a pool of
-    # their own whose connections stay in autocommit, instead of switching a connection of
-    # the main pool in and out of it (and rolling it back) on every request.
-    outside = create_engine(url, echo=echo, pool_size=5, max_overflow=10,
-                            isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    for pooled in (engine, outside):
-        event.listen(pooled, "checkout", _ping_if_idle)
-        event.listen(pooled, "checkin", _note_checkin)
-    _OUTSIDE_TRANSACTIONS[engine] = outside
-    event.listen(engine, "engine_disposed", lambda _engine: outside.dispose())
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
     return engine
-
-
-_OUTSIDE_TRANSACTIONS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 # A pooled connection unused for this long is checked before it is lent out again.
@@ -149,134 +131,3 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session for commands and jobs, which have no request to hang one on."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-
-
-class _Compiled(NamedTuple):
-    sql: str
-    positions: tuple[str, ...] | None
-    defaults: dict[str, Any]
-    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
-    results: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-
-class DriverStatement:
-    """A Core statement compiled once per dialect and run straight on the driver's cursor.
-
-    The scan lookup and the public page are served hundreds of times a second, and the ORM
-    session's transaction states and SQLAlchemy's per-execution bookkeeping cost several times
-    the indexed query itself. The statement stays written in Core; only its execution is bare.
-    Values still pass through the dialect's type processors, so dates and JSON read and write
-    exactly as they do through SQLAlchemy.
-    """
-
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
-
-    def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
-        if found is None:
-            found = self._by_dialect[dialect.name] = self._compile(dialect)
-        return found
-
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
-        # values written into the statement itself (insert(...).values(kind="x"))
-        defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
-                    if not bind.required}
-        binds = []
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                binds.append((name, process))
-        results = []
-        for index, column in enumerate(getattr(self.statement, "selected_columns", ())):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if process is not None:
-                results.append((index, process))
-        positions = tuple(compiled.positiontup or ()) if dialect.positional else None
-        return _Compiled(compiled.string, positions, defaults, tuple(binds), tuple(results))
-
-
-class DriverConnection:
-    """One pooled driver connection, lent for the length of a `driver_connection` block."""
-
-    def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self._connection = connection
-        self._dialect = dialect
-
-    def _run(self, statement: DriverStatement, params: Mapping[str, Any], *,
-             prefix: str = "") -> tuple[Any, _Compiled]:
-        compiled = statement.compiled(self._dialect)
-        if compiled.defaults:
-            params = {**compiled.defaults, **params}
-        if compiled.binds:
-            params = dict(params)
-            for name, process in compiled.binds:
-                params[name] = process(params[name])
-        if prefix:
-            # bound on the client, so that both statements travel as one simple query
-            cursor = ClientCursor(self._connection)
-        elif self._dialect.name == "postgresql":
-            cursor = self._connection.cursor(binary=True)  # less parsing than text results
-        else:
-            cursor = self._connection.cursor()
-        if compiled.positions is None:
-            cursor.execute(prefix + compiled.sql, params)
-        else:
-            cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positions))
-        return cursor, compiled
-
-    def rows(self, statement: DriverStatement, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        cursor, compiled = self._run(statement, params)
-        try:
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        if not compiled.results:
-            return rows  # type: ignore[no-any-return]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, process in compiled.results:
-                values[index] = process(values[index])
-            converted.append(tuple(values))
-        return converted
-
-    def execute_unsynced(self, statement: DriverStatement, params: Mapping[str, Any]) -> None:
-        """A write whose loss in a server crash would cost nothing (a scan log row, say),
-        committed without waiting for the disk, outside any open transaction.
-
-        On PostgreSQL the statement and its SET LOCAL travel in one message, which the server
-        runs as one implicit transaction: one round trip instead of BEGIN, SET, the write and
-        COMMIT. SQLite in WAL mode with synchronous=NORMAL never waits for the disk on commit.
-        """
-        if self._dialect.name == "postgresql":
-            cursor, _compiled = self._run(statement, params,
-                                          prefix="SET LOCAL synchronous_commit TO OFF; ")
-        else:
-            cursor, _compiled = self._run(statement, params)
-        cursor.close()
-
-
-@contextmanager
-def driver_connection(engine: Engine) -> Iterator[DriverConnection]:
-    """A pooled driver connection whose statements run outside any transaction.
-
-    A single SELECT is consistent on its own and a single-statement write commits on its own,
-    which on PostgreSQL saves the BEGIN and ROLLBACK round trips; writes that must stand or
-    fall together go through the ORM session and `write_transaction` instead.
-    """
-    dialect = engine.dialect
-    if dialect.name != "sqlite":
-        engine = _OUTSIDE_TRANSACTIONS.get(engine, engine)
-    pooled = engine.raw_connection()
-    try:
-        yield DriverConnection(pooled.driver_connection, dialect)
-    except BaseException as exc:
-        if dialect.loaded_dbapi is not None and isinstance(exc, dialect.loaded_dbapi.Error) \
-                and dialect.is_disconnect(exc, pooled, None):  # type: ignore[arg-type]
-            pooled.invalidate(exc)
-        raise
-    finally:
-        pooled.close()

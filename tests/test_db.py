@@ -1,33 +1,22 @@
-"""The driver path of the hot pages, and pooled connections that die while they wait."""
+"""Engines, pooled connections that die while they wait, and the scan log's commit."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from repaircafe import db
-from repaircafe.db import DriverStatement, driver_connection, make_engine
-from repaircafe.models import LifecycleEvent, ScanLog
-from tests.factories import make_item
+from repaircafe.db import make_engine
+from repaircafe.models import ScanLog
+from repaircafe.services import tags
 
-_E = LifecycleEvent.__table__  # type: ignore[attr-defined]
 _LOG = ScanLog.__table__  # type: ignore[attr-defined]
-
-
-def test_driver_rows_read_like_sqlalchemy_rows(engine: Engine, session, world):
-    """Dates, datetimes and JSON come back as the same Python values either way."""
-    item = make_item(session, world)
-    statement = (select(_E.c.id, _E.c.kind, _E.c.payload, _E.c.occurred_at)
-                 .where(_E.c.item_id == bindparam("item_id")).order_by(_E.c.id))
-    with engine.connect() as connection:
-        expected = [tuple(row) for row in connection.execute(statement, {"item_id": item.id})]
-    with driver_connection(engine) as connection:
-        found = connection.rows(DriverStatement(statement), {"item_id": item.id})
-    assert found == expected and expected
-    assert isinstance(found[0][2], dict) and found[0][3].tzinfo is not None
 
 
 def _logged(engine: Engine) -> list[str]:
@@ -48,16 +37,15 @@ def _kill_others(admin: Engine) -> None:
 def test_a_connection_killed_while_idle_in_the_pool_is_replaced(postgres_database, monkeypatch):
     """A server restart kills pooled connections; the next request must not fail for it."""
     engine, admin = make_engine(postgres_database), make_engine(postgres_database)
-    one = DriverStatement(select(text("1")))
     try:
         monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
-        with engine.connect() as connection, driver_connection(engine) as driver:
-            assert connection.execute(text("SELECT 1")).scalar() == driver.rows(one, {})[0][0]
-        _kill_others(admin)
-        with engine.connect() as connection:
+        with engine.connect() as connection, engine.connect() as second:
             assert connection.execute(text("SELECT 1")).scalar() == 1
-        with driver_connection(engine) as driver:
-            assert driver.rows(one, {}) == [(1,)]
+            assert second.execute(text("SELECT 1")).scalar() == 1
+        _kill_others(admin)
+        for _request in range(2):
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
         admin.dispose()
@@ -74,17 +62,26 @@ def test_the_migrations_build_exactly_the_models(engine: Engine):
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
-def test_an_unsynced_write_commits_on_its_own(engine: Engine, world):
-    """The scan log's write: committed at once, seen by others, nothing left open."""
-    statement = DriverStatement(insert(_LOG).values(
-        raw=bindparam("raw"), result="typed", channel="typed", scanned_at=bindparam("at"),
-        tag_id=bindparam("tag_id")))
+def test_a_scan_log_row_commits_on_its_own_and_leaves_the_connection_as_it_was(
+        engine: Engine, world):
+    """The scan log skips waiting for the disk on PostgreSQL for its own commit only."""
+    resolution = tags.Resolution("invalid")
     at = datetime(2026, 1, 2, tzinfo=UTC)
-    with driver_connection(engine) as connection:
-        connection.execute_unsynced(statement, {"raw": "it's; DROP", "at": at, "tag_id": None})
+    with Session(engine) as session:
+        tags.log_scan(session, raw="it's; DROP", resolution=resolution, user_id=None,
+                      channel="typed", now=at)
         assert _logged(engine) == ["it's; DROP"]
-        with pytest.raises(engine.dialect.loaded_dbapi.IntegrityError):
-            connection.execute_unsynced(statement, {"raw": "orphan", "at": at, "tag_id": 999999})
-    with driver_connection(engine) as connection:
-        connection.execute_unsynced(statement, {"raw": "after", "at": at, "tag_id": None})
-    assert _logged(engine) == ["it's; DROP", "after"]
+        if engine.dialect.name == "postgresql":
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        session.rollback()
+    assert _logged(engine) == ["it's; DROP"]
+
+
+def test_sqlite_alone_never_loads_the_postgresql_driver(tmp_path):
+    """psycopg is needed, and imported, only where PostgreSQL is used."""
+    config = {"database": {"url": f"sqlite:///{tmp_path / 'x.sqlite'}"},
+              "app": {"instance_path": str(tmp_path), "environment": "testing",
+                      "secret_key": "probe"}}
+    probe = (f"import sys\nfrom repaircafe import create_app\ncreate_app({config!r})\n"
+             "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n")
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=120)

@@ -1,7 +1,6 @@
 """The owner's view of an object: what was done, when and where, with no personal data.
 
-Anyone with a phone camera lands here, so it is a hot path: one query on the driver's
-connection (no ORM session, no transaction) returns the object and its whole history
+Anyone with a phone camera lands here, so one query returns the object and its whole history
 together; parts are only looked up when the history has any.
 """
 
@@ -12,23 +11,23 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from repaircafe.db import DriverStatement, driver_connection
 from repaircafe.domain import codes, lifecycle
 from repaircafe.domain.errors import CodeError, NotFound
 from repaircafe.models import Category, Item, LifecycleEvent, Part, RepairSession, Site, Tag
+from repaircafe.services.parts import lineage
 
 # Payload fields an owner may see; everything else (fixer names, internal notes) stays inside.
 _PUBLIC_FIELDS = ("outcome", "barrier", "to", "return_due_on", "part_name", "materials_kg")
 _PART_KINDS = frozenset({"parts_harvested", "part_installed", "part_removed"})
 
 _E = LifecycleEvent.__table__  # type: ignore[attr-defined]
-_STORY = DriverStatement(
-    select(Tag.status, Item.id, Item.brand, Item.model, Item.state, Category.name,
-           _E.c.id, _E.c.kind, _E.c.payload, _E.c.public_note, _E.c.corrects_id,
-           _E.c.occurred_at, RepairSession.held_on, Site.name)
+_STORY = (
+    select(Tag.status.label("tag_status"), Item.id.label("item_id"), Item.brand, Item.model,
+           Item.state, Category.name.label("category"), _E.c.id.label("event_id"), _E.c.kind,
+           _E.c.payload, _E.c.public_note, _E.c.corrects_id, _E.c.occurred_at,
+           RepairSession.held_on, Site.name.label("cafe"))
     .select_from(Tag)
     .join(Item, Item.id == Tag.item_id)
     .join(Category, Category.id == Item.category_id, isouter=True)
@@ -38,7 +37,7 @@ _STORY = DriverStatement(
     .where(Tag.code == bindparam("code"))
     .order_by(_E.c.id)
 )
-_PARTS = DriverStatement(
+_PARTS = (
     select(Part.name, Part.donor_item_id)
     .where((Part.donor_item_id == bindparam("item_id"))
            | (Part.installed_item_id == bindparam("item_id")))
@@ -80,52 +79,49 @@ class PublicLink:
     other_label: str
 
 
-def passport(engine: Engine, *, text: str) -> Passport:
+def passport(session: Session, *, text: str) -> Passport:
     """The public page of the object a label belongs to (its current or a replaced label)."""
     try:
         code = codes.parse(text)
     except CodeError as exc:
         raise NotFound(exc.template, **exc.params) from None
-    with driver_connection(engine) as connection:
-        rows = connection.rows(_STORY, {"code": code})
+    rows = session.execute(_STORY, {"code": code}).all()
     if not rows:
         raise NotFound("No object carries label %(code)s.", code=codes.display(code))
-    status, item_id, brand, model, state, category = rows[0][:6]
-    events = [r for r in rows if r[6] is not None]
+    first = rows[0]
+    item_id = first.item_id
+    events = [r for r in rows if r.event_id is not None]
     facts = lifecycle.effective_events(
-        lifecycle.EventFact(r[6], r[7], r[8] or {}, r[10]) for r in events
+        lifecycle.EventFact(r.event_id, r.kind, r.payload or {}, r.corrects_id) for r in events
     )
     kept = {f.id: f for f in facts}
     entries = []
     for r in events:
-        fact = kept.get(r[6])
-        if fact is None or (r[7] == "note" and not r[9]):
+        fact = kept.get(r.event_id)
+        if fact is None or (r.kind == "note" and not r.public_note):
             continue
         entries.append(PublicEntry(
-            kind=r[7],
-            on=r[12] or r[11].date(),
-            cafe=r[13],
+            kind=r.kind,
+            on=r.held_on or r.occurred_at.date(),
+            cafe=r.cafe,
             details={k: v for k, v in fact.payload.items() if k in _PUBLIC_FIELDS and v is not None},
-            public_note=r[9],
+            public_note=r.public_note,
         ))
     taken: list[str] = []
     installed: list[str] = []
-    if any(r[7] in _PART_KINDS for r in events):
-        with driver_connection(engine) as connection:
-            for name, donor in connection.rows(_PARTS, {"item_id": item_id}):
-                (taken if donor == item_id else installed).append(name)
+    if any(r.kind in _PART_KINDS for r in events):
+        for name, donor in session.execute(_PARTS, {"item_id": item_id}).all():
+            (taken if donor == item_id else installed).append(name)
     given: list[PublicLink] = []
     received: list[PublicLink] = []
     if taken or installed:
-        from repaircafe.services.parts import lineage
-
-        with Session(engine) as session:
-            out, into = lineage(session, item_id=item_id)
+        out, into = lineage(session, item_id=item_id)
         given = [PublicLink(g.part_name, g.part_state, g.item_code, g.item_label) for g in out]
         received = [PublicLink(r.part_name, r.part_state, r.item_code, r.item_label)
                     for r in into]
     return Passport(
-        code=code, is_current_code=status == "linked", category=category, brand=brand,
-        model=model, state=state, entries=entries, parts_taken=taken, parts_installed=installed,
-        parts_given=given, parts_received=received,
+        code=code, is_current_code=first.tag_status == "linked", category=first.category,
+        brand=first.brand, model=first.model, state=first.state, entries=entries,
+        parts_taken=taken, parts_installed=installed, parts_given=given,
+        parts_received=received,
     )

@@ -98,11 +98,11 @@ def test_donor_to_recipient_to_recycler_keeps_every_kilogram_once(session, world
     assert session.exec(select(RecyclingRecord)).one().batch_id == batch.id
     assert check(session) == []
 
-    donor_page = passport.passport(session.get_bind(), text=donor_code)
+    donor_page = passport.passport(session, text=donor_code)
     given = {g.part_name: g.other_code for g in donor_page.parts_given}
     assert given == {"Suction motor": None, "Drive belt 5 mm": code_of(session, item_id=recipient.id),
                      "Hose": None}
-    recipient_page = passport.passport(session.get_bind(), text=code_of(session, item_id=recipient.id))
+    recipient_page = passport.passport(session, text=code_of(session, item_id=recipient.id))
     assert [(r.part_name, r.other_code) for r in recipient_page.parts_received] == [
         ("Drive belt 5 mm", donor_code)]
     assert "recycled" in [e.kind for e in donor_page.entries]
