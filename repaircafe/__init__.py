@@ -12,7 +12,6 @@ from flask import Flask
 from repaircafe import db, extensions
 from repaircafe.config import Settings, load_settings, with_instance_defaults
 from repaircafe.i18n import compile_catalogues
-from repaircafe.web.templating import TranslatedEnvironment
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,7 +23,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     flask_overrides = {k: config.pop(k) for k in list(config) if k.isupper()}
     app = Flask(__name__, instance_relative_config=True)
-    app.jinja_environment = TranslatedEnvironment
     settings = with_instance_defaults(load_settings(overrides=config), app.instance_path)
     app.instance_path = settings.app.instance_path
     Path(settings.app.instance_path).mkdir(parents=True, exist_ok=True)

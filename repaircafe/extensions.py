@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from babel import Locale, UnknownLocaleError
 from flask import request
 from flask_babel import Babel
@@ -25,17 +23,10 @@ def select_locale() -> Locale:
     Accept-Language among ours. The region comes from the browser when it asks for one in
     that language, so en-GB gets British dates and fr-BE Belgian ones; translations come from
     the language's catalogue (gettext looks up "fr_BE" then "fr").
-
-    A browser sends the same header on every request, so the answer is remembered per
-    (choice, header) pair, as a ready Babel locale that Flask-Babel takes as it is.
     """
-    return _locale_for(request.cookies.get("lang"), request.headers.get("Accept-Language", ""))
-
-
-@lru_cache(maxsize=1024)
-def _locale_for(choice: str | None, accept_language: str) -> Locale:
+    choice = request.cookies.get("lang")
     wanted = [(value, quality) for value, quality
-              in parse_accept_header(accept_language, LanguageAccept)
+              in parse_accept_header(request.headers.get("Accept-Language", ""), LanguageAccept)
               if quality > 0 and value != "*"]
     chosen = choice if choice in LANGUAGES else next(
         (_language(value) for value, _quality in wanted if _language(value) in LANGUAGES), None)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Flask, current_app, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask import Flask, Response, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from jinja2 import pass_context
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -92,9 +88,12 @@ def init_app(app: Flask) -> None:
         # look at, are the ones the proxies saw.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    app.context_processor(_template_helpers)
-    app.jinja_env.globals["static_url"] = static_url
-    app.jinja_env.globals["language_url"] = language_url
+    app.context_processor(_template_context)
+    for helper in (static_url, language_url, outcome_label, barrier_label, state_label,
+                   format_date, format_datetime, format_decimal):
+        app.add_template_global(helper)
+    app.add_template_global(codes.display, "display_code")
+    app.after_request(_private_when_signed_in)
     app.register_error_handler(400, _bad_request)
     app.register_error_handler(403, _error_page(403, N_("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, N_("This page does not exist.")))
@@ -156,6 +155,18 @@ class SecurityHeaders:
         return self.app(environ, start)
 
 
+def _private_when_signed_in(response: Response) -> Response:
+    """Pages for signed-in staff carry owners' contact details: no cache may keep them.
+
+    A response that chose its own caching (the public passport, the board's ETag) keeps it;
+    stylesheets and scripts are the same for everyone.
+    """
+    if "Cache-Control" not in response.headers and request.endpoint != "static" \
+            and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _render_error(status: int, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, message=message), status
 
@@ -174,105 +185,31 @@ def _error_page(status: int, message: str) -> Any:
     return handler
 
 
-def _template_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
-    """Jinja's new-style `_()` bound to one request's catalogue, found once per page."""
-
-    @pass_context
-    def gettext(context: Any, string: str, **variables: Any) -> str:
-        text = translate(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    return gettext
-
-
-def _template_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., str]:
-    @pass_context
-    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
-        variables.setdefault("num", num)
-        text = translate(singular, plural, num)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    return ngettext
-
-
-_DAY_TEXTS: dict[tuple[date, str | None, str], str] = {}
-
-
-def _day_formatter(locale: str) -> Callable[..., str]:
-    """`format_date` remembering calendar days already written out in a language.
-
-    A page shows the same few days again and again (an object's events share a café day),
-    and Babel's formatting is the costliest step of a short page; a day's text never changes.
-    """
-
-    def format_day(value: Any = None, format: str | None = None, rebase: bool = True) -> str:
-        if type(value) is not date:
-            return format_date(value, format, rebase)
-        key = (value, format, locale)
-        text = _DAY_TEXTS.get(key)
-        if text is None:
-            if len(_DAY_TEXTS) >= 50_000:
-                _DAY_TEXTS.clear()
-            text = _DAY_TEXTS[key] = format_date(value, format)
-        return text
-
-    return format_day
-
-
-_HELPERS = "repaircafe.template_helpers"
-_URLS = "repaircafe.remembered_urls"
-
-
-def _remembered_url(endpoint: str, **values: str) -> str:
-    """An address built once per site root: every page links the same few of them."""
-    urls = current_app.extensions.setdefault(_URLS, {})
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for(endpoint, **values)
-    return url  # type: ignore[no-any-return]
-
-
 def static_url(filename: str) -> str:
-    """The address of a stylesheet or script (it never changes while the app runs)."""
-    return _remembered_url("static", filename=filename)
+    """The address of a stylesheet or script."""
+    return url_for("static", filename=filename)
 
 
 def language_url(lang: str) -> str:
     """The link that switches to `lang` and comes back to this page (public pages' switch)."""
-    back = urlencode({"next": request.full_path.rstrip("?")})
-    return f"{_remembered_url('language.choose', lang=lang)}?{back}"
+    return url_for("language.choose", lang=lang, next=request.full_path.rstrip("?"))
 
 
-def _template_helpers() -> dict[str, Any]:
-    """What every template gets: the language's helpers, built once per language and app."""
-    locale = get_locale()
-    by_locale = current_app.extensions.setdefault(_HELPERS, {})
-    helpers = by_locale.get(str(locale))
-    if helpers is None:
-        helpers = by_locale[str(locale)] = _helpers_for(locale, get_translations())
-    return {**helpers, "user": current_user}
+def outcome_label(outcome: str | None) -> str:
+    """A repair outcome as volunteers say it, in the page's language."""
+    label = lifecycle.OUTCOME_LABELS.get(outcome or "", outcome or "")
+    return _(label) if label else ""
 
 
-def _helpers_for(locale: Any, translations: Any) -> dict[str, Any]:
-    """Helpers bound to one language's catalogue, so no string looks the catalogue up again."""
-    translate = translations.ugettext
-    return {
-        "gettext": _template_gettext(translate),
-        "ngettext": _template_ngettext(translations.ungettext),
-        "display_code": codes.display,
-        "outcome_label": lambda o: translate(lifecycle.OUTCOME_LABELS.get(o, o or "")),
-        "barrier_label": lambda b: translate(lifecycle.BARRIERS.get(int(b), "")) if b else "",
-        "state_label": lambda state: state_label(state, translate),
-        "format_date": _day_formatter(str(locale)),
-        "format_datetime": format_datetime,
-        "format_decimal": format_decimal,
-        "current_locale": locale.language,
-    }
+def barrier_label(barrier: int | str | None) -> str:
+    """Why a repair was not possible, in the page's language."""
+    label = lifecycle.BARRIERS.get(int(barrier), "") if barrier else ""
+    return _(label) if label else ""
+
+
+def _template_context() -> dict[str, Any]:
+    """What depends on the request: the signed-in user and the page's language."""
+    return {"user": current_user, "current_locale": get_locale().language}
 
 
 _STATE_LABELS = {
@@ -292,9 +229,9 @@ _STATE_LABELS = {
 }
 
 
-def state_label(state: str | None, translate: Callable[[str], str] | None = None) -> str:
-    """A state as volunteers say it, in the page's language (only that one label translated)."""
+def state_label(state: str | None) -> str:
+    """A state as volunteers say it, in the page's language."""
     label = _STATE_LABELS.get(state or "")
     if label is None:
         return state or ""
-    return (translate or _)(label)
+    return _(label)
