@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask.cli import with_appcontext
 
@@ -32,18 +34,22 @@ def upgrade() -> None:
 @db.command("rebuild")
 @with_appcontext
 def rebuild() -> None:
-    """Recompute every object's and part's state from its events alone."""
+    """Recompute every object's and part's state, and the report rollup, from events alone."""
+    from repaircafe.services import rollup
     from repaircafe.services.integrity import rebuild_states
 
     with session_scope(engine()) as session:
         changed = rebuild_states(session)
+        folded = rollup.rebuild(session, now=datetime.now(UTC))
     click.echo(f"{changed} states corrected from events.")
+    click.echo(f"Report rollup rebuilt: {folded}.")
 
 
 @db.command("check")
 @with_appcontext
 def check() -> None:
-    """Report states that disagree with events, broken lineage and mass-balance errors."""
+    """Report states and report rollup rows that disagree with events, broken lineage and
+    mass-balance errors."""
     from repaircafe.services.integrity import check as run_check
 
     with session_scope(engine()) as session:

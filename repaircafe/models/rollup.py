@@ -5,9 +5,8 @@ not grow with history. They hold nothing that cannot be rebuilt from the events 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from repaircafe.models.base import UTCDateTime, utc_now
@@ -86,15 +85,26 @@ class ReportFlow(SQLModel, table=True):
 
 
 class ReportRollupState(SQLModel, table=True):
-    """The fold watermark: events up to `last_event_id` are in the rollup.
-
-    `gaps` lists id ranges above older watermarks that were not yet visible when folded (a
-    concurrent transaction still open); they are looked at again until they expire.
+    """The fold's lock row: one fold at a time holds it. `last_event_id` is the highest event id
+    folded so far; an event queued below it committed late and is folded in its object's order.
     """
 
     __tablename__ = "report_rollup_state"
 
     id: int = Field(default=1, primary_key=True)
     last_event_id: int = 0
-    gaps: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     folded_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
+
+
+class ReportFoldQueue(SQLModel, table=True):
+    """Events not yet folded into the rollup, one row per event.
+
+    A database trigger writes the row in the transaction that writes the event (every writer,
+    bulk importers included), so an event is folded exactly once however late it commits.
+    The trigger lives in migration 5c1f0a7e2b9d: a later migration that copies `lifecycle_event`
+    into a new table (SQLite batch mode) must create it again.
+    """
+
+    __tablename__ = "report_fold_queue"
+
+    event_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -80,6 +81,15 @@ def rebuild_states(session: Session) -> int:
     return changed
 
 
+def rollup_problems(session: Session) -> list[Problem]:
+    """Report rollup rows that differ from a fresh replay of the events: reports would show
+    figures the history does not support."""
+    from repaircafe.services import rollup
+
+    return [Problem("rollup", f"{table} {key}", message)
+            for table, key, message in rollup.differences(session, now=datetime.now(UTC))]
+
+
 def check(session: Session) -> list[Problem]:
     """Everything `repaircafe db check` reports."""
     from repaircafe.services import mass_balance
@@ -87,4 +97,4 @@ def check(session: Session) -> list[Problem]:
     return [
         Problem("state", f"{kind} {row.id}", message)
         for kind, row, _expected, message in state_mismatches(session)
-    ] + mass_balance.check(session)
+    ] + mass_balance.check(session) + rollup_problems(session)

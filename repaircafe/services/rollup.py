@@ -1,9 +1,13 @@
 """Keeps the report rollup current by folding new lifecycle events into it.
 
-Write paths stay untouched (several importers write events in bulk): before a report, `fold`
-reads only the events above a watermark and adds their effect to `report_visit`,
-`report_rollup` and `report_flow`, in one transaction that holds the watermark row. A report
-then reads the small rollup, so its time does not grow with history.
+Write paths stay untouched (several importers write events in bulk): a database trigger queues
+every new event in `report_fold_queue`, in the event's own transaction. Before a report, `fold`
+takes the queued events in id order, adds their effect to `report_visit`, `report_rollup` and
+`report_flow` and takes them off the queue, in one transaction that holds the state row. An event
+that commits late is still queued, so it is folded however late it comes; if its object already
+has a later event folded, the object is replayed from its history. A report then reads the small
+rollup, so its time does not grow with history, and `differences` (`repaircafe db check`)
+compares the rollup with a fresh replay.
 
 A visit (`registered` / `checked_in`) counts once, with the outcome of its latest repair attempt
 and the central factor set's impact stored for that attempt. It is back in use when fixed, or
@@ -25,13 +29,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from repaircafe.db import WRITE_OPTION
 from repaircafe.domain import lifecycle
 from repaircafe.services import impact as impact_service
 from repaircafe.services.transactions import write_transaction
 
 CHUNK = 50_000
-GAP_EXPIRY = timedelta(minutes=15)
-MAX_GAPS = 200
 VISIT_KINDS = ("registered", "checked_in")
 ITEM_KINDS = (*VISIT_KINDS, "repair_attempted", "handed_over", "correction", "recycled")
 PART_KINDS = ("harvested", "installed", "recycled")
@@ -361,8 +364,9 @@ def _fold_recycling(fold: _Fold) -> None:
     fold.recycled.clear()
 
 
-def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
-    """Replay each object's history (events up to `upto`) into fresh visit rows."""
+def _rebuild_items(fold: _Fold, item_ids: set[int]) -> None:
+    """Replay each object's folded history (its events not waiting in the queue) into fresh
+    visit rows; a queued event is folded on top later, in its turn."""
     conn = fold.conn
     for item_id in sorted(item_ids):
         old = conn.execute(
@@ -380,8 +384,8 @@ def _rebuild_items(fold: _Fold, item_ids: set[int], upto: int) -> None:
                  "CASE WHEN i.weight_kg > 0 THEN 1 ELSE 0 END AS has_weight "
                  "FROM lifecycle_event e JOIN item i ON i.id = e.item_id "
                  "LEFT JOIN repair_session rs ON rs.id = e.repair_session_id "
-                 "WHERE e.item_id = :i AND e.id <= :upto ORDER BY e.id"),
-            {"i": item_id, "upto": upto},
+                 f"WHERE e.item_id = :i AND {_NOT_QUEUED.format('e.id')} ORDER BY e.id"),
+            {"i": item_id},
         ).all()
         by_id = {e.id: e for e in events}
         facts = [lifecycle.EventFact(e.id, e.kind, _payload(e.payload), e.corrects_id)
@@ -452,115 +456,226 @@ def _db_time(conn: Connection, now: datetime) -> datetime:
     return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
 
 
-def _lock_state(conn: Connection, now: datetime) -> tuple[int, list[Any]]:
+def _lock_state(conn: Connection, now: datetime) -> int:
+    """Take the fold's lock row; returns the highest event id folded so far."""
     conn.execute(text(
-        "INSERT INTO report_rollup_state (id, last_event_id, gaps, folded_at) "
-        "VALUES (1, 0, '[]', :now) ON CONFLICT (id) DO NOTHING"
+        "INSERT INTO report_rollup_state (id, last_event_id, folded_at) "
+        "VALUES (1, 0, :now) ON CONFLICT (id) DO NOTHING"
     ), {"now": _db_time(conn, now)})
     suffix = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
     row = conn.execute(
-        text(f"SELECT last_event_id, gaps FROM report_rollup_state WHERE id = 1{suffix}")
+        text(f"SELECT last_event_id FROM report_rollup_state WHERE id = 1{suffix}")
     ).one()
-    return int(row[0]), _payload_list(row[1])
+    return int(row[0])
 
 
-def _payload_list(raw: Any) -> list[Any]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
+def _id_set(dialect: str, column: str) -> str:
+    """SQL testing `column` against the list bound as :ids, in one parameter however long."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(CAST(:ids AS bigint[]))"
+    return f"{column} IN (SELECT value FROM json_each(:ids))"
 
 
-def _missing_ranges(conn: Connection, low: int, high: int) -> list[tuple[int, int]]:
-    """Id ranges in (low, high] with no event: transactions not yet committed, or rolled back."""
-    present = conn.execute(
-        text("SELECT count(*) FROM lifecycle_event WHERE id > :lo AND id <= :hi"),
-        {"lo": low, "hi": high},
-    ).scalar_one()
-    if present == high - low:
-        return []
-    rows = conn.execute(text(
-        "SELECT id, nxt FROM (SELECT id, lead(id) OVER (ORDER BY id) AS nxt FROM lifecycle_event "
-        "WHERE id >= :lo AND id <= :hi) s WHERE nxt - id > 1"
-    ), {"lo": low, "hi": high}).all()
-    ranges = [(int(a) + 1, int(b) - 1) for a, b in rows]
-    first = conn.execute(text("SELECT min(id) FROM lifecycle_event WHERE id > :lo"),
-                         {"lo": low}).scalar()
-    if first is not None and int(first) > low + 1:
-        ranges.insert(0, (low + 1, int(first) - 1))
-    return ranges
+def _ids(dialect: str, ids: list[int]) -> Any:
+    return ids if dialect == "postgresql" else json.dumps(ids)
+
+
+_NOT_QUEUED = "NOT EXISTS (SELECT 1 FROM report_fold_queue q WHERE q.event_id = {})"
+_QUEUED_IDS = text(
+    "SELECT event_id FROM report_fold_queue WHERE event_id > :cursor ORDER BY event_id "
+    "LIMIT :limit"
+)
+_FOLDED_IDS = text(
+    "SELECT id FROM lifecycle_event e WHERE id > :cursor AND "
+    + _NOT_QUEUED.format("e.id") + " ORDER BY id LIMIT :limit"
+)
+
+
+def _late_items(work: _Fold, rows: Sequence[Any], high_water: int) -> set[int]:
+    """Objects with an event that committed after a later event of theirs was folded.
+
+    Folding is done in id order, and an object's visits depend on that order; such an object is
+    replayed from its history instead. Only events below the highest id folded can be late.
+    """
+    late = [r.id for r in rows
+            if r.id < high_water and r.item_id is not None and r.kind in ITEM_KINDS]
+    if not late:
+        return set()
+    found = work.conn.execute(text(
+        f"SELECT DISTINCT e.item_id FROM lifecycle_event e WHERE {_id_set(work.dialect, 'e.id')} "
+        "AND EXISTS (SELECT 1 FROM lifecycle_event f WHERE f.item_id = e.item_id AND f.id > e.id "
+        f"AND {_NOT_QUEUED.format('f.id')})"
+    ), {"ids": _ids(work.dialect, late)})
+    return {int(item_id) for (item_id,) in found}
+
+
+def _fold_events(work: _Fold, *, queued: bool, high_water: int, progress: Any = None
+                 ) -> tuple[int, int]:
+    """Fold events in id order, chunk by chunk: the queued ones (taking them off the queue), or
+    else every event that is not queued (a replay into an empty rollup).
+
+    Returns how many events of interest were folded and the highest id seen. Each chunk is
+    named by its ids, so an event that commits meanwhile, whatever its id, stays queued for the
+    next fold.
+    """
+    conn, dialect = work.conn, work.dialect
+    total = conn.execute(text(
+        "SELECT count(*) FROM report_fold_queue" if queued
+        else "SELECT count(*) FROM lifecycle_event e WHERE " + _NOT_QUEUED.format("e.id")
+    )).scalar_one() if progress is not None else 0
+    cursor = done = folded = 0
+    while True:
+        ids = [int(i) for (i,) in conn.execute(
+            _QUEUED_IDS if queued else _FOLDED_IDS, {"cursor": cursor, "limit": CHUNK})]
+        if not ids:
+            return folded, high_water
+        rows = conn.execute(
+            _event_sql(dialect, _id_set(dialect, "e.id")),
+            _params(ids=_ids(dialect, ids), limit=len(ids)),
+        ).all()
+        if queued:
+            work.rebuild |= _late_items(work, rows, high_water)
+        _process(work, rows)
+        if queued:
+            conn.execute(text(f"DELETE FROM report_fold_queue WHERE "
+                              f"{_id_set(dialect, 'event_id')}"), {"ids": _ids(dialect, ids)})
+        folded += len(rows)
+        done += len(ids)
+        cursor = ids[-1]
+        high_water = max(high_water, cursor)
+        if progress is not None:
+            progress(done, total)
+
+
+def _finish(work: _Fold, conn: Connection, high_water: int, now: datetime) -> int:
+    """Replay the objects marked for it, write the deltas and the state; returns how many
+    objects were replayed."""
+    rebuilt = set(work.rebuild)
+    _rebuild_items(work, rebuilt)
+    _fold_recycling(work)
+    work.write_deltas()
+    conn.execute(
+        text("UPDATE report_rollup_state SET last_event_id = :last, folded_at = :now "
+             "WHERE id = 1"),
+        {"last": high_water, "now": _db_time(conn, now)},
+    )
+    return len(rebuilt)
 
 
 def fold(session: Session, *, now: datetime, progress: Any = None) -> FoldResult:
     """Bring the rollup up to date with every committed event; returns what was folded.
 
-    Safe to call from several processes at once: the watermark row is locked (SQLite: the
-    write lock taken by BEGIN IMMEDIATE), so the second caller folds only what is left.
+    Safe to call from several processes at once: the state row is locked (SQLite: the write
+    lock taken by BEGIN IMMEDIATE), so the second caller folds only what is left.
     """
     with write_transaction(session):
         conn = session.connection()
-        last, gaps = _lock_state(conn, now)
-        high = conn.execute(text("SELECT max(id) FROM lifecycle_event")).scalar() or last
         work = _Fold(conn)
-        folded = 0
-        # Ranges that were missing at earlier folds: fold what has appeared since.
-        kept: list[Any] = []
-        for lo, hi, seen_at in gaps:
-            rows = conn.execute(
-                _event_sql(work.dialect, "e.id BETWEEN :lo AND :hi"),
-                _params(lo=lo, hi=hi, limit=hi - lo + 1),
-            ).all()
-            _process(work, rows)
-            folded += len(rows)
-            found = {r.id for r in conn.execute(
-                text("SELECT id FROM lifecycle_event WHERE id BETWEEN :lo AND :hi"),
-                {"lo": lo, "hi": hi})}
-            if datetime.fromisoformat(seen_at) + GAP_EXPIRY > now:
-                kept.extend([i, i, seen_at] for i in range(lo, hi + 1) if i not in found)
-        cursor = last
-        while cursor < high:
-            rows = conn.execute(
-                _event_sql(work.dialect, "e.id > :cursor AND e.id <= :high"),
-                _params(cursor=cursor, high=high, limit=CHUNK),
-            ).all()
-            if not rows:
-                break
-            _process(work, rows)
-            folded += len(rows)
-            cursor = rows[-1].id
-            if progress is not None:
-                progress(cursor - last, high - last)
-        kept.extend([lo, hi, now.isoformat()] for lo, hi in _missing_ranges(conn, last, high))
-        rebuilt = set(work.rebuild)
-        _rebuild_items(work, rebuilt, high)
-        _fold_recycling(work)
-        work.write_deltas()
-        conn.execute(
-            text("UPDATE report_rollup_state SET last_event_id = :last, gaps = :gaps, "
-                 "folded_at = :now WHERE id = 1"),
-            {"last": high, "gaps": json.dumps(_merge_gaps(kept)[:MAX_GAPS]),
-             "now": _db_time(conn, now)},
-        )
-    return FoldResult(folded, len(rebuilt), high)
+        folded, high = _fold_events(work, queued=True, high_water=_lock_state(conn, now),
+                                    progress=progress)
+        rebuilt = _finish(work, conn, high, now)
+    return FoldResult(folded, rebuilt, high)
 
 
-def _merge_gaps(gaps: list[Any]) -> list[list[Any]]:
-    merged: list[list[Any]] = []
-    for lo, hi, seen in sorted(gaps):
-        if merged and lo <= merged[-1][1] + 1 and merged[-1][2] == seen:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi, seen])
-    return merged
+def _clear(conn: Connection) -> None:
+    for table in ("report_rollup", "report_flow", "report_visit"):
+        conn.execute(text(f"DELETE FROM {table}"))
 
 
 def rebuild(session: Session, *, now: datetime) -> FoldResult:
-    """Empty the rollup and fold every event again (after a bulk repair of history)."""
+    """Empty the rollup and fold every event again (after a bulk repair of history), in one
+    transaction: a report never sees it half built."""
     with write_transaction(session):
-        for table in ("report_rollup", "report_flow", "report_visit", "report_rollup_state"):
-            session.connection().execute(text(f"DELETE FROM {table}"))
-    return fold(session, now=now)
+        conn = session.connection()
+        _lock_state(conn, now)
+        _clear(conn)
+        work = _Fold(conn)
+        replayed, high = _fold_events(work, queued=False, high_water=0)
+        folded, high = _fold_events(work, queued=True, high_water=high)
+        rebuilt = _finish(work, conn, high, now)
+    return FoldResult(replayed + folded, rebuilt, high)
+
+
+_SNAPSHOTS = {
+    "report_visit": (VISIT_COLUMNS[:1], VISIT_COLUMNS[1:]),
+    "report_rollup": (("month", "group_id", "site_id", "category_id", "outcome", "barrier"),
+                      SUMS),
+    "report_flow": (("month", "group_id", "site_id", "flow", "material"),
+                    ("count", "kg", "co2e_kg", "co2e_low_kg")),
+}
+
+
+def _snapshot(conn: Connection) -> dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]:
+    """The rollup tables by key, leaving out sums that folded back to zero."""
+    found: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+    for table, (keys, values) in _SNAPSHOTS.items():
+        rows = conn.execute(text(f"SELECT {', '.join(keys + values)} FROM {table}"))
+        found[table] = {
+            tuple(row[:len(keys)]): tuple(_plain(v) for v in row[len(keys):]) for row in rows
+            if table == "report_visit" or any(abs(float(v)) > 1e-9 for v in row[len(keys):])
+        }
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, int | str | date) or value is None:
+        return value
+    return round(float(value), 6)
+
+
+def differences(session: Session, *, now: datetime) -> list[tuple[str, str, str]]:
+    """Where the stored rollup differs from a fresh replay of the same events, as (table, key,
+    what differs). Changes nothing: the queue is folded first so that both cover the same
+    events, the replay is made in the same transaction, and all of it is rolled back."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        conn = session.connection()
+        work = _Fold(conn)
+        _folded, high = _fold_events(work, queued=True, high_water=_lock_state(conn, now))
+        _finish(work, conn, high, now)
+        stored = _snapshot(conn)
+        _clear(conn)
+        work = _Fold(conn)
+        _replayed, high = _fold_events(work, queued=False, high_water=0)
+        _finish(work, conn, high, now)
+        fresh = _snapshot(conn)
+    finally:
+        session.rollback()
+    found = []
+    for table, (keys, values) in _SNAPSHOTS.items():
+        mine, theirs = stored[table], fresh[table]
+        for key in sorted(mine.keys() | theirs.keys(), key=repr):
+            had, should = mine.get(key), theirs.get(key)
+            if had == should:
+                continue
+            if had is not None and should is not None and all(
+                    _close(a, b) for a, b in zip(had, should, strict=True)):
+                continue
+            label = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
+            found.append((table, label, _describe(values, had, should)))
+    return found
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+    return bool(a == b)
+
+
+def _describe(names: Sequence[str], had: tuple[Any, ...] | None,
+              should: tuple[Any, ...] | None) -> str:
+    if had is None:
+        return "missing from the rollup"
+    if should is None:
+        return "in the rollup but not in the events"
+    return "; ".join(f"{name} {a} stored, events say {b}"
+                     for name, a, b in zip(names, had, should, strict=True) if not _close(a, b))
 
 
 def watermark(session: Session) -> int:
-    """The last event id the rollup includes (0 before the first fold)."""
+    """The highest event id the rollup has folded (0 before the first fold)."""
     row = session.connection().execute(
         text("SELECT last_event_id FROM report_rollup_state WHERE id = 1")
     ).first()
@@ -568,12 +683,12 @@ def watermark(session: Session) -> int:
 
 
 def pending_events(session: Session) -> int:
-    """How many events exist above the watermark: a cheap staleness measure."""
-    last = watermark(session)
+    """How many events wait to be folded: a cheap staleness measure."""
     count = session.connection().execute(
-        text("SELECT count(*) FROM lifecycle_event WHERE id > :w"), {"w": last}
+        text("SELECT count(*) FROM report_fold_queue")
     ).scalar_one()
     return int(count)
+
 
 def flows_between(session: Session, start: date, end: date) -> list[tuple[Any, ...]]:
     """Parts and recycling flows of events on days start..end (inclusive), computed straight

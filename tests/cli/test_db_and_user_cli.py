@@ -105,6 +105,26 @@ def test_db_check_reports_tampered_states_and_rebuild_fixes_them(runner, session
     assert _run(runner, "db", "check").exit_code == 0
 
 
+def test_db_check_reports_a_tampered_rollup_and_rebuild_repairs_it(runner, session, world):
+    from repaircafe.services import rollup
+    from tests.factories import NOW
+
+    make_item(session, world)
+    assert _run(runner, "db", "check").exit_code == 0
+    rollup.fold(session, now=NOW)
+    with session.begin():
+        session.execute(text("UPDATE report_rollup SET objects = objects + 1"))
+    tampered = _run(runner, "db", "check")
+    assert tampered.exit_code == 1
+    problems = [line for line in tampered.stdout.splitlines() if line.startswith("rollup:")]
+    assert len(problems) == 1 and "report_rollup month 2025-06" in problems[0]
+    assert problems[0].endswith("objects 2 stored, events say 1")
+    rebuilt = _run(runner, "db", "rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Report rollup rebuilt: 1 events folded" in rebuilt.output
+    assert _run(runner, "db", "check").exit_code == 0
+
+
 @pytest.mark.parametrize(
     ("role", "scope", "group_attr", "territory_attr"),
     [

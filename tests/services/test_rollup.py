@@ -140,3 +140,107 @@ def test_hand_over_in_the_same_fold_and_after_a_correction_matches_a_rebuild(ses
     assert sorted((r[2], r[3], r[4]) for r in folded) == [("unknown", 1, 1), ("unknown", 1, 1)]
     rollup.rebuild(session, now=NOW)
     assert _in_use(session) == folded
+
+
+# ---- exactness: late commits, many gaps, and the comparison with a replay
+
+
+def _event(session, item, kind, payload, *, event_id=None):
+    """An event written straight to the table, with an id of the test's choosing: how an
+    importer's reserved ids or a slow transaction's id can commit after higher ones."""
+    from repaircafe.models import LifecycleEvent
+
+    with session.begin():
+        session.add(LifecycleEvent(id=event_id, item_id=item.id, kind=kind, payload=payload,
+                                   occurred_at=NOW, idempotency_key=new_key(),
+                                   actor_name="test"))
+
+
+def _max_event_id(session):
+    found = session.connection().execute(text("SELECT max(id) FROM lifecycle_event")).scalar()
+    session.rollback()
+    return int(found)
+
+
+def _matches_a_replay(session):
+    assert rollup.differences(session, now=NOW) == []
+    folded = _in_use(session)
+    rollup.rebuild(session, now=NOW)
+    assert _in_use(session) == folded
+    return folded
+
+
+def test_an_event_committed_after_a_later_one_was_folded_is_folded_in_its_turn(session, world):
+    item = make_item(session, world, category="toaster", weight=None)
+    base = _max_event_id(session) + 100
+    _event(session, item, "repair_attempted", {"outcome": "fixed"}, event_id=base + 10)
+    rollup.fold(session, now=NOW)
+    # The earlier attempt commits only now, long after the fold saw its id missing.
+    _event(session, item, "repair_attempted", {"outcome": "repairable"}, event_id=base + 5)
+    assert rollup.pending_events(session) == 1
+    result = rollup.fold(session, now=NOW + timedelta(hours=2))
+    assert (result.events, result.rebuilt_items) == (1, 1)
+    assert rollup.pending_events(session) == 0
+    # The latest attempt by id (fixed) is the visit's outcome, as a replay says.
+    assert [(r[2], r[3]) for r in _matches_a_replay(session)] == [("fixed", 1)]
+
+
+def test_more_than_two_hundred_late_ranges_are_all_folded(session, world):
+    items = [make_item(session, world, category="kettle", weight=None) for _ in range(3)]
+    rollup.fold(session, now=NOW)
+    base = _max_event_id(session) + 10
+    for k in range(250):
+        _event(session, items[k % 3], "checked_in", {}, event_id=base + 2 * k + 1)
+    rollup.fold(session, now=NOW)
+    for k in range(250):
+        _event(session, items[k % 3], "checked_in", {}, event_id=base + 2 * k)
+    rollup.fold(session, now=NOW + timedelta(days=1))
+    assert sum(r[3] for r in _matches_a_replay(session)) == 3 + 500
+
+
+def test_a_transaction_open_across_a_fold_is_folded_when_it_commits(session, world, engine):
+    """Two real sessions: the earlier id commits after later ones were folded."""
+    from sqlmodel import Session as Sql
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL lets two writers hold open transactions at once")
+    from repaircafe.models import LifecycleEvent
+
+    slow_item = make_item(session, world, category="lamp", weight=None)
+    item = make_item(session, world, category="toaster", weight=None)
+    rollup.fold(session, now=NOW)
+    with Sql(engine) as slow:
+        slow.add(LifecycleEvent(item_id=slow_item.id, kind="repair_attempted",
+                                payload={"outcome": "repairable"}, occurred_at=NOW,
+                                idempotency_key=new_key(), actor_name="slow"))
+        slow.flush()  # has its id, not committed
+        _attempt(session, world, item, "fixed")
+        assert rollup.fold(session, now=NOW).events == 1
+        assert sorted(r[2] for r in _in_use(session)) == ["fixed", "unknown"]
+        slow.commit()
+    assert rollup.fold(session, now=NOW + timedelta(hours=1)).events == 1
+    assert sorted(r[2] for r in _matches_a_replay(session)) == ["fixed", "repairable"]
+
+
+def test_differences_name_a_tampered_rollup_row_and_change_nothing(session, world):
+    item = make_item(session, world, category="toaster", weight=1.2)
+    _attempt(session, world, item, "fixed")
+    rollup.fold(session, now=NOW)
+    assert rollup.differences(session, now=NOW) == []
+    with session.begin():
+        session.execute(text("UPDATE report_rollup SET objects = objects + 2"))
+    found = rollup.differences(session, now=NOW)
+    assert len(found) == 1
+    table, key, message = found[0]
+    assert table == "report_rollup" and "month 2025-06" in key and "fixed" in key
+    assert message == "objects 3 stored, events say 1"
+    assert rollup.differences(session, now=NOW) == found  # nothing was repaired by looking
+    rollup.rebuild(session, now=NOW)
+    assert rollup.differences(session, now=NOW) == []
+
+
+def test_differences_include_events_not_yet_folded(session, world):
+    _attempt(session, world, make_item(session, world), "fixed")
+    assert rollup.pending_events(session) == 2
+    assert rollup.differences(session, now=NOW) == []
+    assert rollup.pending_events(session) == 2  # the comparison folded them only to compare
