@@ -85,7 +85,7 @@ def passport(session: Session, *, text: str) -> Passport:
         code = codes.parse(text)
     except CodeError as exc:
         raise NotFound(exc.template, **exc.params) from None
-    rows = session.execute(_STORY, {"code": code}).all()
+    rows = session.connection().execute(_STORY, {"code": code}).all()
     if not rows:
         raise NotFound("No object carries label %(code)s.", code=codes.display(code))
     first = rows[0]
@@ -110,7 +110,7 @@ def passport(session: Session, *, text: str) -> Passport:
     taken: list[str] = []
     installed: list[str] = []
     if any(r.kind in _PART_KINDS for r in events):
-        for name, donor in session.execute(_PARTS, {"item_id": item_id}).all():
+        for name, donor in session.connection().execute(_PARTS, {"item_id": item_id}).all():
             (taken if donor == item_id else installed).append(name)
     given: list[PublicLink] = []
     received: list[PublicLink] = []

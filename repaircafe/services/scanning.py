@@ -15,9 +15,15 @@ from sqlmodel import Session, col, select
 from repaircafe.core import access
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import OutOfScope
+from repaircafe.domain.messages import N_
 from repaircafe.models import Item, Part, ScanLog, StockBin
 from repaircafe.services import tags
 from repaircafe.services.tags import Resolution
+
+# The access policy's own words for a record outside the actor's scope.
+_OTHER_ITEM = N_("That object does not exist or belongs to another group.")
+_OTHER_PART = N_("That part does not exist or belongs to another group.")
+_OTHER_BIN = N_("That bin does not exist or belongs to another group.")
 
 # How a code reached us; anything else a page sends is logged as typed.
 CHANNELS = ("camera", "scanner", "typed", "public", "api")
@@ -46,13 +52,11 @@ def scan(
 
 def within_scope(session: Session, actor: Actor, resolution: Resolution) -> Resolution:
     """The resolution as the actor may see it: another group's object, part or bin is unknown."""
-    for model, record_id in ((Item, resolution.item_id), (Part, resolution.part_id),
-                             (StockBin, resolution.bin_id)):
-        if record_id is None:
-            continue
-        try:
-            access.load(session, model, record_id, actor)
-        except OutOfScope as refusal:
+    for model, record_id, hidden in ((Item, resolution.item_id, _OTHER_ITEM),
+                                     (Part, resolution.part_id, _OTHER_PART),
+                                     (StockBin, resolution.bin_id, _OTHER_BIN)):
+        if record_id is not None and not access.can_read(session, actor, model, record_id):
+            refusal = OutOfScope(hidden)
             return Resolution("unknown", resolution.code, refusal.message, refusal)
     return resolution
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -13,6 +13,10 @@ from repaircafe.domain import codes
 from repaircafe.domain.errors import CheckCharacterError, CodeError, KeyReused, NotFound, Refused
 from repaircafe.models import ScanLog, Tag
 from repaircafe.services.transactions import write_transaction
+
+# Only the columns a resolution needs: every scan runs it.
+_TAG_BY_CODE = select(Tag.id, Tag.status, Tag.item_id, Tag.part_id, Tag.bin_id).where(
+    Tag.code == bindparam("code"))
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,8 @@ def resolve(session: Session, text: str) -> Resolution:
     parsed = parse_scanned(text)
     if isinstance(parsed, Resolution):
         return parsed
-    tag = tag_by_code(session, parsed)
-    if tag is None:
-        return describe(parsed, None)
-    return describe(parsed, (tag.id, tag.status, tag.item_id, tag.part_id, tag.bin_id))
+    row = session.connection().execute(_TAG_BY_CODE, {"code": parsed}).first()
+    return describe(parsed, None if row is None else tuple(row))  # type: ignore[arg-type]
 
 
 def parse_scanned(text: str) -> str | Resolution:
