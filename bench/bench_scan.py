@@ -40,7 +40,7 @@ from repaircafe.i18n import compile_catalogues  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GOAL_RATIO = 0.5
+GOAL_RATIO = 0.25
 GOAL_P99_MS = 50.0
 USER_AGENT = "Mozilla/5.0 (bench tablet)"
 
