@@ -19,21 +19,22 @@ def export() -> None:
 
 @export.command("ords")
 @click.option("--scope", default="all", show_default=True,
-              help="all, group:NAME or territory:NAME.")
-@click.option("--period", help="2025, 2025-05, 2025-Q2 or 2025-01-01..2025-06-30.")
+              help="all, territory:NAME, group:NAME or site:NAME (or KIND:#ID).")
+@click.option("--period", help="2025, 2025-05, 2025-Q2 or 2025-01-01..2025-06-30 (days included).")
 @click.option("-o", "--output", required=True,
               type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="The records CSV; the unpowered summary and tableschema.json go beside it.")
 @with_appcontext
 def ords(scope: str, period: str | None, output: Path) -> None:
     """Export repair attempts as ORDS v0.3 CSV, with the unpowered summary and table schema."""
-    from repaircafe.services import ords_export
+    from repaircafe.domain.periods import parse_period
+    from repaircafe.services import ords_export, reporting
 
     with session_scope(engine()) as session:
-        chosen = ords_export.resolve_scope(session, scope)
+        chosen = reporting.parse_scope(session, scope)
         result = ords_export.export_ords(
             session, output, actor=Actor.system("export"), scope=chosen,
-            period=ords_export.parse_period(period) if period else None,
+            period=parse_period(period) if period else None,
         )
     total = sum(result.unpowered.values())
     click.echo(f"{result.rows} repair attempts written to {result.records}; "

@@ -16,13 +16,13 @@ from repaircafe.models import (
     ImpactRecord,
     Item,
     LifecycleEvent,
-    RepairGroup,
     RepairSession,
     Site,
-    Territory,
 )
 from repaircafe.services import impact as impact_service
 from repaircafe.services import reporting, subscriptions
+from repaircafe.services.reporting import ScopeChoice as ScopeChoice
+from repaircafe.services.reporting import scope_choices as scope_choices
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,6 @@ def sites_for(session: Session, *, actor: Actor, without_session_on: date | None
 
 
 @dataclass(frozen=True)
-class ScopeChoice:
-    key: str
-    label: str
-    depth: int  # 0 = the actor's own scope, 1 = inside it
-
-
-@dataclass(frozen=True)
 class ImpactDashboard:
     """What the reports page shows: one report's figures plus the choices around it."""
 
@@ -136,30 +129,10 @@ def default_period(today: date) -> reporting.Period:
     return reporting.Period("range", start, end)
 
 
-def scope_choices(session: Session, *, actor: Actor) -> list[ScopeChoice]:
-    """The actor's own scope first, then what lies inside it (sites; for admins, everything)."""
-    home = reporting.home_scope(session, actor)
-    choices = [ScopeChoice(home.key, home.name or _ALL_LABEL, 0)]
-    if home.kind == "all":
-        choices += [ScopeChoice(f"territory:{t.id}", t.name, 1)
-                    for t in session.exec(select(Territory).order_by(col(Territory.name))).all()]
-        choices += [ScopeChoice(f"group:{g.id}", g.name, 1)
-                    for g in session.exec(select(RepairGroup).order_by(col(RepairGroup.name)))]
-    ids = reporting.scope_sites(session, home)
-    sites = select(Site).order_by(col(Site.name))
-    if ids is not None:
-        sites = sites.where(col(Site.id).in_(ids))
-    choices += [ScopeChoice(f"site:{s.id}", s.name, 1) for s in session.exec(sites).all()]
-    return choices
-
-
-_ALL_LABEL = "All groups"
-
-
 def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, period: str | None,
                      category: str | None, language: str, now: datetime) -> ImpactDashboard:
     """Figures and charts for a scope the actor may see; aggregates only, no personal data."""
-    chosen = (reporting.check_scope(session, actor, reporting.parse_scope(session, scope_key(scope)))
+    chosen = (reporting.check_scope(session, actor, reporting.parse_scope(session, scope))
               if scope else reporting.home_scope(session, actor))
     today = now.date()
     span = reporting.parse_period(period) if period else default_period(today)
@@ -178,9 +151,3 @@ def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, perio
     archived = subscriptions.list_runs(session, actor=actor, limit=6, status="done")
     return ImpactDashboard(report, chosen, span, category or None,
                            scope_choices(session, actor=actor), site_keys, presets, archived)
-
-
-def scope_key(scope: str) -> str:
-    """URL scopes name rows by id (``site:3``); the parser reads ``site:#3``."""
-    kind, _, ref = scope.partition(":")
-    return f"{kind}:#{ref}" if ref.isdigit() else scope

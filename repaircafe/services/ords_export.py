@@ -27,10 +27,10 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from repaircafe.core import access
-from repaircafe.domain import impact, lifecycle, permissions, personal_data
+from repaircafe.domain import impact, lifecycle, periods, permissions, personal_data
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
-from repaircafe.domain.messages import N_
+from repaircafe.domain.periods import Period, Scope
 from repaircafe.models import (
     Category,
     Item,
@@ -64,50 +64,6 @@ SUMMARY_FIELDS = ("data_provider", "product_category", "repair_status", "total")
 ID_PATTERN = r"^[a-z]+[-_][0-9]+$"
 _ID_RE = re.compile(ID_PATTERN)
 _SCHEMA_FILE = "data/ords_tableschema_v0.3.json"
-
-
-@dataclass(frozen=True)
-class Period:
-    """Days from `start` (included) to `end` (excluded)."""
-
-    start: date
-    end: date
-
-
-def parse_period(text: str) -> Period:
-    """`2025`, `2025-05`, `2025-Q2` or `2025-01-01..2025-06-30` (both days included)."""
-    text = text.strip()
-    try:
-        if ".." in text:
-            first, last = (date.fromisoformat(p.strip()) for p in text.split("..", 1))
-            if last < first:
-                raise Refused("The period ends before it starts.")
-            return Period(first, date.fromordinal(last.toordinal() + 1))
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            return Period(date(year, 1, 1), date(year + 1, 1, 1))
-        quarter = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text)
-        if quarter:
-            year, q = int(quarter[1]), int(quarter[2])
-            start = date(year, 3 * q - 2, 1)
-            return Period(start, date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1))
-        month = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-        if month:
-            year, m = int(month[1]), int(month[2])
-            start = date(year, m, 1)
-            return Period(start, date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1))
-    except ValueError:
-        pass
-    raise Refused("“%(text)s” is not a period: use 2025, 2025-05, 2025-Q2 or "
-                  "2025-01-01..2025-06-30.", text=text)
-
-
-@dataclass(frozen=True)
-class ExportScope:
-    """Which records to export: everything, one group, or one territory."""
-
-    kind: str = "all"
-    id: int | None = None
 
 
 @dataclass
@@ -236,17 +192,17 @@ def export_query(scope_clause: Any, period: Period | None) -> Any:
     )
     if period is not None:
         start = datetime.combine(period.start, time(), UTC)
-        end = datetime.combine(period.end, time(), UTC)
+        end = datetime.combine(period.after_end, time(), UTC)
         stmt = stmt.where(or_(
             and_(col(RepairSession.held_on) >= period.start,
-                 col(RepairSession.held_on) < period.end),
+                 col(RepairSession.held_on) <= period.end),
             and_(col(RepairSession.id).is_(None), col(LifecycleEvent.occurred_at) >= start,
                  col(LifecycleEvent.occurred_at) < end),
         ))
     return stmt
 
 
-def scope_clause(session: Session, *, actor: Actor, scope: ExportScope) -> Any:
+def scope_clause(session: Session, *, actor: Actor, scope: Scope) -> Any:
     """WHERE clause for the objects an export covers, within what the actor may see."""
     clauses = [access.scope_filter(actor, Item)]
     if scope.kind == "group":
@@ -258,24 +214,13 @@ def scope_clause(session: Session, *, actor: Actor, scope: ExportScope) -> Any:
             raise NotFound("That territory does not exist.")
         clauses.append(col(Item.site_id).in_(
             select(Site.id).where(Site.territory_id == scope.id)))
+    elif scope.kind == "site":
+        if session.get(Site, scope.id) is None:
+            raise NotFound("That site does not exist.")
+        clauses.append(Item.site_id == scope.id)
     elif scope.kind != "all":
         raise Refused("Unknown export scope “%(kind)s”.", kind=scope.kind)
     return and_(True, *clauses)
-
-
-def resolve_scope(session: Session, text: str) -> ExportScope:
-    """`all`, `group:NAME` or `territory:NAME`, as the command line gives it."""
-    kind, _, name = text.partition(":")
-    kind = kind.strip().lower()
-    if kind == "all" and not name:
-        return ExportScope()
-    model: Any = {"group": RepairGroup, "territory": Territory}.get(kind)
-    if model is None or not name.strip():
-        raise Refused("Give the scope as all, group:NAME or territory:NAME.")
-    found = session.exec(select(model).where(model.name == name.strip())).scalars().first()
-    if found is None:
-        raise NotFound("No %(kind)s called “%(name)s”.", kind=N_(kind), name=name.strip())
-    return ExportScope(kind, found.id)
 
 
 def _corrections(session: Session, scope: Any) -> dict[int, list[lifecycle.EventFact]]:
@@ -317,7 +262,7 @@ class Attempt:
 
 
 def attempts(
-    session: Session, *, actor: Actor, scope: ExportScope = ExportScope(),
+    session: Session, *, actor: Actor, scope: Scope = periods.ALL,
     period: Period | None = None, batch: int = 2000,
 ) -> Iterator[Attempt]:
     """Every effective repair attempt in scope, oldest first, read in batches."""
@@ -377,7 +322,7 @@ def attempts(
 
 
 def write_records(
-    session: Session, out: TextIO, *, actor: Actor, scope: ExportScope = ExportScope(),
+    session: Session, out: TextIO, *, actor: Actor, scope: Scope = periods.ALL,
     period: Period | None = None,
 ) -> tuple[int, Counter[tuple[str, str, str]]]:
     """Stream the ORDS rows to `out`; returns the row count and the unpowered tallies.
@@ -413,7 +358,7 @@ def file_names(records: Path) -> tuple[Path, Path, Path]:
 
 
 def export_ords(
-    session: Session, out: Path, *, actor: Actor, scope: ExportScope = ExportScope(),
+    session: Session, out: Path, *, actor: Actor, scope: Scope = periods.ALL,
     period: Period | None = None, title: str = "Open Repair Data",
 ) -> ExportResult:
     """Write the records file, its unpowered summary and `tableschema.json` beside them."""
@@ -431,23 +376,23 @@ def export_ords(
     return result
 
 
-def export_name(session: Session, *, scope: ExportScope, now: datetime) -> str:
+def export_name(session: Session, *, scope: Scope, now: datetime) -> str:
     """`OpenRepairData_v0.3_<Provider>_YYYYMM.csv`, the published naming."""
     label = "All"
     if scope.kind == "group" and scope.id is not None:
         group = session.get(RepairGroup, scope.id)
         if group is not None:
             label = group.data_provider or group.name
-    elif scope.kind == "territory" and scope.id is not None:
-        territory = session.get(Territory, scope.id)
-        if territory is not None:
-            label = territory.name
+    elif scope.kind in ("territory", "site") and scope.id is not None:
+        place = session.get(Territory if scope.kind == "territory" else Site, scope.id)
+        if place is not None:
+            label = place.name
     label = re.sub(r"[^A-Za-z0-9]", "", label.title()) or "All"
     return f"OpenRepairData_v0.3_{label}_{now:%Y%m}.csv"
 
 
 def export_archive(
-    session: Session, target: BinaryIO, *, actor: Actor, scope: ExportScope = ExportScope(),
+    session: Session, target: BinaryIO, *, actor: Actor, scope: Scope = periods.ALL,
     period: Period | None = None, now: datetime,
 ) -> str:
     """A zip of the records, the unpowered summary and `tableschema.json`; returns its name.
@@ -469,20 +414,3 @@ def export_archive(
         archive.writestr(schema.name, json.dumps(
             package_descriptor(records.name, summary.name, records.stem), indent=2))
     return records.stem + ".zip"
-
-
-def scope_choices(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
-    """The scopes an actor may export, as (value for resolve_scope, label)."""
-    kind = access.scope_kind(actor)
-    if kind == "group":
-        group = session.get(RepairGroup, actor.group_id)
-        return [(f"group:{group.name}", group.name)] if group else []
-    if kind == "territory":
-        place = session.get(Territory, actor.territory_id)
-        return [(f"territory:{place.name}", place.name)] if place else []
-    choices = [("all", "All groups")]
-    choices += [(f"group:{g.name}", g.name) for g in session.execute(
-        select(RepairGroup).order_by(col(RepairGroup.name))).scalars()]
-    choices += [(f"territory:{t.name}", t.name) for t in session.execute(
-        select(Territory).order_by(col(Territory.name))).scalars()]
-    return choices

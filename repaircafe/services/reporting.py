@@ -6,15 +6,13 @@ barrier); pandas only shapes that small result and hands it to the pure `reports
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from babel.dates import format_date
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -22,10 +20,16 @@ import reports
 from repaircafe import i18n
 from repaircafe.core import access
 from repaircafe.domain import impact as impact_rules
-from repaircafe.domain import lifecycle, vocabulary
+from repaircafe.domain import lifecycle, periods, vocabulary
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, OutOfScope, Refused
 from repaircafe.domain.messages import N_
+from repaircafe.domain.periods import PERIOD_KINDS as PERIOD_KINDS
+from repaircafe.domain.periods import Period as Period
+from repaircafe.domain.periods import Scope as Scope
+from repaircafe.domain.periods import parse_period as parse_period
+from repaircafe.domain.periods import period_of as period_of
+from repaircafe.domain.periods import previous_period as previous_period
 from repaircafe.models import Category, RepairGroup, Site, Territory
 from repaircafe.services import factor_sets, rollup
 from repaircafe.services import impact as impact_service
@@ -36,24 +40,9 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-SCOPE_KINDS = ("all", "territory", "group", "site")
-PERIOD_KINDS = ("month", "quarter", "year")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 # --------------------------------------------------------------------------- scope
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str  # all / territory / group / site
-    id: int | None
-    name: str
-
-    @property
-    def key(self) -> str:
-        """The form used in URLs and subscriptions: ``territory:3``, ``all``."""
-        return "all" if self.kind == "all" else f"{self.kind}:{self.id}"
 
 
 _SCOPE_MODELS: dict[str, Any] = {"territory": Territory, "group": RepairGroup, "site": Site}
@@ -62,29 +51,25 @@ SCOPE_KIND_NAMES = {"territory": N_("territory"), "group": N_("group"), "site": 
 
 
 def parse_scope(session: Session, value: str) -> Scope:
-    """``all``, ``territory:NAME``, ``group:NAME``, ``site:NAME``; ``KIND:#ID`` or a bare id
-    after the colon names a row by id (site names repeat across groups)."""
-    value = (value or "").strip()
-    if value == "all":
-        return Scope("all", None, "")
-    kind, _, ref = value.partition(":")
-    kind, ref = kind.strip().lower(), ref.strip()
-    if kind not in _SCOPE_MODELS or not ref:
-        raise Refused("Unknown scope “%(scope)s”: use all, territory:NAME, group:NAME or "
-                      "site:NAME.", scope=value)
-    model = _SCOPE_MODELS[kind]
-    if ref.lstrip("#").isdigit():
-        row = session.get(model, int(ref.lstrip("#")))
+    """The scope a user wrote (see `periods.parse_scope`), looked up by name or id: the one
+    reader of scopes for reports, dashboards, subscriptions and exports."""
+    ref = periods.parse_scope(value)
+    if ref.kind == "all":
+        return periods.ALL
+    model = _SCOPE_MODELS[ref.kind]
+    if ref.id is not None:
+        row = session.get(model, ref.id)
         rows = [row] if row is not None else []
     else:
-        rows = list(session.exec(select(model).where(model.name == ref)).all())
+        rows = list(session.exec(select(model).where(model.name == ref.name)).all())
     if not rows:
-        raise NotFound("No %(kind)s named “%(name)s”.", kind=SCOPE_KIND_NAMES[kind], name=ref)
+        raise NotFound("No %(kind)s named “%(name)s”.", kind=SCOPE_KIND_NAMES[ref.kind],
+                       name=ref.name or f"#{ref.id}")
     if len(rows) > 1:
-        ids = ", ".join(f"{kind}:#{r.id}" for r in rows)
+        ids = ", ".join(f"{ref.kind}:#{r.id}" for r in rows)
         raise Refused("More than one %(kind)s is named “%(name)s”; use one of %(ids)s.",
-                      kind=SCOPE_KIND_NAMES[kind], name=ref, ids=ids)
-    return Scope(kind, rows[0].id, rows[0].name)
+                      kind=SCOPE_KIND_NAMES[ref.kind], name=ref.name, ids=ids)
+    return Scope(ref.kind, rows[0].id, rows[0].name)
 
 
 def scope_sites(session: Session, scope: Scope) -> list[int] | None:
@@ -112,8 +97,33 @@ def home_scope(session: Session, actor: Actor) -> Scope:
     if kind == "group" and actor.group_id:
         return parse_scope(session, f"group:#{actor.group_id}")
     if kind == "all":
-        return Scope("all", None, "")
+        return periods.ALL
     raise NotFound("Your account is not attached to a group or territory.")
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    key: str  # as parse_scope reads it: ``territory:3``
+    label: str
+    depth: int  # 0 = the actor's own scope, 1 = inside it
+
+
+def scope_choices(session: Session, *, actor: Actor) -> list[ScopeChoice]:
+    """The scopes an actor may choose, for reports, subscriptions and exports alike: their own
+    first, then what lies inside it (sites; for admins, every territory and group too)."""
+    home = home_scope(session, actor)
+    choices = [ScopeChoice(home.key, home.name or vocabulary.ALL_GROUPS, 0)]
+    if home.kind == "all":
+        choices += [ScopeChoice(f"territory:{t.id}", t.name, 1)
+                    for t in session.exec(select(Territory).order_by(col(Territory.name))).all()]
+        choices += [ScopeChoice(f"group:{g.id}", g.name, 1)
+                    for g in session.exec(select(RepairGroup).order_by(col(RepairGroup.name)))]
+    ids = scope_sites(session, home)
+    sites = select(Site).order_by(col(Site.name))
+    if ids is not None:
+        sites = sites.where(col(Site.id).in_(ids))
+    choices += [ScopeChoice(f"site:{s.id}", s.name, 1) for s in session.exec(sites).all()]
+    return choices
 
 
 def scope_label(scope: Scope, language: str) -> str:
@@ -121,88 +131,6 @@ def scope_label(scope: Scope, language: str) -> str:
     if scope.kind == "all":
         return i18n.translations(language).gettext(vocabulary.ALL_GROUPS)
     return scope.name
-
-
-# --------------------------------------------------------------------------- period
-
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # month / quarter / year / range
-    start: date
-    end: date  # inclusive
-
-    @property
-    def key(self) -> str:
-        if self.kind == "month":
-            return f"{self.start:%Y-%m}"
-        if self.kind == "quarter":
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        if self.kind == "year":
-            return str(self.start.year)
-        return f"{self.start.isoformat()}..{self.end.isoformat()}"
-
-    @property
-    def is_whole_months(self) -> bool:
-        last = calendar.monthrange(self.end.year, self.end.month)[1]
-        return self.start.day == 1 and self.end.day == last
-
-    @property
-    def months(self) -> tuple[str, str]:
-        return f"{self.start:%Y-%m}", f"{self.end:%Y-%m}"
-
-    def label(self, language: str) -> str:
-        if self.kind == "month":
-            return format_date(self.start, "LLLL y", locale=language).capitalize()
-        if self.kind == "quarter":
-            q = (self.start.month - 1) // 3 + 1
-            return f"{'T' if language == 'fr' else 'Q'}{q} {self.start.year}"
-        if self.kind == "year":
-            return str(self.start.year)
-        first = format_date(self.start, "medium", locale=language)
-        return f"{first} – {format_date(self.end, 'medium', locale=language)}"
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def period_of(kind: str, day: date) -> Period:
-    """The month, quarter or year that contains a day."""
-    if kind == "month":
-        return Period("month", day.replace(day=1), _month_end(day.year, day.month))
-    if kind == "quarter":
-        first = (day.month - 1) // 3 * 3 + 1
-        return Period("quarter", date(day.year, first, 1), _month_end(day.year, first + 2))
-    if kind == "year":
-        return Period("year", date(day.year, 1, 1), date(day.year, 12, 31))
-    raise Refused("Unknown period kind “%(kind)s”: use month, quarter or year.", kind=kind)
-
-
-def parse_period(value: str) -> Period:
-    """``2025-05``, ``2025-Q3``, ``2025`` or ``2025-01-01..2025-06-30`` (inclusive)."""
-    value = (value or "").strip()
-    try:
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
-            return period_of("month", date(int(m[1]), int(m[2]), 1))
-        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", value):
-            return period_of("quarter", date(int(m[1]), (int(m[2]) - 1) * 3 + 1, 1))
-        if re.fullmatch(r"\d{4}", value):
-            return period_of("year", date(int(value), 1, 1))
-        if m := _RANGE.fullmatch(value):
-            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-            if end < start:
-                raise Refused("The period ends before it starts.")
-            return Period("range", start, end)
-    except ValueError:
-        pass
-    raise Refused("Unknown period “%(period)s”: use 2025-05, 2025-Q3, 2025 or "
-                  "2025-01-01..2025-06-30.", period=value)
-
-
-def previous_period(kind: str, day: date) -> Period:
-    """The last whole period before the one containing `day`."""
-    return period_of(kind, period_of(kind, day).start - timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- frames

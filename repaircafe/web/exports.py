@@ -8,8 +8,9 @@ from flask import Blueprint, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from repaircafe.db import get_session
+from repaircafe.domain.periods import parse_period
 from repaircafe.models import utc_now
-from repaircafe.services import ords_export
+from repaircafe.services import ords_export, reporting
 from repaircafe.web.access import actor, requires
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -19,8 +20,8 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 @requires("view_reports")
 def index() -> ResponseReturnValue:
     """Choose what to export."""
-    return render_template("exports/index.html",
-                           scopes=ords_export.scope_choices(get_session(), actor=actor()))
+    choices = reporting.scope_choices(get_session(), actor=actor())
+    return render_template("exports/index.html", scopes=[(c.key, c.label) for c in choices])
 
 
 @bp.get("/ords.zip")
@@ -28,9 +29,9 @@ def index() -> ResponseReturnValue:
 def ords() -> ResponseReturnValue:
     """Download the records, the unpowered summary and tableschema.json as one zip."""
     session = get_session()
-    scope = ords_export.resolve_scope(session, request.args.get("scope") or "all")
+    scope = reporting.parse_scope(session, request.args.get("scope") or "all")
     period_text = (request.args.get("period") or "").strip()
-    period = ords_export.parse_period(period_text) if period_text else None
+    period = parse_period(period_text) if period_text else None
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     name = ords_export.export_archive(session, spool, actor=actor(), scope=scope, period=period,
                                       now=utc_now())

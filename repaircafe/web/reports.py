@@ -87,7 +87,7 @@ def subscriptions_page() -> ResponseReturnValue:
         form = request.form
         try:
             subscriptions.create_subscription(
-                session, name=form.get("name", ""), scope=dashboard.scope_key(form.get("scope", "")),
+                session, name=form.get("name", ""), scope=form.get("scope", ""),
                 period_kind=form.get("period_kind", ""), formats=form.getlist("formats"),
                 recipients=form.get("recipients", ""), language=form.get("language", "en"),
                 factor_set=form.get("factor_set") or None, actor=actor(), now=utc_now())

@@ -32,7 +32,7 @@ def test_export_ords_refuses_an_unknown_scope_in_one_line(runner, world, tmp_pat
     result = runner.invoke(cli, args=["export", "ords", "--scope", "group:Nowhere",
                                  "-o", str(tmp_path / "x.csv")])
     assert result.exit_code == 1
-    assert "No group called “Nowhere”" in result.output
+    assert "No group named “Nowhere”" in result.output
 
 
 def test_export_ords_quotes_text_a_spreadsheet_would_run(runner, session, world, tmp_path):

@@ -7,7 +7,6 @@ import io
 import shutil
 import zipfile
 from collections import Counter
-from datetime import date
 
 import pytest
 from frictionless import Package, Resource, Schema
@@ -15,10 +14,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from repaircafe.db import make_engine
+from repaircafe.domain import periods
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import Refused
+from repaircafe.domain.periods import parse_period
 from repaircafe.models import Category, Item, LifecycleEvent
-from repaircafe.services import ords_export, repairs
+from repaircafe.services import ords_export, repairs, reporting
 from repaircafe.services.events import new_key
 from repaircafe.services.intake import OwnerContact
 from tests.data import WALES_ORDS
@@ -135,28 +135,26 @@ def test_scope_period_and_data_provider(session, world, tmp_path):
     attempt(session, world, make_item(session, world))
     other = make_item(session, world, repair_session=world.other_session)
     attempt(session, world, other)
-    scope = ords_export.resolve_scope(session, f"group:{world.group.name}")
+    scope = reporting.parse_scope(session, f"group:{world.group.name}")
     _, rows = export(session, tmp_path, scope=scope)
     assert [r["data_provider"] for r in rows] == ["Repair Cafe Cardiff"]
     assert rows[0]["id"].startswith("repaircafecardiff_")
-    _, rows = export(session, tmp_path, period=ords_export.parse_period("2025-06"))
+    _, rows = export(session, tmp_path, period=parse_period("2025-06"))
     assert len(rows) == 2
-    _, rows = export(session, tmp_path, period=ords_export.parse_period("2025-07"))
+    _, rows = export(session, tmp_path, period=parse_period("2025-07"))
     assert rows == []
+    # Both days of a range are included, as in reports.
+    _, rows = export(session, tmp_path, period=parse_period("2025-06-01..2025-06-14"))
+    assert len(rows) == 2
+    _, rows = export(session, tmp_path, period=parse_period("2025-06-15..2025-06-30"))
+    assert rows == []
+    site = reporting.parse_scope(session, f"site:#{other.site_id}")
+    _, rows = export(session, tmp_path, scope=site)
+    assert len(rows) == 1
     coordinator = world.actor("coordinator")
     buffer = io.StringIO()
     count, _ = ords_export.write_records(session, buffer, actor=coordinator)
     assert count == 1
-
-
-def test_parse_period_forms():
-    assert ords_export.parse_period("2025") == ords_export.Period(date(2025, 1, 1),
-                                                                  date(2026, 1, 1))
-    assert ords_export.parse_period("2025-Q4").end == date(2026, 1, 1)
-    assert ords_export.parse_period("2025-12").start == date(2025, 12, 1)
-    assert ords_export.parse_period("2025-01-01..2025-01-31").end == date(2025, 2, 1)
-    with pytest.raises(Refused):
-        ords_export.parse_period("last spring")
 
 
 def test_repaired_schema_accepts_the_published_partner_file(tmp_path):
@@ -195,7 +193,7 @@ def test_round_trip_of_a_real_partner_file_keeps_every_count(session, world, tmp
         source = list(csv.DictReader(fh))
     report = ords_import.import_ords(session, sample, group=None, now=NOW)
     assert not report.rejected
-    result, rows = export(session, tmp_path / "out", scope=ords_export.ExportScope())
+    result, rows = export(session, tmp_path / "out", scope=periods.ALL)
     assert_valid(result)
     assert len(rows) == len(source)
     assert {r["id"] for r in rows} == {r["id"] for r in source}
