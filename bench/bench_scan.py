@@ -2,7 +2,7 @@
 
 Both apps run the same way in the same run: gunicorn with 2 sync workers on loopback, loaded
 by wrk with 16 connections. The floor is a Flask app whose only route returns "ok"; the goal
-is at least 50% of its throughput and a p99 under 50 ms, on a database made by
+is at least a quarter of its throughput and a p99 under 50 ms, on a database made by
 ``bench/generate_large.py`` (1M objects / 5M events for the real figure).
 
 Run::
