@@ -7,7 +7,7 @@ it exactly.
 
 Revision ID: 5c1f0a7e2b9d
 Revises: cbb53ce7df93
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-04 09:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
