@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlmodel import Session  # noqa: E402
 
 from repaircafe import migrate  # noqa: E402
+from repaircafe.core.setup import seed_reference_data
 from repaircafe.db import make_engine, normalise_url  # noqa: E402
 from repaircafe.domain.actors import Actor  # noqa: E402
+from repaircafe.interop.ords.services import ords_export, ords_import  # noqa: E402
 from repaircafe.models import utc_now  # noqa: E402
-from repaircafe.services import ords_export, ords_import  # noqa: E402
-from repaircafe.services.setup import seed_reference_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WALES = ROOT.parent / "shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv"

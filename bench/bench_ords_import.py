@@ -42,9 +42,9 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from repaircafe import migrate  # noqa: E402
+from repaircafe.core.setup import seed_reference_data
 from repaircafe.db import make_engine, normalise_url  # noqa: E402
-from repaircafe.services.ords_import import import_ords  # noqa: E402
-from repaircafe.services.setup import seed_reference_data  # noqa: E402
+from repaircafe.interop.ords.services.ords_import import import_ords
 
 WALES = Path("/work/shared/data/ords/OpenRepairData_v0.3_RepairCafeWales_202507.csv")
 SLICE = Path(__file__).resolve().parent.parent / "repaircafe" / "data" / "ords_demo_slice.csv"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_large import generate  # noqa: E402
 
 from repaircafe.db import make_engine  # noqa: E402
-from repaircafe.services import reporting, rollup  # noqa: E402
+from repaircafe.reporting.services import reporting, rollup  # noqa: E402
 
 
 def _timed(label: str, action, repeat: int = 3) -> tuple[float, object]:

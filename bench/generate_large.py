@@ -26,6 +26,8 @@ from sqlmodel import Session, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repaircafe import migrate  # noqa: E402
+from repaircafe.accounts.services import accounts  # noqa: E402
+from repaircafe.core.setup import seed_reference_data
 from repaircafe.db import make_engine  # noqa: E402
 from repaircafe.domain import codes  # noqa: E402
 from repaircafe.models import (  # noqa: E402
@@ -35,8 +37,6 @@ from repaircafe.models import (  # noqa: E402
     Site,
     Territory,
 )
-from repaircafe.services import accounts  # noqa: E402
-from repaircafe.services.setup import seed_reference_data  # noqa: E402
 
 BATCH = 20_000
 OBJECTS_PER_SESSION = 100

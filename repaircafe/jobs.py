@@ -24,9 +24,9 @@ from sqlmodel import select
 
 from repaircafe.config import Settings
 from repaircafe.db import session_scope
+from repaircafe.interop.sheets.services.sheet_import import remove_stale_uploads, uploads_folder
 from repaircafe.models import ReportSubscription
-from repaircafe.services import rollup, subscriptions
-from repaircafe.services.sheet_import import remove_stale_uploads, uploads_folder
+from repaircafe.reporting.services import rollup, subscriptions
 
 log = logging.getLogger(__name__)
 SYNC_JOB = "sync_subscriptions"

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from repaircafe import create_app, migrate
+from repaircafe.accounts.services import accounts
+from repaircafe.core.setup import seed_reference_data
 from repaircafe.db import make_engine, normalise_url
-from repaircafe.services import accounts
-from repaircafe.services.setup import seed_reference_data
 from tests.factories import World, build_world
 
 POSTGRES_URL = os.environ.get("REPAIRCAFE_TEST_POSTGRES_URL", "")

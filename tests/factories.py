@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from repaircafe.accounts.services import accounts
+from repaircafe.core.events import new_key
 from repaircafe.domain.actors import Actor
 from repaircafe.models import Item, RepairGroup, RepairSession, Site, Territory, User
-from repaircafe.services import accounts, intake
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import intake
 
 NOW = datetime(2025, 6, 14, 10, 0, tzinfo=UTC)
 

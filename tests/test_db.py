@@ -14,7 +14,7 @@ from sqlmodel import Session
 from repaircafe import db
 from repaircafe.db import make_engine
 from repaircafe.models import ScanLog
-from repaircafe.services import tags
+from repaircafe.tags.services import tags
 
 _LOG = ScanLog.__table__  # type: ignore[attr-defined]
 

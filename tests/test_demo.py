@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from repaircafe.accounts.services import accounts
 from repaircafe.demo import builder as demo
 from repaircafe.domain import lifecycle
 from repaircafe.domain.errors import Refused
+from repaircafe.maintenance.integrity import check
 from repaircafe.models import (
     ImpactRecord,
     Item,
@@ -22,10 +24,8 @@ from repaircafe.models import (
     Tag,
     Territory,
 )
-from repaircafe.services import accounts
-from repaircafe.services.dashboard import sessions_on
-from repaircafe.services.impact import CENTRAL_SET
-from repaircafe.services.integrity import check
+from repaircafe.reporting.services.dashboard import sessions_on
+from repaircafe.reporting.services.impact import CENTRAL_SET
 
 NOW = datetime(2025, 6, 14, 11, 30, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ def db() -> None:
 @with_appcontext
 def upgrade() -> None:
     """Create the database or bring it to the newest schema, and add reference data."""
-    from repaircafe.services.setup import seed_reference_data
+    from repaircafe.core.setup import seed_reference_data
 
     created = engine(create=True)
     migrate.upgrade(created)
@@ -35,8 +35,8 @@ def upgrade() -> None:
 @with_appcontext
 def rebuild() -> None:
     """Recompute every object's and part's state, and the report rollup, from events alone."""
-    from repaircafe.services import rollup
-    from repaircafe.services.integrity import rebuild_states
+    from repaircafe.maintenance.integrity import rebuild_states
+    from repaircafe.reporting.services import rollup
 
     with session_scope(engine()) as session:
         changed = rebuild_states(session)
@@ -50,7 +50,7 @@ def rebuild() -> None:
 def check() -> None:
     """Report states and report rollup rows that disagree with events, broken lineage and
     mass-balance errors."""
-    from repaircafe.services.integrity import check as run_check
+    from repaircafe.maintenance.integrity import check as run_check
 
     with session_scope(engine()) as session:
         problems = run_check(session)

@@ -28,7 +28,8 @@ def export() -> None:
 def ords(scope: str, period: str | None, output: Path) -> None:
     """Export repair attempts as ORDS v0.3 CSV, with the unpowered summary and table schema."""
     from repaircafe.domain.periods import parse_period
-    from repaircafe.services import ords_export, reporting
+    from repaircafe.interop.ords.services import ords_export
+    from repaircafe.reporting.services import reporting
 
     with session_scope(engine()) as session:
         chosen = reporting.parse_scope(session, scope)

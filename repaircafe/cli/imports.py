@@ -26,7 +26,7 @@ def import_() -> None:
 @with_appcontext
 def ords(file: Path, group: str | None, rejects: Path | None) -> None:
     """Import an Open Repair Data Standard v0.3 CSV file (idempotent)."""
-    from repaircafe.services.ords_import import import_ords
+    from repaircafe.interop.ords.services.ords_import import import_ords
 
     rejects = rejects or file.with_suffix(".rejects.csv")
     with session_scope(engine()) as session:

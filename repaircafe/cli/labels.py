@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from repaircafe import get_settings
 from repaircafe.cli import engine
+from repaircafe.core.events import new_key
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound
 from repaircafe.models import RepairGroup, utc_now
-from repaircafe.services import labels as label_service
-from repaircafe.services.events import new_key
+from repaircafe.tags.services import labels as label_service
 
 
 def _dirs() -> tuple[str, ...]:

@@ -12,7 +12,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from repaircafe.services.sheet_import import UPLOAD_MAX_AGE, remove_stale_uploads, uploads_folder
+from repaircafe.interop.sheets.services.sheet_import import (
+    UPLOAD_MAX_AGE,
+    remove_stale_uploads,
+    uploads_folder,
+)
 
 
 @click.command("maintenance")

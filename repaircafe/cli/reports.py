@@ -14,7 +14,7 @@ from repaircafe.cli import engine
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.models import utc_now
-from repaircafe.services import factor_sets, reporting, rollup
+from repaircafe.reporting.services import factor_sets, reporting, rollup
 
 # Below this many unfolded events a report takes well under a second: no progress bar.
 PROGRESS_FROM = 20_000

@@ -13,8 +13,8 @@ from repaircafe.cli.imports import import_
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.interop.sheets.services.sheet_mapping import DATE_ORDERS, FIELDS
 from repaircafe.models import RepairGroup, Site, utc_now
-from repaircafe.services.sheet_mapping import DATE_ORDERS, FIELDS
 
 
 @import_.command("sheet")
@@ -34,7 +34,7 @@ def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
           date_order: str | None, site_name: str | None, dry_run: bool,
           errors: Path | None) -> None:
     """Import a spreadsheet of repairs (idempotent by the key column)."""
-    from repaircafe.services import sheet_import
+    from repaircafe.interop.sheets.services import sheet_import
 
     errors = errors or file.with_suffix(".errors.csv")
     with session_scope(engine()) as session:

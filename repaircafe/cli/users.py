@@ -27,7 +27,7 @@ def user() -> None:
 def add(name: str, role: str, group: str | None, territory: str | None,
         password: str | None, display_name: str | None) -> None:
     """Add an account with a role and its scope."""
-    from repaircafe.services.accounts import create_user
+    from repaircafe.accounts.services.accounts import create_user
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -42,7 +42,7 @@ def add(name: str, role: str, group: str | None, territory: str | None,
 @with_appcontext
 def deactivate(name: str) -> None:
     """Close an account: no more sign-ins, its sessions and API tokens stop at once."""
-    from repaircafe.services.accounts import deactivate_user
+    from repaircafe.accounts.services.accounts import deactivate_user
 
     with session_scope(engine()) as session:
         closed = deactivate_user(session, username=name)
@@ -57,7 +57,7 @@ def deactivate(name: str) -> None:
 @with_appcontext
 def role(name: str, role: str, group: str | None, territory: str | None) -> None:
     """Give an account another role and scope; it is signed out everywhere."""
-    from repaircafe.services.accounts import change_role
+    from repaircafe.accounts.services.accounts import change_role
 
     with session_scope(engine()) as session:
         changed = change_role(session, username=name, role=role, group=group,

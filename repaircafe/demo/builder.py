@@ -27,6 +27,8 @@ from sqlmodel import Session, SQLModel
 from werkzeug.security import generate_password_hash
 
 from repaircafe import migrate
+from repaircafe.core.setup import seed_reference_data
+from repaircafe.core.transactions import write_transaction
 from repaircafe.domain.errors import Refused
 from repaircafe.models import (
     ImpactRecord,
@@ -40,8 +42,6 @@ from repaircafe.models import (
     Territory,
     User,
 )
-from repaircafe.services.setup import seed_reference_data
-from repaircafe.services.transactions import write_transaction
 
 PASSWORD = "demo"
 SEED = 2025
@@ -255,7 +255,7 @@ def sessions_step(session: Session, ctx: DemoContext) -> None:
 
 def blank_tags_step(session: Session, ctx: DemoContext) -> None:
     """A sheet's worth of blank labels per group, to claim at intake."""
-    from repaircafe.services.tags import new_tags
+    from repaircafe.tags.services.tags import new_tags
 
     with write_transaction(session):
         for group_id in ctx.groups.values():

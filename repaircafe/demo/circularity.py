@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
+from repaircafe.core.events import new_key
 from repaircafe.demo.builder import DemoContext, DemoSite, register_step
 from repaircafe.domain.actors import Actor
-from repaircafe.services import intake, parts, recycling, recycling_batches, refurbish, repairs
-from repaircafe.services import stock as stock_service
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import intake, refurbish, repairs
+from repaircafe.parts.services import parts
+from repaircafe.parts.services import stock as stock_service
+from repaircafe.recycling.services import recycling, recycling_batches
 
 RECYCLERS = {
     # territory -> (name, permit number, WEEE categories handled)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from repaircafe.core.transactions import write_transaction
 from repaircafe.demo.builder import (
     DemoContext,
     DemoSession,
@@ -30,8 +31,7 @@ from repaircafe.demo.builder import (
 )
 from repaircafe.domain import codes, impact, lifecycle
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Owner, Tag
-from repaircafe.services import impact as impact_service
-from repaircafe.services.transactions import write_transaction
+from repaircafe.reporting.services import impact as impact_service
 
 TODAY_PER_SITE = 6
 RETURN_SHARE = 0.35  # of repairable objects, how many come back for another go

@@ -12,7 +12,7 @@ from repaircafe.config import load_settings, with_instance_defaults
 from repaircafe.demo.builder import DemoContext, register_step
 from repaircafe.domain.actors import Actor
 from repaircafe.models import Territory
-from repaircafe.services import reporting, rollup, subscriptions
+from repaircafe.reporting.services import reporting, rollup, subscriptions
 
 ARCHIVED_MONTHS = 6
 

@@ -41,30 +41,17 @@ _ACTIVE_USER = (
 
 
 def init_app(app: Flask) -> None:
-    from repaircafe.web import (
-        api,
-        auth,
-        bench,
-        board,
-        exports,
-        health,
-        home,
-        imports,
-        intake,
-        items,
-        labels,
-        language,
-        owners,
-        parts,
-        printers,
-        public,
-        rate_limits,
-        recycling,
-        reports,
-        scan,
-        stock,
-        tokens,
-    )
+    from repaircafe.accounts.views import auth, tokens
+    from repaircafe.api import views as api
+    from repaircafe.board.views import board
+    from repaircafe.interop.ords.views import exports
+    from repaircafe.interop.sheets.views import imports
+    from repaircafe.objects.views import bench, intake, items, owners, public
+    from repaircafe.parts.views import parts, stock
+    from repaircafe.recycling.views import recycling
+    from repaircafe.reporting.views import reports
+    from repaircafe.tags.views import labels, printers, scan
+    from repaircafe.web import health, home, language, rate_limits
 
     # Before any rule is added: rules look their converters up when they are registered.
     app.url_map.converters["int"] = RecordIdConverter

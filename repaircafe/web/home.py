@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from repaircafe.db import get_session
 from repaircafe.models import utc_now
-from repaircafe.services import dashboard
+from repaircafe.reporting.services import dashboard
 from repaircafe.web.access import actor
 
 bp = Blueprint("home", __name__)

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from repaircafe import create_app
-from repaircafe.services.tags import current_tag
+from repaircafe.tags.services.tags import current_tag
 from tests.conftest import app_config
 from tests.factories import World, build_world, make_item
 

@@ -14,8 +14,9 @@ from typing import Any
 import qrcode
 from PIL import Image
 
+from repaircafe.accounts.services import accounts
 from repaircafe.models import RepairGroup, Site, utc_now
-from repaircafe.services import accounts, tags
+from repaircafe.tags.services import tags
 
 PASSWORD = "demo-pass"
 LABEL_BASE_URL = "https://rc.example.org"

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.models import RepairGroup, RepairSession, Site
-from repaircafe.services import repairs
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
 from tests.factories import NOW, make_item
 
 pytestmark = pytest.mark.browser

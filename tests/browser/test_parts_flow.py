@@ -6,10 +6,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from repaircafe.accounts.services import accounts
+from repaircafe.board.services import repair_sessions
+from repaircafe.core.events import new_key
 from repaircafe.models import Part, utc_now
-from repaircafe.services import accounts, intake, recycling, repair_sessions, repairs, stock
-from repaircafe.services.events import new_key
-from repaircafe.services.stock import code_of
+from repaircafe.objects.services import intake, repairs
+from repaircafe.parts.services import stock
+from repaircafe.parts.services.stock import code_of
+from repaircafe.recycling.services import recycling
 from tests.browser.conftest import sign_in
 from tests.browser.tablet import fits_the_width, make_team
 

@@ -39,10 +39,10 @@ def team(live_server):
 @pytest.fixture(scope="module")
 def item_code(live_server, team):
     """A registered object of the team, whose printed label the fake camera films."""
+    from repaircafe.core.events import new_key
     from repaircafe.models import RepairSession, utc_now
-    from repaircafe.services import intake
-    from repaircafe.services.events import new_key
-    from repaircafe.services.tags import current_tag
+    from repaircafe.objects.services import intake
+    from repaircafe.tags.services.tags import current_tag
 
     with live_server.session() as session:
         rs = RepairSession(site_id=team.site_id, held_on=utc_now().date().replace(year=2020))

@@ -15,9 +15,9 @@ from werkzeug.security import check_password_hash
 
 from repaircafe import migrate
 from repaircafe.cli import cli
+from repaircafe.core.setup import category_rows
 from repaircafe.db import make_engine
 from repaircafe.models import Category, Item, User
-from repaircafe.services.setup import category_rows
 from tests.factories import make_item
 
 SCRIPT = Path(sys.executable).parent / "repaircafe"
@@ -106,7 +106,7 @@ def test_db_check_reports_tampered_states_and_rebuild_fixes_them(runner, session
 
 
 def test_db_check_reports_a_tampered_rollup_and_rebuild_repairs_it(runner, session, world):
-    from repaircafe.services import rollup
+    from repaircafe.reporting.services import rollup
     from tests.factories import NOW
 
     make_item(session, world)

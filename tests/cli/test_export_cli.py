@@ -7,8 +7,8 @@ import csv
 from frictionless import Package
 
 from repaircafe.cli import cli
-from repaircafe.services import repairs
-from repaircafe.services.events import new_key
+from repaircafe.core.events import new_key
+from repaircafe.objects.services import repairs
 from tests.factories import NOW, make_item
 
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 from labels import label_positions, load_layout
 from repaircafe.cli import cli
 from repaircafe.models import Tag
-from repaircafe.services.tags import current_tag
+from repaircafe.tags.services.tags import current_tag
 from tests.factories import make_item
 from tests.labels.support import decode_label, rasterise
 

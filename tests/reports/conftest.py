@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from repaircafe.i18n import translations
-from repaircafe.services.reporting import NAMES
+from repaircafe.reporting.services.reporting import NAMES
 from reports import ReportMeta
 
 U = 17.70147059  # Restart's unpowered per-kg ratio

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from repaircafe.core.events import new_key
 from repaircafe.models import Item, Part, Recycler, StockBin
-from repaircafe.services import parts, recycling, repairs, stock
-from repaircafe.services.events import new_key
-from repaircafe.services.parts import HarvestedPart
+from repaircafe.objects.services import repairs
+from repaircafe.parts.services import parts, stock
+from repaircafe.parts.services.parts import HarvestedPart
+from repaircafe.recycling.services import recycling
 from tests.factories import NOW, World, make_item
 
 

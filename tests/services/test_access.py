@@ -14,23 +14,16 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from repaircafe.api.services import api_access
 from repaircafe.core import access
 from repaircafe.domain.errors import NotFound, OutOfScope, Refused
 from repaircafe.models import Item, LifecycleEvent, Owner, Part, Recycler, StockBin, Tag
-from repaircafe.services import (
-    api_access,
-    intake,
-    owners,
-    parts,
-    recycling,
-    recycling_batches,
-    refurbish,
-    repairs,
-    stock,
-    tags,
-)
-from repaircafe.services.intake import OwnerContact
-from repaircafe.services.parts import HarvestedPart
+from repaircafe.objects.services import intake, owners, refurbish, repairs
+from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.parts.services import parts, stock
+from repaircafe.parts.services.parts import HarvestedPart
+from repaircafe.recycling.services import recycling, recycling_batches
+from repaircafe.tags.services import tags
 from tests.factories import NOW, World, make_item
 
 

@@ -7,19 +7,13 @@ import pytest
 import zxingcpp
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
+from repaircafe.maintenance.integrity import check
 from repaircafe.models import ImpactRecord, RecyclingRecord
-from repaircafe.services import (
-    mass_balance,
-    parts,
-    passport,
-    recycling,
-    recycling_batches,
-    repairs,
-    stock,
-)
-from repaircafe.services.events import new_key
-from repaircafe.services.integrity import check
-from repaircafe.services.stock import code_of
+from repaircafe.objects.services import passport, repairs
+from repaircafe.parts.services import mass_balance, parts, stock
+from repaircafe.parts.services.stock import code_of
+from repaircafe.recycling.services import recycling, recycling_batches
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor, make_recycler
 

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from repaircafe.models import Owner
-from repaircafe.services import owners
-from repaircafe.services.intake import OwnerContact
+from repaircafe.objects.services import owners
+from repaircafe.objects.services.intake import OwnerContact
 from tests.factories import NOW, make_item
 
 NAME = "Gwendolyn Quarrington-Evans"

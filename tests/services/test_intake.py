@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import Refused
 from repaircafe.models import Item
-from repaircafe.services import intake
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import intake
 from tests.factories import NOW
 
 

@@ -8,9 +8,9 @@ from sqlmodel import select
 from repaircafe.domain import codes
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import LabelBatch, Part, PrinterProfile, StockBin, Tag
-from repaircafe.services import labels as label_service
-from repaircafe.services import printers as printer_service
-from repaircafe.services.tags import current_tag, issue_tags
+from repaircafe.tags.services import labels as label_service
+from repaircafe.tags.services import printers as printer_service
+from repaircafe.tags.services.tags import current_tag, issue_tags
 from tests.factories import NOW, make_item
 from tests.labels.support import decode_label, rasterise
 

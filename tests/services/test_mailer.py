@@ -13,11 +13,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from repaircafe import get_settings, jobs
+from repaircafe.core.events import new_key
 from repaircafe.db import normalise_url
 from repaircafe.domain.errors import Refused
 from repaircafe.models import ReportRun
-from repaircafe.services import mailer, repairs, subscriptions
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import mailer, subscriptions
 from tests.factories import NOW, make_item
 
 
@@ -132,7 +133,7 @@ def test_mail_is_sent_once_when_recording_it_fails(session, world, app, tmp_path
         raise OperationalError("UPDATE report_run", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(subscriptions, "mark_mailed", database_blip)
-    with caplog.at_level(logging.ERROR, logger="repaircafe.services.subscriptions"):
+    with caplog.at_level(logging.ERROR, logger="repaircafe.reporting.services.subscriptions"):
         assert _scheduler_pass(app, settings, monkeypatch, sub.id, LATER) == 1
     assert len(handler.messages) == 1
     assert "Traceback" in caplog.text and "server closed the connection" in caplog.text

@@ -3,10 +3,12 @@
 import pytest
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
+from repaircafe.maintenance.integrity import check
 from repaircafe.models import ImpactRecord, Part
-from repaircafe.services import mass_balance, parts, recycling, refurbish, repairs
-from repaircafe.services.events import new_key
-from repaircafe.services.integrity import check
+from repaircafe.objects.services import refurbish, repairs
+from repaircafe.parts.services import mass_balance, parts
+from repaircafe.recycling.services import recycling
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor, make_recycler
 

@@ -13,14 +13,16 @@ from frictionless import Package, Resource, Schema
 from sqlalchemy import select
 from sqlmodel import Session
 
+from repaircafe.core.events import new_key
 from repaircafe.db import make_engine
 from repaircafe.domain import periods
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.periods import parse_period
+from repaircafe.interop.ords.services import ords_export
 from repaircafe.models import Category, Item, LifecycleEvent
-from repaircafe.services import ords_export, repairs, reporting
-from repaircafe.services.events import new_key
-from repaircafe.services.intake import OwnerContact
+from repaircafe.objects.services import repairs
+from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.reporting.services import reporting
 from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
@@ -184,7 +186,7 @@ def test_round_trip_of_a_real_partner_file_keeps_every_count(session, world, tmp
                                                              sqlite_template):
     if not WALES.exists():
         pytest.skip("the published partner file is not beside the repository")
-    ords_import = pytest.importorskip("repaircafe.services.ords_import")
+    ords_import = pytest.importorskip("repaircafe.interop.ords.services.ords_import")
     sample = tmp_path / "wales.csv"
     with WALES.open(encoding="utf-8") as src:
         sample.write_text("".join(line for _, line in zip(range(3001), src, strict=False)),

@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from repaircafe.domain import codes
 from repaircafe.domain.errors import Refused
+from repaircafe.interop.ords.services.ords_import import import_ords, territory_name
+from repaircafe.maintenance.integrity import check
 from repaircafe.models import (
     Category,
     ImpactRecord,
@@ -25,9 +27,7 @@ from repaircafe.models import (
     Tag,
     Territory,
 )
-from repaircafe.services.impact import CENTRAL_SET
-from repaircafe.services.integrity import check
-from repaircafe.services.ords_import import import_ords, territory_name
+from repaircafe.reporting.services.impact import CENTRAL_SET
 from tests.data import WALES_ORDS
 
 WALES = WALES_ORDS
@@ -306,8 +306,8 @@ def test_rows_written_through_the_driver_read_back_as_the_models_expect(session,
 
 
 def test_reserved_ids_leave_the_database_to_number_later_rows(session, tmp_path):
-    from repaircafe.services.bulk import bulk_writer
-    from repaircafe.services.transactions import write_transaction
+    from repaircafe.core.transactions import write_transaction
+    from repaircafe.interop.ords.services.bulk import bulk_writer
 
     path = synthetic(tmp_path, [
         "n_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,Noisy",
@@ -327,9 +327,9 @@ def test_reserved_ids_leave_the_database_to_number_later_rows(session, tmp_path)
 def test_a_clash_in_a_bulk_insert_is_sqlalchemys_integrity_error(session, tmp_path):
     from sqlalchemy.exc import IntegrityError
 
-    from repaircafe.services.bulk import bulk_writer
-    from repaircafe.services.ords_import import TAG_COLUMNS
-    from repaircafe.services.transactions import write_transaction
+    from repaircafe.core.transactions import write_transaction
+    from repaircafe.interop.ords.services.bulk import bulk_writer
+    from repaircafe.interop.ords.services.ords_import import TAG_COLUMNS
 
     path = synthetic(tmp_path, ["c_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,x"])
     import_ords(session, path, group=None, now=NOW)
@@ -347,7 +347,7 @@ def test_registered_payload_is_what_json_would_write():
     import json
 
     from repaircafe.domain.codes import new_code
-    from repaircafe.services.ords_import import registered_payload
+    from repaircafe.interop.ords.services.ords_import import registered_payload
 
     code = new_code()
     assert registered_payload(code) == json.dumps(
@@ -371,7 +371,7 @@ def test_a_file_longer_than_a_chunk(session, world, tmp_path, monkeypatch):
     """Rows are read, written and reported chunk by chunk; line numbers, rejects, notes and
     progress run on across chunks. Within a chunk, rows refused on reading come before those
     refused on writing (here an object with the same id that was not imported)."""
-    from repaircafe.services import ords_import
+    from repaircafe.interop.ords.services import ords_import
 
     monkeypatch.setattr(ords_import, "CHUNK_ROWS", 3)
     from tests.factories import make_item

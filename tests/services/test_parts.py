@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import ImpactRecord, LifecycleEvent, Part, Tag
-from repaircafe.services import parts, recycling, stock, tags
-from repaircafe.services.events import new_key
-from repaircafe.services.stock import code_of
+from repaircafe.parts.services import parts, stock
+from repaircafe.parts.services.stock import code_of
+from repaircafe.recycling.services import recycling
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 from tests.services.parts_support import (
     end_of_life,

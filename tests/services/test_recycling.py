@@ -3,10 +3,11 @@
 import pytest
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import ImpactRecord, LifecycleEvent, RecyclingLine, RecyclingRecord
-from repaircafe.services import recycling, recycling_batches, stock
-from repaircafe.services.events import new_key
+from repaircafe.parts.services import stock
+from repaircafe.recycling.services import recycling, recycling_batches
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor, make_recycler
 
@@ -86,7 +87,7 @@ def test_part_recycled_from_stock_writes_off_and_from_its_object(session, world)
         recycling.recycle_part(session, part_id=part.id, recycler_id=recycler.id,
                                actor=world.actor(), now=NOW, key=new_key())
     recipient = make_item(session, world, category="vacuum")
-    from repaircafe.services import parts
+    from repaircafe.parts.services import parts
     parts.install_part(session, item_id=recipient.id, part_id=belt.id, actor=world.actor(),
                        now=NOW, key=new_key())
     recycling.recycle_part(session, part_id=belt.id, recycler_id=recycler.id,

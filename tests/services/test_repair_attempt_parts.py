@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from repaircafe.core.events import new_key
 from repaircafe.models import RepairSession
-from repaircafe.services import parts, refurbish, repairs
-from repaircafe.services.events import new_key
-from repaircafe.services.stock import code_of
+from repaircafe.objects.services import refurbish, repairs
+from repaircafe.parts.services import parts
+from repaircafe.parts.services.stock import code_of
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor
 

@@ -1,11 +1,12 @@
 import pytest
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import Refused, TransitionRefused
+from repaircafe.maintenance.integrity import check
 from repaircafe.models import ImpactRecord, LifecycleEvent, Tag
-from repaircafe.services import repairs, tags
-from repaircafe.services.events import new_key
-from repaircafe.services.integrity import check
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 
 

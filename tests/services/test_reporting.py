@@ -7,9 +7,10 @@ from itertools import islice
 
 import pytest
 
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import NotFound
-from repaircafe.services import refurbish, repairs, reporting
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import refurbish, repairs
+from repaircafe.reporting.services import reporting
 from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
@@ -102,7 +103,7 @@ def test_bad_period_and_scope_are_refused(session, world):
 
 
 def test_ords_slice_fixed_counts_per_category_match_the_csv(session, world, tmp_path):
-    from repaircafe.services.ords_import import import_ords
+    from repaircafe.interop.ords.services.ords_import import import_ords
 
     with ORDS.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)

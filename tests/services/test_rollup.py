@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from repaircafe.services import refurbish, repairs, rollup
-from repaircafe.services.events import new_key
+from repaircafe.core.events import new_key
+from repaircafe.objects.services import refurbish, repairs
+from repaircafe.reporting.services import rollup
 from tests.factories import NOW, make_item
 
 

@@ -6,11 +6,14 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session, select
 
+from repaircafe.api.services import api_access
+from repaircafe.board.services import board
+from repaircafe.core.events import new_key
 from repaircafe.domain import codes
 from repaircafe.domain.errors import KeyReused, NotPermitted, Refused
 from repaircafe.models import Item, LifecycleEvent, ScanLog
-from repaircafe.services import api_access, board, repairs, scanning, tags
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services import scanning, tags
 from tests.factories import NOW, make_item
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from repaircafe import get_settings, jobs
+from repaircafe.core.events import new_key
 from repaircafe.models import ReportRun
-from repaircafe.services import repairs, subscriptions
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import subscriptions
 from tests.factories import NOW, make_item
 
 CLI = "from repaircafe.cli import cli; cli()"

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from repaircafe.domain.errors import Refused
+from repaircafe.interop.sheets.services import sheet_import, sheet_mapping
 from repaircafe.models import Item, LifecycleEvent, RepairSession, SheetMapping
-from repaircafe.services import sheet_import, sheet_mapping
 from tests.factories import NOW
 
 FRENCH = (

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook
 
 from repaircafe.domain.errors import Refused
-from repaircafe.services import sheet_import
-from repaircafe.services.sheet_import import read_sheet
-from repaircafe.services.sheet_mapping import ColumnMapping
+from repaircafe.interop.sheets.services import sheet_import
+from repaircafe.interop.sheets.services.sheet_import import read_sheet
+from repaircafe.interop.sheets.services.sheet_mapping import ColumnMapping
 from tests.factories import NOW
 
 MEMORY_LIMIT = 300 * 2**20

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from repaircafe.services.spreadsheet_safety import safe_cell, safe_row
+from repaircafe.interop.spreadsheet_safety import safe_cell, safe_row
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 
 from repaircafe import get_settings
+from repaircafe.core.events import new_key
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import ReportRun
-from repaircafe.services import repairs, reporting, subscriptions
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import reporting, subscriptions
 from tests.factories import NOW, make_item
 
 

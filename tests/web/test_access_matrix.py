@@ -16,8 +16,8 @@ from sqlmodel import select
 from werkzeug.routing import Rule
 
 from repaircafe.models import LifecycleEvent, Owner
-from repaircafe.services.intake import OwnerContact
-from repaircafe.services.tags import current_tag
+from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.tags.services.tags import current_tag
 from tests.factories import World, make_item
 
 ANONYMOUS = "anonymous"

@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import select
 
 from repaircafe import create_app
+from repaircafe.accounts.services import api_tokens
+from repaircafe.core.events import new_key
 from repaircafe.models import ImpactRecord
-from repaircafe.services import api_tokens, repairs
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
 from tests.conftest import app_config
 from tests.factories import NOW, make_item
 
@@ -124,7 +125,7 @@ def test_repair_attempts_follow_the_lifecycle(client, session, world, tokens):
 def test_scans_resolve_codes_within_scope(client, session, world, tokens):
     item = make_item(session, world)
     other = make_item(session, world, repair_session=world.other_session)
-    from repaircafe.services.tags import current_tag
+    from repaircafe.tags.services.tags import current_tag
 
     code = current_tag(session, item_id=item.id).code
     found = call(client, "POST", "/api/v1/scans", tokens["fixer"], "s-1", json={"code": code})
@@ -194,7 +195,7 @@ def test_a_retried_scan_is_logged_once(client, session, world, tokens):
     from sqlmodel import select
 
     from repaircafe.models import ScanLog
-    from repaircafe.services.tags import current_tag
+    from repaircafe.tags.services.tags import current_tag
 
     code = current_tag(session, item_id=make_item(session, world).id).code
     first = call(client, "POST", "/api/v1/scans", tokens["fixer"], "scan-retry", json={"code": code})

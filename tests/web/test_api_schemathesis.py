@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 
-from repaircafe.services import api_tokens
+from repaircafe.accounts.services import api_tokens
 from tests.factories import NOW, make_item
 
 EXAMPLES = 15

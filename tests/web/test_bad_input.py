@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from repaircafe.services import api_tokens
+from repaircafe.accounts.services import api_tokens
 from tests.factories import NOW, make_item
 
 HUGE = "9" * 23

@@ -2,9 +2,10 @@
 
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.models import Item, LifecycleEvent, Tag
-from repaircafe.services import repairs, tags
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 
 

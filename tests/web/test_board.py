@@ -1,7 +1,7 @@
 """The live session board and its small JSON state."""
 
-from repaircafe.services import repairs
-from repaircafe.services.events import new_key
+from repaircafe.core.events import new_key
+from repaircafe.objects.services import repairs
 from tests.factories import NOW, make_item
 
 

@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from repaircafe import create_app
+from repaircafe.accounts.services import accounts, api_tokens
 from repaircafe.demo.builder import build_demo
 from repaircafe.models import (
     FactorSet,
@@ -35,7 +36,6 @@ from repaircafe.models import (
     User,
     utc_now,
 )
-from repaircafe.services import accounts, api_tokens
 from tests.conftest import app_config
 
 pytestmark = pytest.mark.slow

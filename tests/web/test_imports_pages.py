@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
+from repaircafe.core.events import new_key
 from repaircafe.models import ApiToken, Item
-from repaircafe.services import repairs
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
 from tests.factories import NOW, make_item
 
 SHEET = ("Numéro;Date;Objet;Réparé ?;Poids\n"

@@ -3,7 +3,7 @@
 from sqlmodel import select
 
 from repaircafe.models import Item, LifecycleEvent, Owner, Tag
-from repaircafe.services import tags
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 
 

@@ -2,10 +2,11 @@
 
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.models import Item, LifecycleEvent, Owner
-from repaircafe.services import repairs, tags
-from repaircafe.services.events import new_key
-from repaircafe.services.intake import OwnerContact
+from repaircafe.objects.services import repairs
+from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 
 

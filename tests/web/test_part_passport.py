@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from repaircafe.services import intake, parts, recycling, stock
-from repaircafe.services.events import new_key
-from repaircafe.services.stock import code_of
+from repaircafe.core.events import new_key
+from repaircafe.objects.services import intake
+from repaircafe.parts.services import parts, stock
+from repaircafe.parts.services.stock import code_of
+from repaircafe.recycling.services import recycling
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor, make_recycler
 

@@ -3,7 +3,7 @@
 from sqlmodel import select
 
 from repaircafe.models import Part, RecyclingRecord
-from repaircafe.services.stock import code_of
+from repaircafe.parts.services.stock import code_of
 from tests.factories import make_item
 from tests.services.parts_support import make_bin, make_donor, make_recycler
 

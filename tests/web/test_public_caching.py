@@ -1,8 +1,8 @@
 """HTTP caching: a visitor's passport may be kept a minute and revalidated; staff pages never."""
 
-from repaircafe.services import repairs
-from repaircafe.services.events import new_key
-from repaircafe.services.tags import current_tag
+from repaircafe.core.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services.tags import current_tag
 from tests.factories import NOW, make_item
 
 

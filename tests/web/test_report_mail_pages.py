@@ -5,7 +5,7 @@ from datetime import date
 from sqlmodel import select
 
 from repaircafe.models import ReportRun
-from repaircafe.services import subscriptions
+from repaircafe.reporting.services import subscriptions
 from tests.factories import NOW
 
 

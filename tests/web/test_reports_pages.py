@@ -3,9 +3,10 @@
 import dataclasses
 import io
 
+from repaircafe.core.events import new_key
 from repaircafe.models import utc_now
-from repaircafe.services import repairs, reporting, subscriptions
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import reporting, subscriptions
 from tests.factories import NOW, make_item
 
 

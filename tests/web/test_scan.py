@@ -5,10 +5,11 @@ import io
 import qrcode
 from sqlmodel import select
 
+from repaircafe.core.events import new_key
 from repaircafe.domain import codes
 from repaircafe.models import ScanLog
-from repaircafe.services import repairs, tags
-from repaircafe.services.events import new_key
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from werkzeug.routing import Rule
 
+from repaircafe.accounts.services import accounts, api_tokens
 from repaircafe.models import (
     ApiToken,
     ImpactRecord,
@@ -39,19 +40,12 @@ from repaircafe.models import (
     Tag,
     User,
 )
-from repaircafe.services import (
-    accounts,
-    api_tokens,
-    parts,
-    printers,
-    recycling,
-    recycling_batches,
-    repairs,
-    stock,
-    subscriptions,
-    tags,
-)
-from repaircafe.services.intake import OwnerContact
+from repaircafe.objects.services import repairs
+from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.parts.services import parts, stock
+from repaircafe.recycling.services import recycling, recycling_batches
+from repaircafe.reporting.services import subscriptions
+from repaircafe.tags.services import printers, tags
 from tests.factories import NOW, World, make_item
 
 MARK = "Zforeign"

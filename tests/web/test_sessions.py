@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from flask.sessions import SecureCookieSessionInterface
 from sqlmodel import select
 
+from repaircafe.accounts.services import accounts, api_tokens
 from repaircafe.models import User
-from repaircafe.services import accounts, api_tokens
 from tests.factories import NOW
 
 

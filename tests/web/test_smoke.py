@@ -14,7 +14,7 @@ def test_login_then_item_page(client, session, world, login_as):
 
 def test_healthz_and_public_page_need_no_login(client, session, world):
     item = make_item(session, world, brand="Dualit")
-    from repaircafe.services.tags import current_tag
+    from repaircafe.tags.services.tags import current_tag
     code = current_tag(session, item_id=item.id).code
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
     page = client.get(f"/I/{code}")

@@ -20,8 +20,8 @@ import repaircafe
 from repaircafe.domain import codes, lifecycle, vocabulary
 from repaircafe.domain.errors import MESSAGE_KEYWORDS, Refused, TransitionRefused
 from repaircafe.i18n import compile_catalogues
-from repaircafe.services import repairs
-from repaircafe.services.tags import current_tag
+from repaircafe.objects.services import repairs
+from repaircafe.tags.services.tags import current_tag
 from tests.factories import NOW, make_item, new_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -291,7 +291,7 @@ def _french_report():  # type: ignore[no-untyped-def]
 
     import reports
     from repaircafe.i18n import translations
-    from repaircafe.services.reporting import NAMES
+    from repaircafe.reporting.services.reporting import NAMES
 
     records = pd.DataFrame({
         "month": ["2025-05", "2025-05"], "site": ["Cathays", "Cathays"],
@@ -339,7 +339,7 @@ def test_a_french_report_uses_the_words_of_the_french_pages(app) -> None:
 def test_a_french_report_mail_uses_the_catalogue(app) -> None:
     import flask_babel
 
-    from repaircafe.services import mailer, reporting
+    from repaircafe.reporting.services import mailer, reporting
 
     message = mailer.build_message(
         sender="rapports@ville.example", recipients=["mairie@ville.example"], language="fr",

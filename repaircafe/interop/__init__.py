@@ -1,0 +1,1 @@
+"""Interoperability: the Open Repair Data Standard and cafés' own spreadsheets."""

@@ -1,0 +1,1 @@
+"""Open Repair Data Standard imports and exports."""

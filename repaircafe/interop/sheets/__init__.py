@@ -1,0 +1,1 @@
+"""Imports of a café's own CSV and XLSX spreadsheets."""

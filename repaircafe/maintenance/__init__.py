@@ -1,0 +1,1 @@
+"""Keeping a deployment healthy: checking stored states against the history, clearing leftovers."""

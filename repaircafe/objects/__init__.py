@@ -1,0 +1,1 @@
+"""Objects: intake at the door, the bench, the history, owners and the public page."""

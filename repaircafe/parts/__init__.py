@@ -1,0 +1,1 @@
+"""Parts: harvesting, stock bins, installing into other objects."""

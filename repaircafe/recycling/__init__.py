@@ -1,0 +1,1 @@
+"""Recycling: material splits, recyclers and collection batches."""

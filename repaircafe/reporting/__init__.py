@@ -1,0 +1,1 @@
+"""Reporting: impact figures, the rollup, dashboards, scheduled reports and mail."""

@@ -1,0 +1,388 @@
+"""Reports from the database: scope and period parsing, the small frames, and the rendering.
+
+The heavy lifting is SQL over the rollup (one row per month x site x category x outcome x
+barrier); pandas only shapes that small result and hands it to the pure `reports` package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+import reports
+from repaircafe import i18n
+from repaircafe.core import access
+from repaircafe.domain import impact as impact_rules
+from repaircafe.domain import lifecycle, periods, vocabulary
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, OutOfScope, Refused
+from repaircafe.domain.messages import N_
+from repaircafe.domain.periods import PERIOD_KINDS as PERIOD_KINDS
+from repaircafe.domain.periods import Period as Period
+from repaircafe.domain.periods import Scope as Scope
+from repaircafe.domain.periods import parse_period as parse_period
+from repaircafe.domain.periods import period_of as period_of
+from repaircafe.domain.periods import previous_period as previous_period
+from repaircafe.models import Category, RepairGroup, Site, Territory
+from repaircafe.reporting.services import factor_sets, rollup
+from repaircafe.reporting.services import impact as impact_service
+
+FORMATS = ("pdf", "csv", "xlsx")
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# --------------------------------------------------------------------------- scope
+
+
+_SCOPE_MODELS: dict[str, Any] = {"territory": Territory, "group": RepairGroup, "site": Site}
+# The scope kinds as refusals name them (the ORDS export's scopes too).
+SCOPE_KIND_NAMES = {"territory": N_("territory"), "group": N_("group"), "site": N_("site")}
+
+
+def parse_scope(session: Session, value: str) -> Scope:
+    """The scope a user wrote (see `periods.parse_scope`), looked up by name or id: the one
+    reader of scopes for reports, dashboards, subscriptions and exports."""
+    ref = periods.parse_scope(value)
+    if ref.kind == "all":
+        return periods.ALL
+    model = _SCOPE_MODELS[ref.kind]
+    if ref.id is not None:
+        row = session.get(model, ref.id)
+        rows = [row] if row is not None else []
+    else:
+        rows = list(session.exec(select(model).where(model.name == ref.name)).all())
+    if not rows:
+        raise NotFound("No %(kind)s named “%(name)s”.", kind=SCOPE_KIND_NAMES[ref.kind],
+                       name=ref.name or f"#{ref.id}")
+    if len(rows) > 1:
+        ids = ", ".join(f"{ref.kind}:#{r.id}" for r in rows)
+        raise Refused("More than one %(kind)s is named “%(name)s”; use one of %(ids)s.",
+                      kind=SCOPE_KIND_NAMES[ref.kind], name=ref.name, ids=ids)
+    return Scope(ref.kind, rows[0].id, rows[0].name)
+
+
+def scope_sites(session: Session, scope: Scope) -> list[int] | None:
+    """Site ids inside a scope (None: no restriction)."""
+    if scope.kind == "all":
+        return None
+    if scope.kind == "site":
+        return [scope.id or 0]
+    column = Site.territory_id if scope.kind == "territory" else Site.group_id
+    return list(session.exec(select(Site.id).where(column == scope.id)).all())
+
+
+def check_scope(session: Session, actor: Actor, scope: Scope) -> Scope:
+    """The scope itself, if the actor may read its figures (see core.access)."""
+    if not access.report_scope_allowed(session, actor, scope.kind, scope.id):
+        raise OutOfScope("This report is outside your area.")
+    return scope
+
+
+def home_scope(session: Session, actor: Actor) -> Scope:
+    """The widest scope an actor may see: theirs, or everything for an admin."""
+    kind = access.scope_kind(actor)
+    if kind == "territory" and actor.territory_id:
+        return parse_scope(session, f"territory:#{actor.territory_id}")
+    if kind == "group" and actor.group_id:
+        return parse_scope(session, f"group:#{actor.group_id}")
+    if kind == "all":
+        return periods.ALL
+    raise NotFound("Your account is not attached to a group or territory.")
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    key: str  # as parse_scope reads it: ``territory:3``
+    label: str
+    depth: int  # 0 = the actor's own scope, 1 = inside it
+
+
+def scope_choices(session: Session, *, actor: Actor) -> list[ScopeChoice]:
+    """The scopes an actor may choose, for reports, subscriptions and exports alike: their own
+    first, then what lies inside it (sites; for admins, every territory and group too)."""
+    home = home_scope(session, actor)
+    choices = [ScopeChoice(home.key, home.name or vocabulary.ALL_GROUPS, 0)]
+    if home.kind == "all":
+        choices += [ScopeChoice(f"territory:{t.id}", t.name, 1)
+                    for t in session.exec(select(Territory).order_by(col(Territory.name))).all()]
+        choices += [ScopeChoice(f"group:{g.id}", g.name, 1)
+                    for g in session.exec(select(RepairGroup).order_by(col(RepairGroup.name)))]
+    ids = scope_sites(session, home)
+    sites = select(Site).order_by(col(Site.name))
+    if ids is not None:
+        sites = sites.where(col(Site.id).in_(ids))
+    choices += [ScopeChoice(f"site:{s.id}", s.name, 1) for s in session.exec(sites).all()]
+    return choices
+
+
+def scope_label(scope: Scope, language: str) -> str:
+    """The scope's name in a report or a mail: a place's own name, or "All groups" translated."""
+    if scope.kind == "all":
+        return i18n.translations(language).gettext(vocabulary.ALL_GROUPS)
+    return scope.name
+
+
+# --------------------------------------------------------------------------- frames
+
+
+@dataclass(frozen=True)
+class Frames:
+    records: pd.DataFrame
+    parts: pd.DataFrame
+    recycling: pd.DataFrame
+
+
+def _filters(scope_ids: list[int] | None, scope: Scope, alias: str) -> tuple[str, dict[str, Any]]:
+    if scope.kind == "group":
+        return f" AND {alias}.group_id = :group_id", {"group_id": scope.id}
+    if scope_ids is None:
+        return "", {}
+    if not scope_ids:
+        return " AND 1 = 0", {}
+    return f" AND {alias}.site_id IN ({', '.join(str(int(i)) for i in scope_ids)})", {}
+
+
+def _names(session: Session) -> tuple[dict[int, str], dict[int, tuple[str, str, bool]]]:
+    sites = {s.id: s.name for s in session.exec(select(Site)).all()}
+    categories = {c.id: (c.slug, c.name, c.is_powered)
+                  for c in session.exec(select(Category).order_by(col(Category.id))).all()}
+    return sites, categories
+
+
+def _records_frame(rows: list[Any], session: Session) -> pd.DataFrame:
+    sites, categories = _names(session)
+    eu = {slug: m.eu_reuse_category for slug, m in impact_rules.load_category_map().items()}
+    columns = ["month", "site_id", "category_id", "outcome", "barrier", "objects",
+               "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
+               "co2e_avoided_conservative_kg", "back_in_use_objects", "back_in_use_kg"]
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    cats = frame["category_id"].map(lambda c: categories.get(c, (None, None, True)))
+    frame["site"] = frame["site_id"].map(lambda s: sites.get(s, "–"))
+    frame["category"] = cats.map(lambda c: c[0])
+    frame["category_name"] = cats.map(lambda c: c[1])
+    frame["barrier"] = frame["barrier"].where(frame["barrier"] > 0, None)
+    frame["back_in_use"] = frame["back_in_use_objects"] > 0
+    frame["eu_reuse_category"] = frame["category"].map(lambda s: eu.get(s, "other_products"))
+    frame["month"] = _as_months(frame["month"])
+    return frame.drop(columns=["site_id", "category_id"])
+
+
+def _as_months(months: pd.Series) -> pd.Series:
+    """'YYYY-MM' text as datetimes: the reports package then reads months vectorised."""
+    return pd.to_datetime(months, format="%Y-%m")
+
+
+def _rollup_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
+    where, params = _filters(scope_sites(session, scope), scope, "r")
+    first, last = period.months
+    return list(session.connection().execute(text(
+        "SELECT r.month, r.site_id, r.category_id, r.outcome, r.barrier, sum(r.objects), "
+        "sum(r.objects_with_weight), sum(r.waste_prevented_kg), sum(r.co2e_avoided_kg), "
+        "sum(r.co2e_avoided_conservative_kg), sum(r.back_in_use_objects), "
+        "sum(r.back_in_use_kg) FROM report_rollup r "
+        f"WHERE r.month >= :first AND r.month <= :last{where} "
+        "GROUP BY r.month, r.site_id, r.category_id, r.outcome, r.barrier HAVING sum(r.objects) > 0"
+    ), {"first": first, "last": last, **params}).all())
+
+
+def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
+    """The same figures for a period that is not whole months, from the visit rows."""
+    where, params = _filters(scope_sites(session, scope), scope, "v")
+    return list(session.connection().execute(text(
+        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, count(*), "
+        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(v.waste_prevented_kg), "
+        "sum(v.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg), "
+        "sum(v.back_in_use_objects), sum(v.back_in_use_kg) FROM report_visit v "
+        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
+        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier"
+    ), {"start": period.start, "end": period.end, **params}).all())
+
+
+def _recomputed_rows(session: Session, scope: Scope, period: Period,
+                     factor_set: impact_rules.FactorSet) -> list[Any]:
+    """Visits under another factor set: stored figures for that set where they exist, else
+    computed now from the object's category and weight (grouped in SQL, so each distinct
+    category x weight is computed once). A visit back in use without a fixed outcome (refurbished
+    and handed over) is credited under that set as refurbish.py credits it."""
+    where, params = _filters(scope_sites(session, scope), scope, "v")
+    rows = session.connection().execute(text(
+        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS stored, "
+        "v.back_in_use_objects, count(*), "
+        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(r.waste_prevented_kg), "
+        "sum(r.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) "
+        "FROM report_visit v JOIN item i ON i.id = v.item_id "
+        "LEFT JOIN impact_record r ON r.event_id = v.attempt_event_id AND r.kind = 'repair' "
+        "AND r.factor_set = :name AND r.factor_version = :version AND r.is_void = :false "
+        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
+        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
+        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, v.back_in_use_objects"
+    ), {"start": period.start, "end": period.end, "name": factor_set.name,
+        "version": factor_set.version, "false": False, **params}).all()
+    _sites, categories = _names(session)
+    out: dict[tuple[Any, ...], list[float]] = {}
+    for (month, site, cat, outcome, barrier, weight, source, stored, back_in_use, n,
+         with_weight, waste, co2e, conservative) in rows:
+        if stored:
+            waste_kg, co2e_kg = float(waste or 0.0), float(co2e or 0.0)
+        else:
+            slug, _name, powered = categories.get(cat, (None, None, True))
+            known = source if source in ("measured", "estimated") else None
+            savings = impact_rules.repair_savings(
+                slug, powered, outcome, weight if known else None, known, factor_set,
+                back_in_use=bool(back_in_use))
+            waste_kg, co2e_kg = savings.waste_prevented_kg * n, savings.co2e_avoided_kg * n
+        sums = out.setdefault((month, site, cat, outcome, barrier),
+                              [0, 0, 0.0, 0.0, 0.0, 0, 0.0])
+        in_use = (n, waste_kg) if back_in_use else (0, 0.0)
+        for i, value in enumerate((n, with_weight, waste_kg, co2e_kg, conservative or 0.0,
+                                   *in_use)):
+            sums[i] += value
+    return [(*key, *sums) for key, sums in out.items()]
+
+
+def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame]:
+    sites, _categories = _names(session)
+    if period.is_whole_months:
+        where, params = _filters(scope_sites(session, scope), scope, "f")
+        first, last = period.months
+        rows = session.connection().execute(text(
+            "SELECT f.month, f.site_id, f.flow, f.material, sum(f.count), sum(f.kg), "
+            "sum(f.co2e_kg), sum(f.co2e_low_kg) FROM report_flow f "
+            f"WHERE f.month >= :first AND f.month <= :last{where} "
+            "GROUP BY f.month, f.site_id, f.flow, f.material"
+        ), {"first": first, "last": last, **params}).all()
+    else:
+        ids = scope_sites(session, scope)
+        rows = [r for r in rollup.flows_between(session, period.start, period.end)
+                if (scope.kind != "group" or r[-1] == scope.id)
+                and (ids is None or scope.kind == "group" or r[1] in ids)]
+        rows = [r[:-1] for r in rows]
+    parts = pd.DataFrame(
+        [(m, sites.get(s, "–"), flow, int(n), kg, co2e, low)
+         for m, s, flow, _mat, n, kg, co2e, low in rows if flow in ("harvested", "installed")],
+        columns=["month", "site", "event", "parts", "weight_kg", "co2e_avoided_kg",
+                 "co2e_avoided_conservative_kg"])
+    recycling = pd.DataFrame(
+        [(m, sites.get(s, "–"), mat, kg, co2e, low)
+         for m, s, flow, mat, _n, kg, co2e, low in rows if flow == "recycled"],
+        columns=["month", "site", "material", "kg", "co2e_credit_central_kg",
+                 "co2e_credit_low_kg"])
+    parts["month"] = _as_months(parts["month"])
+    recycling["month"] = _as_months(recycling["month"])
+    return parts, recycling
+
+
+def report_frames(session: Session, *, scope: Scope, period: Period,
+                  factor_set: impact_rules.FactorSet | None = None) -> Frames:
+    """The three frames for `reports.build_report`; the rollup must be folded first."""
+    if factor_set is not None:
+        rows = _recomputed_rows(session, scope, period, factor_set)
+    elif period.is_whole_months:
+        rows = _rollup_rows(session, scope, period)
+    else:
+        rows = _visit_rows(session, scope, period)
+    parts, recycling = _flow_frames(session, scope, period)
+    return Frames(_records_frame(rows, session), parts, recycling)
+
+
+# --------------------------------------------------------------------------- reports
+
+TITLE = N_("Circularity report")
+RECOMPUTED = N_("%(label)s (recomputed on %(day)s; the published figures use %(central)s)")
+# The vocabulary's English names, which the report translates through the same catalogue.
+NAMES = reports.Names(outcomes=lifecycle.OUTCOME_LABELS, barriers=lifecycle.BARRIERS,
+                      materials=vocabulary.MATERIAL_NAMES)
+
+
+def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
+                central: impact_rules.FactorSet, conservative: impact_rules.FactorSet,
+                recomputed: bool, title: str | None = None) -> reports.ReportMeta:
+    credits = impact_rules.load_material_credits()
+    sources = dict.fromkeys([*central.sources, *conservative.sources, *credits.sources])
+    label = None
+    if recomputed:
+        label = i18n.translations(language).gettext(RECOMPUTED) % {
+            "label": central.label, "day": now.date().isoformat(),
+            "central": impact_service.CENTRAL_SET}
+    return reports.ReportMeta(
+        title=title or i18n.translations(language).gettext(TITLE),
+        scope_label=scope_label(scope, language),
+        period_label=period.label(language),
+        period_start=period.start,
+        period_end=period.end,
+        language=language,
+        factor_set_name=central.name,
+        factor_set_version=central.version,
+        displacement=central.displacement,
+        conservative_set_name=conservative.name,
+        conservative_displacement=conservative.displacement,
+        sources=tuple(s for s in sources if s),
+        generated_at=now,
+        recomputed_label=label,
+        names=NAMES,
+    )
+
+
+def make_report(
+    session: Session, *, scope: Scope, period: Period, now: datetime, language: str = "en",
+    factor_set: str | None = None, title: str | None = None, category: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> reports.Report:
+    """Fold the rollup, read the frames and build the report.
+
+    With `factor_set` naming a set other than the published one, the figures are recomputed
+    under it and the report says so; otherwise they are the stored (published) figures.
+    `category` (a slug) narrows the report to one product category; parts and recycling,
+    which belong to no category, are left out then.
+    """
+    if language not in ("en", "fr"):
+        raise Refused("Reports exist in English (en) and French (fr).")
+    rollup.fold(session, now=now, progress=progress)
+    recompute = factor_set not in (None, "", impact_service.CENTRAL_SET)
+    central = (factor_sets.get_factor_set(session, factor_set) if recompute and factor_set
+               else impact_service.factor_set(impact_service.CENTRAL_SET))
+    frames = report_frames(session, scope=scope, period=period,
+                           factor_set=central if recompute else None)
+    if category:
+        records = frames.records[frames.records["category"] == category]
+        frames = Frames(records, frames.parts.iloc[0:0], frames.recycling.iloc[0:0])
+    meta = report_meta(scope=scope, period=period, language=language, now=now, central=central,
+                       conservative=impact_service.factor_set(impact_service.CONSERVATIVE_SET),
+                       recomputed=recompute, title=title)
+    session.rollback()  # release the read snapshot
+    return reports.build_report(frames.records, frames.parts, frames.recycling, meta,
+                                i18n.translations(language))
+
+
+def render(report: reports.Report, fmt: str) -> bytes:
+    """The report as PDF, CSV or XLSX bytes."""
+    if fmt == "pdf":
+        return reports.render_pdf(report)
+    if fmt == "csv":
+        return reports.render_csv(report)
+    if fmt == "xlsx":
+        return reports.render_xlsx(report)
+    raise Refused("Unknown format “%(format)s”: use pdf, csv or xlsx.", format=fmt)
+
+
+def file_name(scope: Scope, period: Period, fmt: str) -> str:
+    """A readable, filesystem-safe name: ``cardiff_2025-05.pdf``."""
+    base = re.sub(r"[^a-z0-9]+", "-", (scope.name or "all").lower()).strip("-") or "report"
+    return f"{base}_{period.key.replace('..', '_')}.{fmt}"
+
+
+def utc_today(now: datetime) -> date:
+    return now.astimezone(UTC).date()

@@ -1,1 +1,0 @@
-"""One function per user action: each checks its rule, writes and commits once."""

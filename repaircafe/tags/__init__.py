@@ -1,0 +1,1 @@
+"""Tags: label codes, scanning, label sheets and printers."""
