@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from repaircafe.domain import codes
 from repaircafe.domain.errors import Refused
-from repaircafe.interop.ords.services.ords_import import import_ords, territory_name
+from repaircafe.interop.ords.services.ords_import import import_ords
+from repaircafe.interop.ords.services.ords_rows import territory_name
 from repaircafe.maintenance.integrity import check
 from repaircafe.models import (
     Category,
@@ -329,7 +330,7 @@ def test_a_clash_in_a_bulk_insert_is_sqlalchemys_integrity_error(session, tmp_pa
 
     from repaircafe.core.transactions import write_transaction
     from repaircafe.interop.ords.services.bulk import bulk_writer
-    from repaircafe.interop.ords.services.ords_import import TAG_COLUMNS
+    from repaircafe.interop.ords.services.ords_create import TAG_COLUMNS
 
     path = synthetic(tmp_path, ["c_1,Fixit Clinic,USA,Fan,Fan,7,,,,Fixed,,Oakland,2024-06-01,x"])
     import_ords(session, path, group=None, now=NOW)
@@ -347,7 +348,7 @@ def test_registered_payload_is_what_json_would_write():
     import json
 
     from repaircafe.domain.codes import new_code
-    from repaircafe.interop.ords.services.ords_import import registered_payload
+    from repaircafe.interop.ords.services.ords_events import registered_payload
 
     code = new_code()
     assert registered_payload(code) == json.dumps(

@@ -1,0 +1,58 @@
+"""What an ORDS import reports: rows created, updated, unchanged and rejected, with notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    record_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A row that was imported, but not exactly as written."""
+
+    line: int
+    record_id: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Reject] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    groups: int = 0
+    sites: int = 0
+    sessions: int = 0
+
+    @property
+    def rows(self) -> int:
+        """Data rows read: every one is counted in exactly one of the four outcomes."""
+        return self.created + self.updated + self.unchanged + len(self.rejected)
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.rows:,} rows: {self.created:,} created, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged, {len(self.rejected):,} rejected."
+        ]
+        if self.groups or self.sites or self.sessions:
+            lines.append(f"New: {self.groups} groups, {self.sites} sites, "
+                         f"{self.sessions:,} café sessions.")
+        for reject in self.rejected[:10]:
+            lines.append(f"  line {reject.line} ({reject.record_id or 'no id'}): {reject.reason}")
+        if len(self.rejected) > 10:
+            lines.append(f"  … and {len(self.rejected) - 10:,} more rejected rows")
+        if self.notes:
+            lines.append(f"{len(self.notes):,} rows imported with a note:")
+            for note in self.notes[:5]:
+                lines.append(f"  line {note.line} ({note.record_id}): {note.message}")
+            if len(self.notes) > 5:
+                lines.append(f"  … and {len(self.notes) - 5:,} more notes")
+        return "\n".join(lines)
