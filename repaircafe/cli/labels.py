@@ -16,7 +16,8 @@ from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound
 from repaircafe.models import RepairGroup, utc_now
-from repaircafe.tags.services import labels as label_service
+from repaircafe.tags.services import label_batches, label_rendering, label_tags
+from repaircafe.tags.services import layouts as layout_service
 
 
 def _dirs() -> tuple[str, ...]:
@@ -37,7 +38,7 @@ def labels() -> None:
 @with_appcontext
 def layouts() -> None:
     """List label layouts: name, label size, labels per page."""
-    catalogue = label_service.layout_catalogue(_dirs())
+    catalogue = layout_service.layout_catalogue(_dirs())
     width = max(len(name) for name in catalogue.layouts)
     for name, layout in sorted(catalogue.layouts.items()):
         size = f"{layout.label_width_mm:g} x {layout.label_height_mm:g} mm"
@@ -50,7 +51,7 @@ def layouts() -> None:
 
 
 @labels.command("blank")
-@click.option("--count", required=True, type=click.IntRange(1, label_service.MAX_BATCH),
+@click.option("--count", required=True, type=click.IntRange(1, label_batches.MAX_BATCH),
               help="How many fresh codes to issue.")
 @click.option("--layout", "layout_name", required=True, help="Layout name (see `labels layouts`).")
 @click.option("--start", default=1, show_default=True, type=click.IntRange(1),
@@ -69,13 +70,13 @@ def blank(count: int, layout_name: str, start: int, group: str | None, output: P
             if row is None:
                 raise NotFound("No repair group called “%(name)s”.", name=group)
             group_id = row.id
-        how = label_service.calibration(session, actor=actor, layout_name=layout_name,
+        how = layout_service.calibration(session, actor=actor, layout_name=layout_name,
                                         profile_id=None, start_at=start, extra_dirs=_dirs())
         actor = Actor(None, actor.name, actor.role, group_id)
-        batch = label_service.issue_blank_batch(session, actor=actor, count=count, how=how,
+        batch = label_batches.issue_blank_batch(session, actor=actor, count=count, how=how,
                                                 now=utc_now(), key=new_key())
-        contents = label_service.label_contents(session, label_service.batch_tags(session, batch))
-    pdf = label_service.render_pdf(contents, how, base_url=settings.app.public_base_url,
+        contents = label_tags.label_contents(session, label_batches.batch_tags(session, batch))
+    pdf = label_rendering.render_pdf(contents, how, base_url=settings.app.public_base_url,
                                    workers=None)
     _write(output, pdf, f"{count} blank labels ({contents[0].display} … {contents[-1].display})")
 
@@ -102,19 +103,19 @@ def print_(by_code: bool, repair_session_id: int | None, layout_name: str | None
     settings = get_settings(current_app)
     actor = Actor.system("command line")
     with session_scope(engine()) as session:
-        how = label_service.calibration(
+        how = layout_service.calibration(
             session, actor=actor, layout_name=layout_name or settings.labels.default_layout,
             profile_id=None, start_at=start, extra_dirs=_dirs(),
         )
         if by_code:
-            tags = label_service.tags_for_codes(session, actor=actor, texts=codes)
+            tags = label_tags.tags_for_codes(session, actor=actor, texts=codes)
         else:
-            tags = label_service.tags_for_session(session, actor=actor,
+            tags = label_tags.tags_for_session(session, actor=actor,
                                                   repair_session_id=repair_session_id or 0)
         if not tags:
             raise click.ClickException("That café session has no labelled objects.")
-        contents = label_service.label_contents(session, tags)
-    pdf = label_service.render_pdf(contents, how, base_url=settings.app.public_base_url,
+        contents = label_tags.label_contents(session, tags)
+    pdf = label_rendering.render_pdf(contents, how, base_url=settings.app.public_base_url,
                                    workers=None)
     _write(output, pdf, f"{len(contents)} labels")
 
@@ -129,9 +130,9 @@ def print_(by_code: bool, repair_session_id: int | None, layout_name: str | None
 def calibrate(layout_name: str, offset_x: float, offset_y: float, scale: float,
               output: Path) -> None:
     """Write a calibration page: label outlines, crosshairs and rulers for lining up a printer."""
-    layout = label_service.find_layout(layout_name, _dirs())
-    how = label_service.Calibration(layout, 1, (offset_x, offset_y), scale)
-    _write(output, label_service.render_calibration(how), f"Calibration page for {layout.name}")
+    layout = layout_service.find_layout(layout_name, _dirs())
+    how = layout_service.Calibration(layout, 1, (offset_x, offset_y), scale)
+    _write(output, label_rendering.render_calibration(how), f"Calibration page for {layout.name}")
 
 
 def register(cli: click.Group) -> None:

@@ -20,7 +20,7 @@ from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_, Phrase
 from repaircafe.models import PrinterProfile, Site
-from repaircafe.tags.services import labels as label_service
+from repaircafe.tags.services import layouts
 
 MAX_OFFSET_MM = 20.0
 MIN_SCALE, MAX_SCALE = 0.9, 1.1
@@ -48,7 +48,7 @@ def profiles_for(session: Session, *, actor: Actor) -> list[ProfileRow]:
     """Printer profiles at the actor's sites, by site then name."""
     query = (
         select(PrinterProfile, Site)
-        .join(Site, Site.id == PrinterProfile.site_id)
+        .join(Site, col(Site.id) == PrinterProfile.site_id)
         .where(access.scope_filter(actor, PrinterProfile, write=True))
         .order_by(col(Site.name), col(PrinterProfile.name))
     )
@@ -83,7 +83,7 @@ def _checked(
     name = values.clean_text(data.name, limit=120, field=N_("Name"))
     if not name:
         raise Refused("Give the printer a name, e.g. “Office laser”.")
-    label_service.find_layout(data.layout, extra_dirs)
+    layouts.find_layout(data.layout, extra_dirs)
     return dict(
         site_id=site.id,
         name=name,
@@ -108,7 +108,7 @@ def save_profile(
     (a repeated creation finds the profile it made the first time).
     """
     if profile_id is not None:
-        label_service.printer_profile(session, actor=actor, profile_id=profile_id)
+        layouts.printer_profile(session, actor=actor, profile_id=profile_id)
     fields = _checked(session, actor, data, extra_dirs)
     same_name = session.exec(
         select(PrinterProfile).where(
@@ -142,7 +142,7 @@ def delete_profile(session: Session, *, actor: Actor, profile_id: int) -> None:
     profile = session.get(PrinterProfile, profile_id)
     if profile is None:
         return
-    label_service.printer_profile(session, actor=actor, profile_id=profile_id)
+    layouts.printer_profile(session, actor=actor, profile_id=profile_id)
     with write_transaction(session):
         profile = session.get(PrinterProfile, profile_id)
         if profile is not None:

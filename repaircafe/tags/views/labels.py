@@ -24,7 +24,13 @@ from repaircafe import get_settings
 from repaircafe.db import get_session
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import utc_now
-from repaircafe.tags.services import labels as label_service
+from repaircafe.tags.services import (
+    label_batches,
+    label_options,
+    label_rendering,
+    label_tags,
+    layouts,
+)
 from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import is_whole_number, whole_numbers
 
@@ -68,7 +74,7 @@ def _png(data: bytes) -> Response:
 @requires("manage_labels")
 def index() -> ResponseReturnValue:
     """The label sheets page: blank labels and reprints."""
-    options = label_service.sheet_options(get_session(), actor=actor(), extra_dirs=_dirs())
+    options = label_options.sheet_options(get_session(), actor=actor(), extra_dirs=_dirs())
     return render_template(
         "labels/index.html", options=options, key=uuid.uuid4().hex,
         default_layout=get_settings(current_app).labels.default_layout,
@@ -81,11 +87,11 @@ def blank() -> ResponseReturnValue:
     """Issue fresh codes for a sheet (or roll) of blank labels, then show their preview."""
     session, who = get_session(), actor()
     try:
-        how = label_service.calibration(
+        how = layouts.calibration(
             session, actor=who, layout_name=request.form.get("layout") or None,
             profile_id=_int("profile"), start_at=_int("start", 1) or 1, extra_dirs=_dirs(),
         )
-        batch = label_service.issue_blank_batch(
+        batch = label_batches.issue_blank_batch(
             session, actor=who, count=_int("count", 0) or 0, how=how, now=utc_now(),
             key=request.form.get("key") or uuid.uuid4().hex,
         )
@@ -101,22 +107,22 @@ def reprint() -> ResponseReturnValue:
     """Reprint the current labels of typed codes, a café session's objects, or bins."""
     session, who = get_session(), actor()
     try:
-        how = label_service.calibration(
+        how = layouts.calibration(
             session, actor=who, layout_name=request.form.get("layout") or None,
             profile_id=_int("profile"), start_at=_int("start", 1) or 1, extra_dirs=_dirs(),
         )
-        tags = label_service.tags_for_codes(
+        tags = label_tags.tags_for_codes(
             session, actor=who, texts=request.form.get("codes", "").replace(",", "\n").splitlines()
         )
         repair_session_id = _int("session")
         if repair_session_id:
-            tags += label_service.tags_for_session(
+            tags += label_tags.tags_for_session(
                 session, actor=who, repair_session_id=repair_session_id
             )
         bin_ids = whole_numbers(request.form.getlist("bins"))
-        tags += label_service.tags_for_bins(session, actor=who, bin_ids=bin_ids)
+        tags += label_tags.tags_for_bins(session, actor=who, bin_ids=bin_ids)
         unique = list({t.id: t for t in tags}.values())
-        batch = label_service.reprint_batch(
+        batch = label_batches.reprint_batch(
             session, actor=who, tags=unique, how=how, now=utc_now(),
             key=request.form.get("key") or uuid.uuid4().hex,
         )
@@ -126,14 +132,14 @@ def reprint() -> ResponseReturnValue:
     return redirect(url_for("labels.batch", batch_id=batch.id))
 
 
-def _batch_render(batch_id: int, *, preview: bool) -> tuple[bytes, label_service.Calibration]:
+def _batch_render(batch_id: int, *, preview: bool) -> tuple[bytes, layouts.Calibration]:
     session, who = get_session(), actor()
-    batch = label_service.batch_for(session, actor=who, batch_id=batch_id)
-    how = label_service.batch_calibration(batch, _dirs())
-    contents = label_service.label_contents(session, label_service.batch_tags(session, batch))
+    batch = label_batches.batch_for(session, actor=who, batch_id=batch_id)
+    how = label_batches.batch_calibration(batch, _dirs())
+    contents = label_tags.label_contents(session, label_batches.batch_tags(session, batch))
     if preview:
-        contents = label_service.first_page(contents, how)
-    return label_service.render_pdf(contents, how, base_url=_base_url()), how
+        contents = label_rendering.first_page(contents, how)
+    return label_rendering.render_pdf(contents, how, base_url=_base_url()), how
 
 
 @bp.route("/batches/<int:batch_id>")
@@ -141,12 +147,12 @@ def _batch_render(batch_id: int, *, preview: bool) -> tuple[bytes, label_service
 def batch(batch_id: int) -> ResponseReturnValue:
     """A batch's preview before the PDF is downloaded."""
     session = get_session()
-    found = label_service.batch_for(session, actor=actor(), batch_id=batch_id)
-    how = label_service.batch_calibration(found, _dirs())
-    tags = label_service.batch_tags(session, found)
+    found = label_batches.batch_for(session, actor=actor(), batch_id=batch_id)
+    how = label_batches.batch_calibration(found, _dirs())
+    tags = label_batches.batch_tags(session, found)
     return render_template(
         "labels/batch.html", batch=found, how=how, tags=tags,
-        pages=label_service.page_count(len(tags), how),
+        pages=label_rendering.page_count(len(tags), how),
     )
 
 
@@ -154,7 +160,7 @@ def batch(batch_id: int) -> ResponseReturnValue:
 @requires("manage_labels")
 def batch_preview(batch_id: int) -> ResponseReturnValue:
     pdf, how = _batch_render(batch_id, preview=True)
-    return _png(label_service.preview_png(pdf, how))
+    return _png(label_rendering.preview_png(pdf, how))
 
 
 @bp.route("/batches/<int:batch_id>/labels.pdf")
@@ -166,18 +172,18 @@ def batch_pdf(batch_id: int) -> ResponseReturnValue:
 
 def _single(
     kind: str, object_id: int, args: Mapping[str, str]
-) -> tuple[list[LabelContent], label_service.Calibration]:
+) -> tuple[list[LabelContent], layouts.Calibration]:
     """One label and how to print it, from the query string (printer, layout, start)."""
     if kind not in KINDS:
         raise NotFound(_("Labels exist for objects, parts and bins only."))
     session, who = get_session(), actor()
-    tag = label_service.tag_for(session, actor=who, kind=kind, object_id=object_id)
-    how = label_service.calibration(
+    tag = label_tags.tag_for(session, actor=who, kind=kind, object_id=object_id)
+    how = layouts.calibration(
         session, actor=who, layout_name=args.get("layout") or None,
         profile_id=_int("profile", source=args), start_at=_int("start", 1, source=args) or 1,
         extra_dirs=_dirs(),
     )
-    return label_service.label_contents(session, [tag]), how
+    return label_tags.label_contents(session, [tag]), how
 
 
 @bp.route("/<kind>/<int:object_id>")
@@ -185,10 +191,10 @@ def _single(
 def single(kind: str, object_id: int) -> ResponseReturnValue:
     """Print one label for an object, part or bin: choose the printer, look, download."""
     session, who = get_session(), actor()
-    options = label_service.sheet_options(session, actor=who, extra_dirs=_dirs())
+    options = label_options.sheet_options(session, actor=who, extra_dirs=_dirs())
     args = {k: v for k, v in request.args.items() if k in ("profile", "layout", "start")}
     if not args.get("profile") and not args.get("layout"):
-        args = label_service.single_defaults(
+        args = label_options.single_defaults(
             options, get_settings(current_app).labels.default_layout
         )
     error, content, how = None, None, None
@@ -210,8 +216,8 @@ def single(kind: str, object_id: int) -> ResponseReturnValue:
 @requires("record_repairs")
 def single_preview(kind: str, object_id: int) -> ResponseReturnValue:
     contents, how = _single(kind, object_id, request.args)
-    return _png(label_service.preview_png(
-        label_service.render_pdf(contents, how, base_url=_base_url()), how
+    return _png(label_rendering.preview_png(
+        label_rendering.render_pdf(contents, how, base_url=_base_url()), how
     ))
 
 
@@ -219,5 +225,5 @@ def single_preview(kind: str, object_id: int) -> ResponseReturnValue:
 @requires("record_repairs")
 def single_pdf(kind: str, object_id: int) -> ResponseReturnValue:
     contents, how = _single(kind, object_id, request.args)
-    pdf = label_service.render_pdf(contents, how, base_url=_base_url())
+    pdf = label_rendering.render_pdf(contents, how, base_url=_base_url())
     return _pdf(pdf, f"label-{contents[0].code}.pdf", download=True)

@@ -19,7 +19,7 @@ from repaircafe import get_settings
 from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
 from repaircafe.reporting.services import dashboard
-from repaircafe.tags.services import labels as label_service
+from repaircafe.tags.services import label_rendering, layouts
 from repaircafe.tags.services import printers as printer_service
 from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import is_whole_number, whole_number
@@ -49,7 +49,7 @@ def _page(editing: int | None = None, form: dict[str, str] | None = None) -> str
         "printers/index.html",
         rows=printer_service.profiles_for(session, actor=who),
         sites=dashboard.sites_for(session, actor=who),
-        catalogue=label_service.layout_catalogue(_dirs()),
+        catalogue=layouts.layout_catalogue(_dirs()),
         editing=editing,
         form=form or {},
         default_layout=get_settings(current_app).labels.default_layout,
@@ -105,10 +105,10 @@ def delete(profile_id: int) -> ResponseReturnValue:
 @requires("manage_labels")
 def calibration(profile_id: int) -> ResponseReturnValue:
     """The calibration page, printed with this printer's current offsets and scale."""
-    how = label_service.calibration(
+    how = layouts.calibration(
         get_session(), actor=actor(), layout_name=None, profile_id=profile_id, extra_dirs=_dirs()
     )
-    response = Response(label_service.render_calibration(how), mimetype="application/pdf")
+    response = Response(label_rendering.render_calibration(how), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="calibration-{how.layout.name}.pdf"'
     )
