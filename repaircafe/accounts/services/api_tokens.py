@@ -61,7 +61,7 @@ def authenticate(session: Session, raw: str, *, now: datetime) -> Actor | None:
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     found = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(raw))
     ).first()
     if found is None:

@@ -29,7 +29,7 @@ def sessions(session: Session, *, actor: Actor, start: date | None, end: date | 
              limit: int, offset: int) -> Page:
     """Café sessions at sites the actor may see, newest first."""
     access.require(actor, "view_items")
-    stmt = (select(RepairSession, Site).join(Site, Site.id == RepairSession.site_id)
+    stmt = (select(RepairSession, Site).join(Site, col(Site.id) == RepairSession.site_id)
             .where(access.scope_filter(actor, RepairSession)))
     if start:
         stmt = stmt.where(col(RepairSession.held_on) >= start)
@@ -70,7 +70,7 @@ def outcome_counts(session: Session, *, actor: Actor, start: date | None,
     access.require(actor, "view_items")
     outcome = LifecycleEvent.payload["outcome"].as_string()
     attempts = _within(
-        select(outcome.label("outcome")).join(Item, Item.id == LifecycleEvent.item_id)
+        select(outcome.label("outcome")).join(Item, col(Item.id) == LifecycleEvent.item_id)
         .where(LifecycleEvent.kind == "repair_attempted", access.scope_filter(actor, Item)),
         start, end).subquery()
     counted = select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
@@ -109,8 +109,8 @@ def totals(session: Session, *, actor: Actor, start: date | None, end: date | No
     co2e, waste = session.exec(_within(
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
                func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
-        .join(Item, Item.id == ImpactRecord.item_id)
-        .join(LifecycleEvent, LifecycleEvent.id == ImpactRecord.event_id)
+        .join(Item, col(Item.id) == ImpactRecord.item_id)
+        .join(LifecycleEvent, col(LifecycleEvent.id) == ImpactRecord.event_id)
         .where(col(ImpactRecord.is_void).is_(False), ImpactRecord.factor_set == CENTRAL_SET,
                scope), start, end)
     ).one()

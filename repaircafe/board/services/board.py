@@ -52,16 +52,17 @@ def board(session: Session, *, repair_session_id: int, actor: Actor) -> Board:
     site = session.get(Site, repair_session.site_id)
     assert site is not None
     rows = session.connection().execute(
-        select(Item.id, Tag.code, Category.name, Item.brand, Item.model, Item.state,
-               Item.updated_at)
-        .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
-        .join(Category, Category.id == Item.category_id, isouter=True)
-        .where(Item.current_session_id == repair_session_id)
+        select(col(Item.id), col(Tag.code), col(Category.name), col(Item.brand),
+               col(Item.model), col(Item.state), col(Item.updated_at))
+        .join(Tag, (col(Tag.item_id) == Item.id) & (col(Tag.status) == "linked"), isouter=True)
+        .join(Category, col(Category.id) == Item.category_id, isouter=True)
+        .where(col(Item.current_session_id) == repair_session_id)
         .order_by(col(Item.updated_at).desc(), col(Item.id).desc())
     ).all()
     columns: dict[str, list[Card]] = {name: [] for name in COLUMNS}
     digest = hashlib.sha1(usedforsecurity=False)
     for item_id, code, category, brand, model, state, updated_at in rows:
+        assert item_id is not None  # a primary key
         card = Card(item_id, code, category, brand, model, state, updated_at)
         columns[lifecycle.board_column(state)].append(card)
         digest.update(f"{item_id}:{state}:{code}:{updated_at.isoformat()};".encode())
@@ -71,9 +72,11 @@ def board(session: Session, *, repair_session_id: int, actor: Actor) -> Board:
 
 def todays_sessions(session: Session, *, actor: Actor, day: date) -> list[tuple[int, str]]:
     """(session id, site name) of the sessions open on that day within the actor's scope."""
-    stmt = select(RepairSession.id, Site.name).join(Site, Site.id == RepairSession.site_id).where(
-        RepairSession.held_on == day, access.scope_filter(actor, RepairSession))
-    return [(sid, name) for sid, name in session.connection().execute(stmt.order_by(Site.name))]
+    stmt = (select(col(RepairSession.id), col(Site.name))
+            .join(Site, col(Site.id) == RepairSession.site_id)
+            .where(col(RepairSession.held_on) == day, access.scope_filter(actor, RepairSession)))
+    rows = session.connection().execute(stmt.order_by(col(Site.name)))
+    return [(sid, name) for sid, name in rows if sid is not None]  # ids are never NULL
 
 
 def open_today(session: Session, *, site_id: int, actor: Actor, day: date,

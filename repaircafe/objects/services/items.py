@@ -43,9 +43,9 @@ def search_items(
     """Objects matching a code, brand or category text, newest first, with the total count."""
     stmt = (
         select(Item, Tag.code, Category.name, Site.name)
-        .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
-        .join(Category, Category.id == Item.category_id, isouter=True)
-        .join(Site, Site.id == Item.site_id, isouter=True)
+        .join(Tag, (col(Tag.item_id) == Item.id) & (col(Tag.status) == "linked"), isouter=True)
+        .join(Category, col(Category.id) == Item.category_id, isouter=True)
+        .join(Site, col(Site.id) == Item.site_id, isouter=True)
         .where(access.scope_filter(actor, Item))
     )
     text = query.strip()
@@ -66,10 +66,12 @@ def search_items(
     rows = session.exec(
         stmt.order_by(col(Item.registered_at).desc(), col(Item.id).desc()).limit(limit).offset(offset)
     ).all()
-    return [
-        ItemRow(item.id, code, cat, item.brand, item.model, item.state, item.registered_at, site)
-        for item, code, cat, site in rows
-    ], total
+    found = []
+    for item, code, cat, site in rows:
+        assert item.id is not None  # a loaded row always has its key
+        found.append(ItemRow(item.id, code, cat, item.brand, item.model, item.state,
+                             item.registered_at, site))
+    return found, total
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def item_detail(session: Session, *, item_id: int, actor: Actor) -> ItemDetail:
     code = next((t.code for t in tags if t.status == "linked"), None)
     rows = session.exec(
         select(LifecycleEvent, RepairSession)
-        .join(RepairSession, RepairSession.id == LifecycleEvent.repair_session_id, isouter=True)
+        .join(RepairSession, col(RepairSession.id) == LifecycleEvent.repair_session_id,
+              isouter=True)
         .where(LifecycleEvent.item_id == item.id)
         .order_by(col(LifecycleEvent.id))
     ).all()
@@ -141,7 +144,7 @@ def item_by_code(session: Session, *, code: str) -> Item:
     """The object a (linked or retired) code belongs to."""
     parsed = codes.parse(code)
     item = session.exec(
-        select(Item).join(Tag, Tag.item_id == Item.id).where(Tag.code == parsed)
+        select(Item).join(Tag, col(Tag.item_id) == Item.id).where(Tag.code == parsed)
     ).first()
     if item is None:
         raise NotFound("No object carries label %(code)s.", code=codes.display(parsed))

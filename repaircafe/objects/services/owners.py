@@ -50,10 +50,11 @@ def owner_page(session: Session, *, token: str) -> OwnerPage:
     """The objects the owner of this private link brought, newest first."""
     owner = _owner(session, token)
     rows = session.connection().execute(
-        select(Tag.code, Category.name, Item.brand, Item.model, Item.state, Item.registered_at)
-        .join(Tag, (Tag.item_id == Item.id) & (Tag.status == "linked"), isouter=True)
-        .join(Category, Category.id == Item.category_id, isouter=True)
-        .where(Item.owner_id == owner.id)
+        select(col(Tag.code), col(Category.name), col(Item.brand), col(Item.model),
+               col(Item.state), col(Item.registered_at))
+        .join(Tag, (col(Tag.item_id) == Item.id) & (col(Tag.status) == "linked"), isouter=True)
+        .join(Category, col(Category.id) == Item.category_id, isouter=True)
+        .where(col(Item.owner_id) == owner.id)
         .order_by(col(Item.registered_at).desc(), col(Item.id).desc())
     ).all()
     return OwnerPage(

@@ -7,7 +7,7 @@ and lists match what that café actually sees.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from repaircafe.models import Category, Item
 
@@ -23,9 +23,9 @@ COMMON = ("lamp", "small-kitchen-item", "kettle", "toaster", "vacuum", "clothing
 def categories_by_use(session: Session, *, group_id: int | None) -> list[tuple[str, str, int]]:
     """All categories as (slug, name, times used by the group), most used first, then by name."""
     used = (
-        select(Item.category_id, func.count().label("n"))
-        .where(Item.group_id == group_id)
-        .group_by(Item.category_id)
+        select(col(Item.category_id), func.count().label("n"))
+        .where(col(Item.group_id) == group_id)
+        .group_by(col(Item.category_id))
         .subquery()
     )
     rows = session.connection().execute(
@@ -41,8 +41,8 @@ def categories_by_use(session: Session, *, group_id: int | None) -> list[tuple[s
 def brands(session: Session, *, group_id: int | None, limit: int = 300) -> list[str]:
     """Brands the group has recorded, most frequent first."""
     rows = session.connection().execute(
-        select(Item.brand).where(Item.group_id == group_id, Item.brand != "")
-        .group_by(Item.brand).order_by(func.count().desc(), Item.brand).limit(limit)
+        select(col(Item.brand)).where(col(Item.group_id) == group_id, col(Item.brand) != "")
+        .group_by(col(Item.brand)).order_by(func.count().desc(), col(Item.brand)).limit(limit)
     ).all()
     return [brand for (brand,) in rows]
 
@@ -53,8 +53,9 @@ def models(session: Session, *, group_id: int | None, brand: str, limit: int = 5
     if not brand:
         return []
     rows = session.connection().execute(
-        select(Item.model)
-        .where(Item.group_id == group_id, func.lower(Item.brand) == brand, Item.model != "")
-        .group_by(Item.model).order_by(func.count().desc(), Item.model).limit(limit)
+        select(col(Item.model))
+        .where(col(Item.group_id) == group_id, func.lower(Item.brand) == brand,
+               col(Item.model) != "")
+        .group_by(col(Item.model)).order_by(func.count().desc(), col(Item.model)).limit(limit)
     ).all()
     return [model for (model,) in rows]

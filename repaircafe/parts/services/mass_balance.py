@@ -61,7 +61,7 @@ def fates(session: Session, *, item_id: int) -> Fates:
     own_recycled = 0.0
     for record_part, material, kg in session.exec(
         select(RecyclingRecord.part_id, RecyclingLine.material, RecyclingLine.kg)
-        .join(RecyclingLine, RecyclingLine.record_id == RecyclingRecord.id)
+        .join(RecyclingLine, col(RecyclingLine.record_id) == RecyclingRecord.id)
         .where(RecyclingRecord.item_id == item_id)
     ):
         recycled[material] += kg
@@ -94,13 +94,14 @@ def _label(session: Session, *, item_id: int | None = None, part_id: int | None 
 def _over_mass(session: Session) -> list[Problem]:
     harvested = dict(session.exec(
         select(Part.donor_item_id, func.sum(Part.weight_kg))
-        .where(col(Part.donor_item_id).is_not(None)).group_by(Part.donor_item_id)).all())
+        .where(col(Part.donor_item_id).is_not(None)).group_by(col(Part.donor_item_id))).all())
     recycled = dict(session.exec(
         select(RecyclingRecord.item_id, func.sum(RecyclingRecord.total_kg))
         .where(col(RecyclingRecord.part_id).is_(None), col(RecyclingRecord.item_id).is_not(None))
-        .group_by(RecyclingRecord.item_id)).all())
+        .group_by(col(RecyclingRecord.item_id))).all())
     problems = []
-    ids = sorted(set(harvested) | set(recycled))
+    # The queries leave NULL ids out; the filter only tells the type checker.
+    ids = sorted(i for i in set(harvested) | set(recycled) if i is not None)
     for start in range(0, len(ids), 1000):
         for item_id, weight in session.exec(
             select(Item.id, Item.weight_kg).where(col(Item.id).in_(ids[start:start + 1000]),
@@ -113,7 +114,7 @@ def _over_mass(session: Session) -> list[Problem]:
                     f"its fates add up to {total:g} kg, more than its {weight:g} kg"))
     for part_id, weight, total in session.exec(
         select(Part.id, Part.weight_kg, RecyclingRecord.total_kg)
-        .join(RecyclingRecord, RecyclingRecord.part_id == Part.id)
+        .join(RecyclingRecord, col(RecyclingRecord.part_id) == Part.id)
         .where(col(Part.weight_kg).is_not(None))
     ):
         if total > (weight or 0.0) + TOLERANCE_KG:
@@ -127,15 +128,15 @@ def _credited_twice(session: Session) -> list[Problem]:
         select(ImpactRecord.part_id, func.count())
         .where(ImpactRecord.kind == "part_reuse", ImpactRecord.is_void == False,  # noqa: E712
                col(ImpactRecord.part_id).is_not(None))
-        .group_by(ImpactRecord.part_id)).all())
+        .group_by(col(ImpactRecord.part_id))).all())
     recycled = dict(session.exec(
         select(RecyclingRecord.part_id, func.count())
         .where(col(RecyclingRecord.part_id).is_not(None))
-        .group_by(RecyclingRecord.part_id)).all())
+        .group_by(col(RecyclingRecord.part_id))).all())
     states = dict(session.exec(select(Part.id, Part.state)
                                .where(col(Part.id).in_(set(reuse) | set(recycled)))).all())
     problems = []
-    for part_id in sorted(set(reuse) | set(recycled)):
+    for part_id in sorted(i for i in set(reuse) | set(recycled) if i is not None):
         n_reuse, n_recycled = reuse.get(part_id, 0), recycled.get(part_id, 0)
         why = None
         if n_reuse > 1:

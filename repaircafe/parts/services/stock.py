@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -43,7 +44,7 @@ def find_bin(session: Session, *, actor: Actor, bin_id: int | None = None,
     if code:
         parsed = codes.parse(code)
         found = session.exec(
-            select(StockBin).join(Tag, Tag.bin_id == StockBin.id).where(Tag.code == parsed)
+            select(StockBin).join(Tag, col(Tag.bin_id) == StockBin.id).where(Tag.code == parsed)
         ).first()
         if found is None:
             raise NotFound("Label %(code)s is not on a bin.", code=codes.display(parsed))
@@ -98,12 +99,12 @@ def bins(session: Session, *, actor: Actor) -> list[BinRow]:
     """The group's bins with how many parts each holds."""
     counts = (
         select(Part.bin_id, func.count().label("n"))
-        .where(Part.state == "in_stock").group_by(Part.bin_id).subquery()
+        .where(Part.state == "in_stock").group_by(col(Part.bin_id)).subquery()
     )
     stmt = (
         select(StockBin, Tag.code, Site.name, counts.c.n)
-        .join(Tag, (Tag.bin_id == StockBin.id) & (Tag.status == "linked"), isouter=True)
-        .join(Site, Site.id == StockBin.site_id, isouter=True)
+        .join(Tag, (col(Tag.bin_id) == StockBin.id) & (col(Tag.status) == "linked"), isouter=True)
+        .join(Site, col(Site.id) == StockBin.site_id, isouter=True)
         .join(counts, counts.c.bin_id == StockBin.id, isouter=True)
         .order_by(col(StockBin.name))
     )
@@ -132,8 +133,13 @@ _Fits = aliased(Category)
 _DonorCategory = aliased(Category)
 
 
-def _part_rows(session: Session, stmt: object) -> list[PartRow]:
-    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+# Code, fitting category, bin, donor category, donor brand and model (outer joins: may be None).
+_PartQuery = Select[Part, str | None, str | None, str | None, str | None, str | None, str | None]
+
+
+def _part_rows(session: Session, stmt: _PartQuery) -> list[PartRow]:
+    # Seven columns: more than sqlmodel's typed select() and Session.exec() take.
+    rows = session.execute(stmt).all()
     return [
         PartRow(p.id or 0, code, p.name, p.part_type, fits, p.condition, p.weight_kg, p.state,
                 p.bin_id, bin_name, p.donor_item_id,
@@ -142,15 +148,15 @@ def _part_rows(session: Session, stmt: object) -> list[PartRow]:
     ]
 
 
-def _parts_query() -> object:
+def _parts_query() -> _PartQuery:
     return (
-        select(Part, Tag.code, _Fits.name, StockBin.name, _DonorCategory.name, Item.brand,
-               Item.model)
-        .join(Tag, (Tag.part_id == Part.id) & (Tag.status == "linked"), isouter=True)
-        .join(_Fits, _Fits.id == Part.fits_category_id, isouter=True)
-        .join(StockBin, StockBin.id == Part.bin_id, isouter=True)
-        .join(Item, Item.id == Part.donor_item_id, isouter=True)
-        .join(_DonorCategory, _DonorCategory.id == Item.category_id, isouter=True)
+        sa_select(Part, col(Tag.code), col(_Fits.name), col(StockBin.name),
+                  col(_DonorCategory.name), col(Item.brand), col(Item.model))
+        .join(Tag, (col(Tag.part_id) == Part.id) & (col(Tag.status) == "linked"), isouter=True)
+        .join(_Fits, col(_Fits.id) == Part.fits_category_id, isouter=True)
+        .join(StockBin, col(StockBin.id) == Part.bin_id, isouter=True)
+        .join(Item, col(Item.id) == Part.donor_item_id, isouter=True)
+        .join(_DonorCategory, col(_DonorCategory.id) == Item.category_id, isouter=True)
     )
 
 
@@ -164,28 +170,28 @@ def search_parts(
     A word may be in the part's name or type, the category it fits, or the donor's category,
     brand or model; a typed or scanned part code matches its label.
     """
-    stmt = _parts_query().where(access.scope_filter(actor, Part))  # type: ignore[attr-defined]
+    stmt = _parts_query().where(access.scope_filter(actor, Part))
     if state:
-        stmt = stmt.where(Part.state == state)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Part.state) == state)
     if category:
-        stmt = stmt.where(_Fits.slug == category)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(_Fits.slug) == category)
     if part_type:
-        stmt = stmt.where(func.lower(Part.part_type) == part_type.strip().lower())  # type: ignore[attr-defined]
+        stmt = stmt.where(func.lower(Part.part_type) == part_type.strip().lower())
     if bin_id is not None:
-        stmt = stmt.where(Part.bin_id == bin_id)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Part.bin_id) == bin_id)
     text = query.strip()
     code = codes.normalise(codes.extract(text)) if text else ""
     if code and codes.is_valid(code):
-        stmt = stmt.where(Tag.code == codes.parse(code))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Tag.code) == codes.parse(code))
     else:
         for word in text.lower().replace(",", " ").split():
             like = f"%{word}%"
-            stmt = stmt.where(or_(  # type: ignore[attr-defined]
+            stmt = stmt.where(or_(
                 func.lower(Part.name).like(like), func.lower(Part.part_type).like(like),
                 func.lower(_Fits.name).like(like), func.lower(_DonorCategory.name).like(like),
                 func.lower(Item.brand).like(like), func.lower(Item.model).like(like),
             ))
-    stmt = stmt.order_by(col(Part.name), col(Part.id)).limit(limit)  # type: ignore[attr-defined]
+    stmt = stmt.order_by(col(Part.name), col(Part.id)).limit(limit)
     return _part_rows(session, stmt)
 
 

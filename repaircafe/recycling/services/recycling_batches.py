@@ -161,8 +161,8 @@ def batch_number(batch: RecyclingBatch) -> str:
 
 def batches(session: Session, *, actor: Actor) -> list[BatchRow]:
     """Open batches first, then closed ones, newest first."""
-    stmt = select(RecyclingBatch, Recycler.name).join(Recycler,
-                                                      Recycler.id == RecyclingBatch.recycler_id)
+    stmt = select(RecyclingBatch, Recycler.name).join(
+        Recycler, col(Recycler.id) == RecyclingBatch.recycler_id)
     stmt = stmt.where(access.scope_filter(actor, RecyclingBatch))
     result = []
     for batch, name in session.exec(stmt.order_by(col(RecyclingBatch.id).desc())):

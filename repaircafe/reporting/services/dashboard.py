@@ -46,7 +46,7 @@ def figures(session: Session, *, actor: Actor) -> Figures:
     # expression whose key is sent as a separate parameter.
     attempts = (
         select(LifecycleEvent.payload["outcome"].as_string().label("outcome"))
-        .join(Item, Item.id == LifecycleEvent.item_id)
+        .join(Item, col(Item.id) == LifecycleEvent.item_id)
         .where(LifecycleEvent.kind == "repair_attempted", scope)
         .subquery()
     )
@@ -56,7 +56,7 @@ def figures(session: Session, *, actor: Actor) -> Figures:
     co2e, waste = session.exec(
         select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
                func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
-        .join(Item, Item.id == ImpactRecord.item_id)
+        .join(Item, col(Item.id) == ImpactRecord.item_id)
         .where(ImpactRecord.is_void == False, scope,  # noqa: E712
                ImpactRecord.kind == "repair",
                ImpactRecord.factor_set == impact_service.CENTRAL_SET)
@@ -77,7 +77,7 @@ class SessionSummary:
 
 def sessions_on(session: Session, *, actor: Actor, day: date) -> list[SessionSummary]:
     """The café sessions held on a day within the actor's scope, with board counts."""
-    stmt = select(RepairSession, Site).join(Site, Site.id == RepairSession.site_id).where(
+    stmt = select(RepairSession, Site).join(Site, col(Site.id) == RepairSession.site_id).where(
         RepairSession.held_on == day, access.scope_filter(actor, RepairSession)
     )
     result = []

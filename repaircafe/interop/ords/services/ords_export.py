@@ -21,9 +21,10 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import IO, Any, TextIO
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from repaircafe.core import access
@@ -174,20 +175,22 @@ def export_query(scope_clause: Any, period: Period | None) -> Any:
     """The one query an export reads: attempts with object, category, place and owner."""
     stmt = (
         select(
-            LifecycleEvent.id, LifecycleEvent.payload, LifecycleEvent.occurred_at,
-            Item.id, Item.source_provider, Item.source_id, Item.brand, Item.problem,
-            Item.product_age_years, Category.name, Category.ords_id, Category.is_powered,
-            Category.slug, RepairSession.held_on, Site.name, Territory.country,
-            RepairGroup.name, RepairGroup.data_provider, Owner.name,
+            col(LifecycleEvent.id), col(LifecycleEvent.payload), col(LifecycleEvent.occurred_at),
+            col(Item.id), col(Item.source_provider), col(Item.source_id), col(Item.brand),
+            col(Item.problem), col(Item.product_age_years), col(Category.name),
+            col(Category.ords_id), col(Category.is_powered), col(Category.slug),
+            col(RepairSession.held_on), col(Site.name), col(Territory.country),
+            col(RepairGroup.name), col(RepairGroup.data_provider), col(Owner.name),
         )
-        .join(Item, Item.id == LifecycleEvent.item_id)
-        .join(RepairGroup, RepairGroup.id == Item.group_id)
-        .join(Category, Category.id == Item.category_id, isouter=True)
-        .join(RepairSession, RepairSession.id == LifecycleEvent.repair_session_id, isouter=True)
-        .join(Site, Site.id == Item.site_id, isouter=True)
-        .join(Territory, Territory.id == Site.territory_id, isouter=True)
-        .join(Owner, Owner.id == Item.owner_id, isouter=True)
-        .where(LifecycleEvent.kind == "repair_attempted", scope_clause)
+        .join(Item, col(Item.id) == LifecycleEvent.item_id)
+        .join(RepairGroup, col(RepairGroup.id) == Item.group_id)
+        .join(Category, col(Category.id) == Item.category_id, isouter=True)
+        .join(RepairSession, col(RepairSession.id) == LifecycleEvent.repair_session_id,
+              isouter=True)
+        .join(Site, col(Site.id) == Item.site_id, isouter=True)
+        .join(Territory, col(Territory.id) == Site.territory_id, isouter=True)
+        .join(Owner, col(Owner.id) == Item.owner_id, isouter=True)
+        .where(col(LifecycleEvent.kind) == "repair_attempted", scope_clause)
         .order_by(col(LifecycleEvent.id))
     )
     if period is not None:
@@ -208,16 +211,16 @@ def scope_clause(session: Session, *, actor: Actor, scope: Scope) -> Any:
     if scope.kind == "group":
         if session.get(RepairGroup, scope.id) is None:
             raise NotFound("That group does not exist.")
-        clauses.append(Item.group_id == scope.id)
+        clauses.append(col(Item.group_id) == scope.id)
     elif scope.kind == "territory":
         if session.get(Territory, scope.id) is None:
             raise NotFound("That territory does not exist.")
         clauses.append(col(Item.site_id).in_(
-            select(Site.id).where(Site.territory_id == scope.id)))
+            select(col(Site.id)).where(col(Site.territory_id) == scope.id)))
     elif scope.kind == "site":
         if session.get(Site, scope.id) is None:
             raise NotFound("That site does not exist.")
-        clauses.append(Item.site_id == scope.id)
+        clauses.append(col(Item.site_id) == scope.id)
     elif scope.kind != "all":
         raise Refused("Unknown export scope “%(kind)s”.", kind=scope.kind)
     return and_(True, *clauses)
@@ -225,12 +228,14 @@ def scope_clause(session: Session, *, actor: Actor, scope: Scope) -> Any:
 
 def _corrections(session: Session, scope: Any) -> dict[int, list[lifecycle.EventFact]]:
     """Corrections of repair attempts in scope, by the attempt they correct (a short list)."""
-    target = LifecycleEvent.__table__.alias("target")
+    target = aliased(LifecycleEvent, name="target")
     rows = session.execute(
-        select(LifecycleEvent.id, LifecycleEvent.payload, LifecycleEvent.corrects_id)
-        .join(target, target.c.id == LifecycleEvent.corrects_id)
-        .join(Item, Item.id == target.c.item_id)
-        .where(LifecycleEvent.kind == "correction", target.c.kind == "repair_attempted", scope)
+        select(col(LifecycleEvent.id), col(LifecycleEvent.payload),
+               col(LifecycleEvent.corrects_id))
+        .join(target, col(target.id) == LifecycleEvent.corrects_id)
+        .join(Item, col(Item.id) == target.item_id)
+        .where(col(LifecycleEvent.kind) == "correction", col(target.kind) == "repair_attempted",
+               scope)
     ).all()
     found: dict[int, list[lifecycle.EventFact]] = {}
     for event_id, payload, corrects_id in rows:
@@ -242,9 +247,9 @@ def _corrections(session: Session, scope: Any) -> dict[int, list[lifecycle.Event
 def _country_by_group(session: Session) -> dict[str, str]:
     """A group's country, for the rare object recorded without a site."""
     rows = session.execute(
-        select(RepairGroup.name, Territory.country)
-        .join(Site, Site.group_id == RepairGroup.id)
-        .join(Territory, Territory.id == Site.territory_id)
+        select(col(RepairGroup.name), col(Territory.country))
+        .join(Site, col(Site.group_id) == RepairGroup.id)
+        .join(Territory, col(Territory.id) == Site.territory_id)
         .order_by(col(Site.id))
     ).all()
     found: dict[str, str] = {}
@@ -384,7 +389,8 @@ def export_name(session: Session, *, scope: Scope, now: datetime) -> str:
         if group is not None:
             label = group.data_provider or group.name
     elif scope.kind in ("territory", "site") and scope.id is not None:
-        place = session.get(Territory if scope.kind == "territory" else Site, scope.id)
+        place = (session.get(Territory, scope.id) if scope.kind == "territory"
+                 else session.get(Site, scope.id))
         if place is not None:
             label = place.name
     label = re.sub(r"[^A-Za-z0-9]", "", label.title()) or "All"
@@ -392,7 +398,7 @@ def export_name(session: Session, *, scope: Scope, now: datetime) -> str:
 
 
 def export_archive(
-    session: Session, target: BinaryIO, *, actor: Actor, scope: Scope = periods.ALL,
+    session: Session, target: IO[bytes], *, actor: Actor, scope: Scope = periods.ALL,
     period: Period | None = None, now: datetime,
 ) -> str:
     """A zip of the records, the unpowered summary and `tableschema.json`; returns its name.
