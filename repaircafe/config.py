@@ -156,10 +156,11 @@ def _merge(settings: Settings, values: Mapping[str, Any], origin: str) -> Settin
 
 
 def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    defaults = Settings()
     by_name = {
         _env_name(s.name, k.name): (s.name, k.name)
-        for s in fields(Settings)
-        for k in fields(s.default_factory())  # type: ignore[misc]
+        for s in fields(defaults)
+        for k in fields(getattr(defaults, s.name))
     }
     found: dict[str, dict[str, str]] = {}
     for name, value in environ.items():

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 SYNC_JOB = "sync_subscriptions"
 UPLOADS_JOB = "remove_stale_uploads"  # spreadsheet uploads left for a day
 # Runs start shortly after the period ends (UTC), when the last café session has been entered.
-CRON = {
+CRON: dict[str, dict[str, int | str]] = {
     "month": {"day": 1, "hour": 3},
     "quarter": {"month": "1,4,7,10", "day": 1, "hour": 3},
     "year": {"month": 1, "day": 1, "hour": 3},

@@ -73,6 +73,7 @@ def _one_site(session: Session, ctx: DemoContext, site: DemoSite) -> None:
     name, permit, weee = RECYCLERS.get(territory, (f"{territory} Recycling", "", ""))
     recycler = recycling.add_recycler(session, territory_id=site.territory_id, name=name,
                                       permit_number=permit, weee_categories=weee, actor=who)
+    assert recycler.id is not None
     first = _when(visits[0].held_on, 0)
     bins = [stock_service.create_bin(session, name=b, group_id=site.group_id, site_id=site.id,
                                      actor=who, now=first) for b in BINS]
@@ -133,6 +134,7 @@ def _one_site(session: Session, ctx: DemoContext, site: DemoSite) -> None:
                             actor=who, now=late, key=new_key())
     batch = recycling_batches.open_batch(session, recycler_id=recycler.id,
                                          group_id=site.group_id, actor=who, now=late)
+    assert batch.id is not None
     recycling.recycle_item(session, item_id=donors[0], recycler_id=recycler.id,
                            batch_id=batch.id, actor=who, now=late, key=new_key(),
                            materials={"steel": "2.1", "plastics": "2.05", "copper": "0.3",

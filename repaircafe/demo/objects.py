@@ -10,6 +10,7 @@ through the lifecycle rules, never written by hand.
 from __future__ import annotations
 
 import csv
+import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -17,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from repaircafe.core.transactions import write_transaction
 from repaircafe.demo.builder import (
@@ -88,8 +89,9 @@ class _Category:
 def slice_rows() -> list[dict[str, str]]:
     """The shipped ORDS records (CC BY-SA 4.0, see data/ATTRIBUTION.md)."""
     path = resources.files("repaircafe").joinpath("data/ords_demo_slice.csv")
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    # Traversable.open() takes no newline argument: decode here and let csv see the raw ends.
+    text = path.read_bytes().decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def _categories(session: Session) -> dict[int, _Category]:
@@ -97,7 +99,8 @@ def _categories(session: Session) -> dict[int, _Category]:
     mapping = impact.load_category_map()
     found: dict[int, _Category] = {}
     for cid, slug, ords_id, powered in session.execute(
-        select(Category.id, Category.slug, Category.ords_id, Category.is_powered)
+        select(col(Category.id), col(Category.slug), col(Category.ords_id),
+               col(Category.is_powered))
     ):
         if ords_id is None:
             continue
@@ -117,7 +120,7 @@ class _Planner:
         self.rows = _Rows(next_id(session, Item), next_id(session, LifecycleEvent),
                           next_id(session, Owner), next_id(session, Tag),
                           next_id(session, ImpactRecord))
-        self.codes: set[str] = set(session.execute(select(Tag.code)).scalars())
+        self.codes: set[str] = set(session.execute(select(col(Tag.code))).scalars())
 
     # ---- one object
 
@@ -260,7 +263,7 @@ class _History:
 
 _OUTCOME = {"Fixed": "fixed", "Repairable": "repairable", "End of life": "end_of_life",
             "Unknown": "unknown"}
-_BARRIER = {name: code for code, name in lifecycle.BARRIERS.items()}
+_BARRIER: dict[str, int] = {name: code for code, name in lifecycle.BARRIERS.items()}
 
 
 def _outcome(record: dict[str, str]) -> tuple[str, int | None]:
@@ -317,7 +320,8 @@ def objects_step(session: Session, ctx: DemoContext) -> None:
         for model, values in ((Owner, rows.owners), (Item, rows.items), (Tag, rows.tags),
                               (LifecycleEvent, rows.events), (ImpactRecord, rows.impacts)):
             if values:
-                session.execute(insert(model.__table__), values)  # type: ignore[attr-defined]
+                # SQLModel's types do not declare the __table__ every table model has.
+                session.execute(insert(model.__table__), values)  # type: ignore[union-attr]
         sync_sequences(session, Owner, Item, Tag, LifecycleEvent, ImpactRecord)
     ctx.items.extend(item["id"] for item in rows.items)
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,8 @@ from repaircafe.domain.errors import TransitionRefused
 from repaircafe.models import Item, LifecycleEvent, Part
 
 BATCH = 2000
+
+_Row = TypeVar("_Row", bound=Item | Part)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def _events_by(session: Session, column: str, ids: list[int]) -> dict[int, list[
     return grouped
 
 
-def _batches(session: Session, model: type[Item] | type[Part]) -> Iterator[list[Item] | list[Part]]:
+def _batches(session: Session, model: type[_Row]) -> Iterator[list[_Row]]:
     last = 0
     while True:
         rows = session.exec(
@@ -43,7 +46,7 @@ def _batches(session: Session, model: type[Item] | type[Part]) -> Iterator[list[
         ).all()
         if not rows:
             return
-        yield list(rows)  # type: ignore[misc]
+        yield list(rows)
         last = rows[-1].id or 0
 
 

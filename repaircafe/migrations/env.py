@@ -28,6 +28,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    engine = create_engine(normalise_url(config.get_main_option("sqlalchemy.url")))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("Alembic needs a connection or a sqlalchemy.url to migrate")
+    engine = create_engine(normalise_url(url))
     with engine.begin() as conn:
         _run(conn)

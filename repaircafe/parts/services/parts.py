@@ -164,6 +164,7 @@ def part_by_code(session: Session, text: str, *, recipient_id: int | None = None
 
 def _record_reuse_impact(session: Session, *, part: Part, donor: Item | None,
                          event: LifecycleEvent, now: datetime) -> ImpactRecord:
+    assert event.id is not None  # the event is flushed before its savings are stored
     category_id = donor.category_id if donor and donor.category_id else part.fits_category_id
     category = session.get(Category, category_id) if category_id else None
     slug, powered = (category.slug, category.is_powered) if category else (None, True)
@@ -367,7 +368,7 @@ def part_detail(session: Session, *, part_id: int, actor: Actor) -> PartDetail:
 def part_by_label(session: Session, *, code: str, actor: Actor) -> Part:
     """The part carrying a label (current or replaced), within the actor's group."""
     parsed = codes.parse(code)
-    part = session.exec(select(Part).join(Tag, Tag.part_id == Part.id)
+    part = session.exec(select(Part).join(Tag, col(Tag.part_id) == Part.id)
                         .where(Tag.code == parsed)).first()
     if part is None or not access.can_read(session, actor, Part, part.id):
         raise NotFound("No part carries label %(code)s.", code=codes.display(parsed))

@@ -7,7 +7,7 @@ earns its own recycling credit (design §6), stored as one impact row per materi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,16 +100,16 @@ def recyclers(session: Session, *, actor: Actor, territory_id: int | None = None
 
 def add_recycler(
     session: Session, *, territory_id: int, name: str, permit_number: str = "",
-    weee_categories: list[int] | str = "", actor: Actor,
+    weee_categories: Sequence[int | str] | str = "", actor: Actor,
 ) -> Recycler:
     """A licensed recycler a territory's cafés may hand material to."""
     name = values.clean_text(name, limit=200, field=N_("Name"))
     permit = values.clean_text(permit_number, limit=120, field=N_("Permit number"))
     if not name:
         raise Refused("Give the recycler's name.")
-    numbers = ([parse_weee(x) for x in weee_categories.split(",") if x.strip()]
-               if isinstance(weee_categories, str) else [parse_weee(x) for x in weee_categories])
-    numbers = [n for n in numbers if n is not None]
+    parsed = ([parse_weee(x) for x in weee_categories.split(",") if x.strip()]
+              if isinstance(weee_categories, str) else [parse_weee(x) for x in weee_categories])
+    numbers = [n for n in parsed if n is not None]
     with write_transaction(session):
         access.load(session, Territory, territory_id, actor, write=True)
         recycler = Recycler(territory_id=territory_id, name=name, permit_number=permit,

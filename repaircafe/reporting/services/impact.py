@@ -39,6 +39,7 @@ def record_repair_impact(
     which also carries the conservative figure beside the central one."""
     if event.payload.get("outcome") != "fixed":
         return None
+    assert event.id is not None  # the event is flushed before its savings are stored
     category = session.get(Category, item.category_id) if item.category_id else None
     slug = category.slug if category else None
     powered = category.is_powered if category else True

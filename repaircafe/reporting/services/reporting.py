@@ -7,7 +7,7 @@ barrier); pandas only shapes that small result and hands it to the pure `reports
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -79,7 +79,8 @@ def scope_sites(session: Session, scope: Scope) -> list[int] | None:
     if scope.kind == "site":
         return [scope.id or 0]
     column = Site.territory_id if scope.kind == "territory" else Site.group_id
-    return list(session.exec(select(Site.id).where(column == scope.id)).all())
+    ids = session.exec(select(col(Site.id)).where(col(column) == scope.id)).all()
+    return [site_id for site_id in ids if site_id is not None]  # ids are never NULL
 
 
 def check_scope(session: Session, actor: Actor, scope: Scope) -> Scope:
@@ -153,7 +154,9 @@ def _filters(scope_ids: list[int] | None, scope: Scope, alias: str) -> tuple[str
     return f" AND {alias}.site_id IN ({', '.join(str(int(i)) for i in scope_ids)})", {}
 
 
-def _names(session: Session) -> tuple[dict[int, str], dict[int, tuple[str, str, bool]]]:
+# Keyed by id as SQLModel types it (never None once stored).
+def _names(session: Session) -> tuple[dict[int | None, str],
+                                      dict[int | None, tuple[str, str, bool]]]:
     sites = {s.id: s.name for s in session.exec(select(Site)).all()}
     categories = {c.id: (c.slug, c.name, c.is_powered)
                   for c in session.exec(select(Category).order_by(col(Category.id))).all()}
@@ -255,6 +258,7 @@ def _recomputed_rows(session: Session, scope: Scope, period: Period,
 def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.DataFrame,
                                                                           pd.DataFrame]:
     sites, _categories = _names(session)
+    rows: Sequence[Sequence[Any]]
     if period.is_whole_months:
         where, params = _filters(scope_sites(session, scope), scope, "f")
         first, last = period.months

@@ -373,8 +373,8 @@ def _rebuild_items(fold: _Fold, item_ids: set[int]) -> None:
             text(f"SELECT {', '.join(VISIT_COLUMNS)} FROM report_visit WHERE item_id = :i"),
             {"i": item_id},
         ).mappings().all()
-        for visit in old:
-            fold.add_visit(dict(visit), -1)
+        for stored in old:
+            fold.add_visit(dict(stored), -1)
         conn.execute(text("DELETE FROM report_visit WHERE item_id = :i"), {"i": item_id})
         events = conn.execute(
             text(f"SELECT e.id, e.kind, e.payload, e.corrects_id, "

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -95,9 +96,10 @@ def create_subscription(
         raise Refused("Reports exist in English and French.")
     set_name = factor_set or reporting.impact_service.CENTRAL_SET
     factor_sets.get_factor_set(session, set_name)
-    fields = dict(name=name, scope_kind=chosen.kind, scope_id=chosen.id, period_kind=period_kind,
-                  formats=_clean_formats(formats), recipients=_clean_recipients(recipients),
-                  language=language, factor_set=set_name)
+    fields: dict[str, Any] = dict(
+        name=name, scope_kind=chosen.kind, scope_id=chosen.id, period_kind=period_kind,
+        formats=_clean_formats(formats), recipients=_clean_recipients(recipients),
+        language=language, factor_set=set_name)
     with write_transaction(session):
         same = session.exec(select(ReportSubscription).filter_by(**fields)).first()
         if same is not None:
@@ -383,5 +385,6 @@ def run_due_periods(session: Session, subscription_id: int, *, now: datetime, wo
 
 
 def active_subscription_ids(session: Session) -> list[int]:
-    return list(session.exec(select(ReportSubscription.id).where(
-        ReportSubscription.is_active == True)).all())  # noqa: E712
+    ids = session.exec(select(col(ReportSubscription.id)).where(
+        ReportSubscription.is_active == True)).all()  # noqa: E712
+    return [i for i in ids if i is not None]  # ids are never NULL

@@ -28,13 +28,14 @@ def decode_frame(data: bytes) -> str | None:
     if len(data) > MAX_FRAME_BYTES:
         raise Refused("The camera picture is too large.")
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         if max(image.size) > MAX_FRAME_SIDE:
             raise Refused("The camera picture is too large.")
         image = image.convert("L")
     except (UnidentifiedImageError, OSError):
         raise Refused("The camera sent something that is not a picture.") from None
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image,
+                                   formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     for barcode in found:
         if barcode.valid and barcode.text:
             return str(barcode.text)

@@ -170,10 +170,10 @@ class ColumnMapping:
         data = data or {}
         columns = {k: str(v) for k, v in dict(data.get("columns") or {}).items()
                    if k in FIELDS and v}
-        order = data.get("date_order") if data.get("date_order") in DATE_ORDERS else "dmy"
-        site = data.get("site_id")
+        order: str = data["date_order"] if data.get("date_order") in DATE_ORDERS else "dmy"
+        site = str(data.get("site_id") or "")
         return cls(columns, str(data.get("key") or ""), order,
-                   int(site) if str(site or "").isdigit() else None)
+                   int(site) if site.isdigit() else None)
 
     def fitted_to(self, headers: Sequence[str]) -> ColumnMapping:
         """The same mapping with columns this file does not have left out."""
