@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -104,7 +104,8 @@ def _load_user(session_id: str) -> LoginUser | None:
         return None
     row = get_session().connection().execute(
         _ACTIVE_USER, {"user_id": int(user_id), "version": int(version)}).first()
-    return LoginUser(row) if row is not None else None
+    # the row carries the columns LoginUser copies from an account
+    return LoginUser(cast(User, row)) if row is not None else None
 
 
 BAD_REQUEST = N_("This request could not be understood: go back and try again.")

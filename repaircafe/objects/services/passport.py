@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from repaircafe.domain import codes, lifecycle
 from repaircafe.domain.errors import CodeError, NotFound
@@ -24,24 +24,25 @@ _PART_KINDS = frozenset({"parts_harvested", "part_installed", "part_removed"})
 
 _E = LifecycleEvent.__table__  # type: ignore[attr-defined]
 _STORY = (
-    select(Tag.status.label("tag_status"), Item.id.label("item_id"), Item.brand, Item.model,
-           Item.state, Category.name.label("category"), _E.c.id.label("event_id"), _E.c.kind,
-           _E.c.payload, _E.c.public_note, _E.c.corrects_id, _E.c.occurred_at,
-           RepairSession.held_on, Site.name.label("cafe"))
+    select(col(Tag.status).label("tag_status"), col(Item.id).label("item_id"), col(Item.brand),
+           col(Item.model), col(Item.state), col(Category.name).label("category"),
+           _E.c.id.label("event_id"), _E.c.kind, _E.c.payload, _E.c.public_note,
+           _E.c.corrects_id, _E.c.occurred_at, col(RepairSession.held_on),
+           col(Site.name).label("cafe"))
     .select_from(Tag)
-    .join(Item, Item.id == Tag.item_id)
-    .join(Category, Category.id == Item.category_id, isouter=True)
-    .join(_E, _E.c.item_id == Item.id, isouter=True)
-    .join(RepairSession, RepairSession.id == _E.c.repair_session_id, isouter=True)
-    .join(Site, Site.id == RepairSession.site_id, isouter=True)
-    .where(Tag.code == bindparam("code"))
+    .join(Item, col(Item.id) == col(Tag.item_id))
+    .join(Category, col(Category.id) == col(Item.category_id), isouter=True)
+    .join(_E, _E.c.item_id == col(Item.id), isouter=True)
+    .join(RepairSession, col(RepairSession.id) == _E.c.repair_session_id, isouter=True)
+    .join(Site, col(Site.id) == col(RepairSession.site_id), isouter=True)
+    .where(col(Tag.code) == bindparam("code"))
     .order_by(_E.c.id)
 )
 _PARTS = (
-    select(Part.name, Part.donor_item_id)
-    .where((Part.donor_item_id == bindparam("item_id"))
-           | (Part.installed_item_id == bindparam("item_id")))
-    .order_by(Part.id)
+    select(col(Part.name), col(Part.donor_item_id))
+    .where((col(Part.donor_item_id) == bindparam("item_id"))
+           | (col(Part.installed_item_id) == bindparam("item_id")))
+    .order_by(col(Part.id))
 )
 
 

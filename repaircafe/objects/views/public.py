@@ -6,7 +6,7 @@ from flask import Blueprint, Response, make_response, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from repaircafe.db import get_session
+from repaircafe.db import get_session, reads_without_transaction
 from repaircafe.domain.errors import NotFound
 from repaircafe.objects.services import passport as passport_service
 from repaircafe.parts.services import part_passport
@@ -21,6 +21,7 @@ PUBLIC_MAX_AGE = 60
 
 @bp.route("/I/<code>")
 @bp.route("/i/<code>")
+@reads_without_transaction
 @rate_limited("public_rate_limit")
 def passport(code: str) -> ResponseReturnValue:
     """The object's history, as its owner sees it (or a part's journey, or a bin)."""
@@ -45,7 +46,8 @@ def cached_for_visitors(response: Response) -> Response:
     response.cache_control.max_age = PUBLIC_MAX_AGE
     response.vary.update(("Accept-Language", "Cookie"))
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _part_or_bin(code: str) -> ResponseReturnValue:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from repaircafe.core.transactions import write_transaction
 from repaircafe.domain import codes
@@ -15,8 +16,10 @@ from repaircafe.domain.errors import CheckCharacterError, CodeError, KeyReused, 
 from repaircafe.models import ScanLog, Tag
 
 # Only the columns a resolution needs: every scan runs it.
-_TAG_BY_CODE = select(Tag.id, Tag.status, Tag.item_id, Tag.part_id, Tag.bin_id).where(
-    Tag.code == bindparam("code"))
+_TAG_BY_CODE = core_select(col(Tag.id), col(Tag.status), col(Tag.item_id), col(Tag.part_id),
+                           col(Tag.bin_id)).where(col(Tag.code) == bindparam("code"))
+# One Core INSERT per scan: the log row is never read back in the request that writes it.
+_LOG_SCAN = insert(ScanLog.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -112,13 +115,14 @@ def describe(code: str, tag: tuple[int, str, int | None, int | None, int | None]
                            code=codes.display(code))
         return Resolution("unknown", code, problem.message, problem)
     tag_id, status, item_id, part_id, bin_id = tag
-    common = dict(code=code, tag_id=tag_id, item_id=item_id, part_id=part_id, bin_id=bin_id)
     if status == "issued":
-        return Resolution("blank", message="This label is not attached to anything yet.", **common)
-    if status == "retired":
-        return Resolution("retired", message="This label was replaced by a new one.", **common)
-    kind = "item" if item_id else "part" if part_id else "bin"
-    return Resolution(kind, **common)
+        result, message = "blank", "This label is not attached to anything yet."
+    elif status == "retired":
+        result, message = "retired", "This label was replaced by a new one."
+    else:
+        result, message = "item" if item_id else "part" if part_id else "bin", ""
+    return Resolution(result, code, message, tag_id=tag_id, item_id=item_id, part_id=part_id,
+                      bin_id=bin_id)
 
 
 def log_scan(
@@ -130,32 +134,29 @@ def log_scan(
     channel: str,
     now: datetime,
     key: str | None = None,
-) -> ScanLog:
+) -> None:
     """Record a lookup, unknown and mistyped codes included.
 
-    With a key, a retried request (same key, same code, same user) returns the scan it
-    logged the first time and logs nothing more; a key reused for another scan is refused.
+    With a key, a retried request (same key, same code, same user) finds the scan it logged
+    the first time and logs nothing more; a key reused for another scan is refused.
     On PostgreSQL the commit does not wait for the disk: a log row lost in a server crash
     costs nothing, while waiting for it would slow every scan at the table.
     """
-    if key is not None:
-        first = _scan_by_key(session, key, raw=raw, user_id=user_id)
-        if first is not None:
-            return first
-    scan = ScanLog(raw=raw[:300], code=resolution.code, result=resolution.result,
-                   tag_id=resolution.tag_id, user_id=user_id, channel=channel, scanned_at=now,
-                   idempotency_key=key)
+    if key is not None and _scan_by_key(session, key, raw=raw, user_id=user_id) is not None:
+        return
+    row = dict(raw=raw[:300], code=resolution.code, result=resolution.result,
+               tag_id=resolution.tag_id, user_id=user_id, channel=channel, scanned_at=now,
+               idempotency_key=key)
     try:
         with write_transaction(session):
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            session.add(scan)
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            connection.execute(_LOG_SCAN, row)
     except IntegrityError:
-        first = _scan_by_key(session, key, raw=raw, user_id=user_id) if key else None
-        if first is None:
+        # the same key, logged by a retry that ran at the same time
+        if key is None or _scan_by_key(session, key, raw=raw, user_id=user_id) is None:
             raise
-        return first
-    return scan
 
 
 def _scan_by_key(session: Session, key: str, *, raw: str, user_id: int | None) -> ScanLog | None:
