@@ -30,7 +30,7 @@ from repaircafe.demo.builder import (
     register_step,
     sync_sequences,
 )
-from repaircafe.domain import codes, impact, lifecycle
+from repaircafe.domain import codes, factor_sets, impact, lifecycle
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Owner, Tag
 from repaircafe.reporting.services import impact as impact_service
 
@@ -96,7 +96,7 @@ def slice_rows() -> list[dict[str, str]]:
 
 def _categories(session: Session) -> dict[int, _Category]:
     central = impact_service.factor_set(impact_service.CENTRAL_SET)
-    mapping = impact.load_category_map()
+    mapping = factor_sets.load_category_map()
     found: dict[int, _Category] = {}
     for cid, slug, ords_id, powered in session.execute(
         select(col(Category.id), col(Category.slug), col(Category.ords_id),

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from repaircafe.domain import impact
-from repaircafe.domain.impact import (
+from repaircafe.domain import factor_sets, impact
+from repaircafe.domain.factor_sets import (
     FactorSetError,
     available_factor_sets,
     load_category_map,
@@ -14,10 +14,8 @@ from repaircafe.domain.impact import (
     load_material_credits,
     load_material_splits,
     parse_factor_set_csv,
-    part_reuse_savings,
-    recycling_credit,
-    repair_savings,
 )
+from repaircafe.domain.impact import part_reuse_savings, recycling_credit, repair_savings
 
 POWERED = (
     "aircon-dehumidifier battery-charger-adapter decorative-safety-lights desktop-computer "
@@ -133,7 +131,7 @@ def test_every_shipped_category_row_has_a_source():
 
 
 def _text(name="restart-2021"):
-    return (impact.FACTORS_DIR / f"{name}.csv").read_text(encoding="utf-8")
+    return (factor_sets.FACTORS_DIR / f"{name}.csv").read_text(encoding="utf-8")
 
 
 def test_admin_can_add_a_set_from_csv(tmp_path):
@@ -215,13 +213,13 @@ def test_category_map_covers_every_slug_in_every_column(restart):
     assert [cmap[s].ords_id for s in POWERED] == list(range(1, 41))
     for slug, m in cmap.items():
         assert m.restart_category in restart.categories, slug
-        assert m.eu_reuse_category in impact.EU_REUSE_CATEGORIES, slug
+        assert m.eu_reuse_category in factor_sets.EU_REUSE_CATEGORIES, slug
         assert restart.categories[m.restart_category].powered == m.powered, slug
         if m.powered:
             assert m.weee_category in range(1, 7) and m.ords_unpowered_group == "", slug
         else:
             assert m.weee_category is None, slug
-            assert m.ords_unpowered_group in impact.ORDS_UNPOWERED_GROUPS, slug
+            assert m.ords_unpowered_group in factor_sets.ORDS_UNPOWERED_GROUPS, slug
     assert all(cmap[s].powered for s in POWERED) and not any(cmap[s].powered for s in UNPOWERED)
 
 
@@ -298,9 +296,9 @@ def test_part_reuse_credits_its_footprint_share(restart):
 
 
 def test_shipped_files_are_only_data():
-    names = {p.name for p in Path(impact.FACTORS_DIR).iterdir()}
+    names = {p.name for p in Path(factor_sets.FACTORS_DIR).iterdir()}
     assert all(n.endswith(".csv") for n in names), names
-    for p in Path(impact.FACTORS_DIR).glob("*.csv"):
+    for p in Path(factor_sets.FACTORS_DIR).glob("*.csv"):
         with p.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         assert len({len(r) for r in rows}) == 1, p.name

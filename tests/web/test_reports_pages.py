@@ -79,7 +79,7 @@ def test_coordinator_adds_a_subscription_and_sees_its_archive(session, world, lo
 
 
 def test_admin_adds_a_factor_set_from_csv(session, world, login_as):
-    from repaircafe.domain.impact import FACTORS_DIR
+    from repaircafe.domain.factor_sets import FACTORS_DIR
 
     text = (FACTORS_DIR / "conservative-2021.csv").read_text(encoding="utf-8")
     text = text.replace("meta,name,conservative-2021", "meta,name,council-2025")

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from repaircafe.core import access
 from repaircafe.core import events as ev
 from repaircafe.core.transactions import write_transaction
-from repaircafe.domain import impact, lifecycle, values
+from repaircafe.domain import factor_sets, impact, lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused, TransitionRefused
 from repaircafe.domain.messages import N_
@@ -134,9 +134,9 @@ def category_of(session: Session, category_id: int | None) -> Category | None:
 
 def _plan(mass_kg: float | None, category: Category | None) -> Plan:
     slug = category.slug if category else None
-    mapping = impact.load_category_map().get(slug or "")
+    mapping = factor_sets.load_category_map().get(slug or "")
     estimate: dict[str, float] = {}
-    if mass_kg and slug in impact.load_material_splits():
+    if mass_kg and slug in factor_sets.load_material_splits():
         estimate = _rounded(impact.default_material_split(slug, mass_kg), mass_kg)
     return Plan(mass_kg, slug, mapping.weee_category if mapping else None, estimate)
 
@@ -166,7 +166,7 @@ def _write_record(
     )
     session.add(record)
     session.flush()
-    credits = impact.load_material_credits()
+    credits = factor_sets.load_material_credits()
     for material, kg in split.items():
         session.add(RecyclingLine(record_id=record.id or 0, material=material, kg=kg))
         central = impact.recycling_credit({material: kg}, credits, "central")
@@ -321,7 +321,7 @@ def record_for(session: Session, *, item_id: int | None = None,
 
 
 def material_label(material: str) -> str:
-    row = impact.load_material_credits().rows.get(material)
+    row = factor_sets.load_material_credits().rows.get(material)
     return row.label if row else material.replace("_", " ")
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from repaircafe.core.transactions import write_transaction
-from repaircafe.domain import impact as impact_rules
+from repaircafe.domain import factor_sets as factor_set_files
 from repaircafe.domain import permissions
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
@@ -38,7 +38,7 @@ class FactorSetInfo:
     is_conservative: bool = False
 
 
-def _info(fs: impact_rules.FactorSet, origin: str, added_at: datetime | None = None
+def _info(fs: factor_set_files.FactorSet, origin: str, added_at: datetime | None = None
           ) -> FactorSetInfo:
     return FactorSetInfo(fs.name, fs.version, fs.displacement, fs.weight_policy, fs.description,
                          len(fs.categories), origin, added_at,
@@ -48,19 +48,19 @@ def _info(fs: impact_rules.FactorSet, origin: str, added_at: datetime | None = N
 
 def _rows_to_csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(impact_rules.SET_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(factor_set_files.SET_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: row.get(k, "") for k in impact_rules.SET_COLUMNS})
+        writer.writerow({k: row.get(k, "") for k in factor_set_files.SET_COLUMNS})
     return buf.getvalue()
 
 
 def list_factor_sets(session: Session) -> list[FactorSetInfo]:
     """Shipped sets first, then added ones (newest version last)."""
     shipped = [_info(impact_service.factor_set(n), "shipped")
-               for n in impact_rules.available_factor_sets()]
+               for n in factor_set_files.available_factor_sets()]
     added = [
-        _info(impact_rules.parse_factor_set_csv(_rows_to_csv(row.rows)), "added", row.created_at)
+        _info(factor_set_files.parse_factor_set_csv(_rows_to_csv(row.rows)), "added", row.created_at)
         for row in session.exec(select(FactorSet).order_by(col(FactorSet.name),
                                                            col(FactorSet.id))).all()
     ]
@@ -73,21 +73,21 @@ def _stored(session: Session, name: str) -> FactorSet | None:
     ).first()
 
 
-def get_factor_set(session: Session, name: str) -> impact_rules.FactorSet:
+def get_factor_set(session: Session, name: str) -> factor_set_files.FactorSet:
     """A shipped set by name, else the latest added version of that name."""
-    if name in impact_rules.available_factor_sets():
+    if name in factor_set_files.available_factor_sets():
         return impact_service.factor_set(name)
     row = _stored(session, name)
     if row is None:
         known = ", ".join(i.name for i in list_factor_sets(session))
         raise NotFound("No factor set named “%(name)s”; known: %(known)s.", name=name, known=known)
-    return impact_rules.parse_factor_set_csv(_rows_to_csv(row.rows))
+    return factor_set_files.parse_factor_set_csv(_rows_to_csv(row.rows))
 
 
 def factor_set_csv(session: Session, name: str) -> str:
     """The set as the CSV it was shipped or added as (every row with its source)."""
-    if name in impact_rules.available_factor_sets():
-        return (impact_rules.FACTORS_DIR / f"{name}.csv").read_text(encoding="utf-8")
+    if name in factor_set_files.available_factor_sets():
+        return (factor_set_files.FACTORS_DIR / f"{name}.csv").read_text(encoding="utf-8")
     row = _stored(session, name)
     if row is None:
         raise NotFound("No factor set named “%(name)s”.", name=name)
@@ -103,12 +103,12 @@ def add_factor_set(session: Session, *, csv_text: str, actor: Actor, now: dateti
         raise Refused("Only an administrator can add factor sets.")
     if len(csv_text.encode("utf-8")) > MAX_CSV_BYTES:
         raise Refused("This file is too large for a factor set (2 MB at most).")
-    parsed = impact_rules.parse_factor_set_csv(csv_text)
-    if parsed.name in impact_rules.available_factor_sets():
+    parsed = factor_set_files.parse_factor_set_csv(csv_text)
+    if parsed.name in factor_set_files.available_factor_sets():
         raise Refused("“%(name)s” is a set shipped with the application; give yours "
                       "another name.", name=parsed.name)
     text = csv_text[1:] if csv_text.startswith("\ufeff") else csv_text
-    rows = [{k: (v or "").strip() for k, v in r.items() if k in impact_rules.SET_COLUMNS}
+    rows = [{k: (v or "").strip() for k, v in r.items() if k in factor_set_files.SET_COLUMNS}
             for r in csv.DictReader(io.StringIO(text))]
     rows = [r for r in rows if r.get("kind") or r.get("key")]
     with write_transaction(session):

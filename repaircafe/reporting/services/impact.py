@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
+from repaircafe.domain import factor_sets as factor_set_files
 from repaircafe.domain import impact
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, ReportSubscription
 
@@ -15,17 +16,17 @@ CONSERVATIVE_SET = "conservative-2021"
 
 
 @lru_cache(maxsize=16)
-def factor_set(name: str) -> impact.FactorSet:
+def factor_set(name: str) -> factor_set_files.FactorSet:
     """Shipped factor sets are immutable data; load each once per process."""
-    return impact.load_factor_set(name)
+    return factor_set_files.load_factor_set(name)
 
 
-def needed_sets(session: Session) -> list[impact.FactorSet]:
+def needed_sets(session: Session) -> list[factor_set_files.FactorSet]:
     """Every set a figure is stored under: the central and conservative sets, the other sets
     shipped with the package, and any set an active report subscription asks for."""
     from repaircafe.reporting.services import factor_sets
 
-    names = [CENTRAL_SET, CONSERVATIVE_SET, *impact.available_factor_sets()]
+    names = [CENTRAL_SET, CONSERVATIVE_SET, *factor_set_files.available_factor_sets()]
     names += session.exec(select(ReportSubscription.factor_set).where(
         ReportSubscription.is_active == True)).all()  # noqa: E712
     return [factor_sets.get_factor_set(session, name) for name in dict.fromkeys(names)]

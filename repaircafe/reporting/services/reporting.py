@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 import reports
 from repaircafe import i18n
 from repaircafe.core import access
+from repaircafe.domain import factor_sets as factor_set_files
 from repaircafe.domain import impact as impact_rules
 from repaircafe.domain import lifecycle, periods, vocabulary
 from repaircafe.domain.actors import Actor
@@ -165,7 +166,7 @@ def _names(session: Session) -> tuple[dict[int | None, str],
 
 def _records_frame(rows: list[Any], session: Session) -> pd.DataFrame:
     sites, categories = _names(session)
-    eu = {slug: m.eu_reuse_category for slug, m in impact_rules.load_category_map().items()}
+    eu = {slug: m.eu_reuse_category for slug, m in factor_set_files.load_category_map().items()}
     columns = ["month", "site_id", "category_id", "outcome", "barrier", "objects",
                "objects_with_weight", "waste_prevented_kg", "co2e_avoided_kg",
                "co2e_avoided_conservative_kg", "back_in_use_objects", "back_in_use_kg"]
@@ -213,7 +214,7 @@ def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
 
 
 def _recomputed_rows(session: Session, scope: Scope, period: Period,
-                     factor_set: impact_rules.FactorSet) -> list[Any]:
+                     factor_set: factor_set_files.FactorSet) -> list[Any]:
     """Visits under another factor set: stored figures for that set where they exist, else
     computed now from the object's category and weight (grouped in SQL, so each distinct
     category x weight is computed once). A visit back in use without a fixed outcome (refurbished
@@ -290,7 +291,7 @@ def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.Dat
 
 
 def report_frames(session: Session, *, scope: Scope, period: Period,
-                  factor_set: impact_rules.FactorSet | None = None) -> Frames:
+                  factor_set: factor_set_files.FactorSet | None = None) -> Frames:
     """The three frames for `reports.build_report`; the rollup must be folded first."""
     if factor_set is not None:
         rows = _recomputed_rows(session, scope, period, factor_set)
@@ -312,9 +313,9 @@ NAMES = reports.Names(outcomes=lifecycle.OUTCOME_LABELS, barriers=lifecycle.BARR
 
 
 def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
-                central: impact_rules.FactorSet, conservative: impact_rules.FactorSet,
+                central: factor_set_files.FactorSet, conservative: factor_set_files.FactorSet,
                 recomputed: bool, title: str | None = None) -> reports.ReportMeta:
-    credits = impact_rules.load_material_credits()
+    credits = factor_set_files.load_material_credits()
     sources = dict.fromkeys([*central.sources, *conservative.sources, *credits.sources])
     label = None
     if recomputed:

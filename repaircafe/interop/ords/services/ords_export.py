@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from repaircafe.core import access
-from repaircafe.domain import impact, lifecycle, periods, permissions, personal_data
+from repaircafe.domain import factor_sets, lifecycle, periods, permissions, personal_data
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.periods import Period, Scope
@@ -125,7 +125,7 @@ def table_schema() -> dict[str, Any]:
 
 def summary_schema() -> dict[str, Any]:
     """The unpowered summary: counts per provider, summary group and status."""
-    groups = [f"Unpowered - {g}" for g in impact.ORDS_UNPOWERED_GROUPS]
+    groups = [f"Unpowered - {g}" for g in factor_sets.ORDS_UNPOWERED_GROUPS]
     return {
         "fields": [
             {"name": "data_provider", "type": "string", "constraints": {"required": True}},
@@ -274,7 +274,7 @@ def attempts(
     clause = scope_clause(session, actor=actor, scope=scope)
     fixes = _corrections(session, clause)
     countries = _country_by_group(session)
-    groups = impact.load_category_map()
+    groups = factor_sets.load_category_map()
     seen_source: set[int] = set()
     result = session.execute(
         export_query(clause, period).execution_options(yield_per=batch))
