@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -13,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
     LongTable,
     PageBreak,
@@ -183,13 +185,11 @@ def _kpis(report: Report) -> Table:
     return table
 
 
-def render_pdf(report: Report) -> bytes:
-    m, h, _ = report.meta, report.headline, report.words
-    n = _.number
-    outcome_labels = {o: _(m.names.outcome(o)) for o in OUTCOMES}
-    full = PAGE_W - 2 * MARGIN
-    story: list = []
-
+def _title(report: Report) -> list[Flowable]:
+    """Title, scope and period."""
+    m = report.meta
+    _ = report.words
+    story: list[Flowable] = []
     story.append(Paragraph(co2(m.title), H1))
     story.append(
         Paragraph(
@@ -201,6 +201,16 @@ def render_pdf(report: Report) -> bytes:
     if m.recomputed_label:
         recomputed = _("Figures recomputed under factor set %(label)s", label=m.recomputed_label)
         story.append(Paragraph(co2(recomputed), BODY))
+    return story
+
+
+def _headline(report: Report) -> list[Flowable]:
+    """The headline figures with the range of CO2e and the data coverage in a line."""
+    m = report.meta
+    _ = report.words
+    h = report.headline
+    n = _.number
+    story: list[Flowable] = []
     story.append(Paragraph(co2(_("Headline figures")), H2))
     story.append(_kpis(report))
     story.append(Spacer(1, 6))
@@ -238,7 +248,17 @@ def render_pdf(report: Report) -> bytes:
             SMALL,
         )
     )
+    return story
 
+
+def _monthly(report: Report) -> list[Flowable]:
+    """The monthly trend: two charts and the table of months."""
+    m = report.meta
+    _ = report.words
+    n = _.number
+    full = PAGE_W - 2 * MARGIN
+    outcome_labels = {o: _(m.names.outcome(o)) for o in OUTCOMES}
+    story: list[Flowable] = []
     story.append(Paragraph(co2(_("Monthly trend")), H2))
     story.append(charts.monthly_outcomes(report.monthly, _, outcome_labels, width=full))
     story.append(Spacer(1, 4))
@@ -270,7 +290,14 @@ def render_pdf(report: Report) -> bytes:
     story.append(
         _table(rows, [22 * mm, 20 * mm, 20 * mm, 20 * mm, 32 * mm, 30 * mm, 30 * mm], long=True)
     )
+    return story
 
+
+def _outcomes_and_barriers(report: Report) -> list[Flowable]:
+    """Objects by outcome, then end-of-life objects by barrier."""
+    _ = report.words
+    n = _.number
+    story: list[Flowable] = []
     story.append(CondPageBreak(50 * mm))
     story.append(Paragraph(co2(_("Breakdown by outcome")), H2))
     rows = [
@@ -298,7 +325,16 @@ def render_pdf(report: Report) -> bytes:
     for r in report.by_barrier.itertuples():
         rows.append([r.label, n(r.objects), _.percent(r.share)])
     story.append(_table(rows, [90 * mm, 25 * mm, 25 * mm]))
+    return story
 
+
+def _categories(report: Report) -> list[Flowable]:
+    """The top categories chart and the table of categories."""
+    m = report.meta
+    _ = report.words
+    n = _.number
+    full = PAGE_W - 2 * MARGIN
+    story: list[Flowable] = []
     story.append(Paragraph(co2(_("Breakdown by category")), H2))
     story.append(charts.top_categories(report.by_category, _, width=full))
     story.append(Spacer(1, 6))
@@ -334,7 +370,15 @@ def render_pdf(report: Report) -> bytes:
             long=True,
         )
     )
+    return story
 
+
+def _sites(report: Report) -> list[Flowable]:
+    """The table of sites."""
+    m = report.meta
+    _ = report.words
+    n = _.number
+    story: list[Flowable] = []
     story.append(Paragraph(co2(_("Breakdown by site")), H2))
     rows = [
         [
@@ -362,7 +406,13 @@ def render_pdf(report: Report) -> bytes:
     story.append(
         _table(rows, [48 * mm, 18 * mm, 18 * mm, 18 * mm, 26 * mm, 26 * mm, 20 * mm], long=True)
     )
+    return story
 
+
+def _hierarchy(report: Report) -> list[Flowable]:
+    """Mass by level of the waste hierarchy, each kilogram in one fate."""
+    _ = report.words
+    n = _.number
     block = [Paragraph(co2(_("Waste hierarchy")), H2)]
     rows = [[_("Level"), _("Mass (kg)"), _("Objects")]]
     for r in report.hierarchy.itertuples():
@@ -373,8 +423,14 @@ def render_pdf(report: Report) -> bytes:
     block.append(Paragraph(co2(_(
         "Each kilogram is counted in one fate only. Objects that reached end of life and were "
         "not recorded as recycled or harvested have no recorded mass.")), SMALL))
-    story.append(KeepTogether(block))
+    return [KeepTogether(block)]
 
+
+def _recycling(report: Report) -> list[Flowable]:
+    """Recycled mass and its credits by material."""
+    _ = report.words
+    h = report.headline
+    n = _.number
     block = [Paragraph(co2(_("Recycling by material")), H2)]
     if report.recycling_by_material.empty:
         block.append(Paragraph(co2(_("No recycling recorded in this period.")), BODY))
@@ -395,8 +451,14 @@ def render_pdf(report: Report) -> bytes:
             ]
         )
         block.append(_table(rows, [70 * mm, 30 * mm, 35 * mm, 35 * mm]))
-    story.append(KeepTogether(block))
+    return [KeepTogether(block)]
 
+
+def _eu_reuse(report: Report) -> list[Flowable]:
+    """Re-use by product category as the EU decision counts it."""
+    _ = report.words
+    h = report.headline
+    n = _.number
     block = [
         Paragraph(co2(_("Re-use by product category (Commission Implementing Decision (EU) "
                         "2021/19)")), H2),
@@ -408,8 +470,14 @@ def render_pdf(report: Report) -> bytes:
         rows.append([r.label, n(r.objects), n(r.reused_tonnes, 3)])
     rows.append([_("Total"), n(int(report.eu_reuse["objects"].sum())), n(h.eu_reused_tonnes, 3)])
     block.append(_table(rows, [100 * mm, 30 * mm, 30 * mm]))
-    story.append(KeepTogether(block))
+    return [KeepTogether(block)]
 
+
+def _coverage(report: Report) -> list[Flowable]:
+    """How many records carry a category and a weight."""
+    _ = report.words
+    n = _.number
+    c = report.coverage
     block = [Paragraph(co2(_("Data coverage")), H2)]
     rows = [
         ["", _("Objects"), _("Share")],
@@ -425,8 +493,14 @@ def render_pdf(report: Report) -> bytes:
     block.append(Paragraph(co2(_(
         "Where no weight was recorded, the category average weight of the factor set is used; "
         "objects of the Misc categories without a weight count zero.")), SMALL))
-    story.append(KeepTogether(block))
+    return [KeepTogether(block)]
 
+
+def _methodology(report: Report) -> list[Flowable]:
+    """The methodology and the numbered sources, on a page of their own."""
+    m = report.meta
+    _ = report.words
+    story: list[Flowable] = []
     story.append(PageBreak())
     story.append(Paragraph(co2(_("Methodology")), H2))
     for line in methodology_lines(report):
@@ -434,7 +508,31 @@ def render_pdf(report: Report) -> bytes:
     story.append(Paragraph(co2(_("Sources")), H2))
     for i, source in enumerate(m.sources or [_("none")], start=1):
         story.append(Paragraph(co2(f"{i}. {source}"), SMALL))
+    return story
 
+
+SECTIONS: tuple[Callable[[Report], list[Flowable]], ...] = (
+    _title,
+    _headline,
+    _monthly,
+    _outcomes_and_barriers,
+    _categories,
+    _sites,
+    _hierarchy,
+    _recycling,
+    _eu_reuse,
+    _coverage,
+    _methodology,
+)
+
+
+def render_pdf(report: Report) -> bytes:
+    """The report as a PDF: headline figures, trend, breakdowns, waste hierarchy, recycling,
+    EU re-use, data coverage, then the methodology and sources."""
+    m = report.meta
+    story: list[Flowable] = []
+    for section in SECTIONS:
+        story.extend(section(report))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
