@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from repaircafe.config import Settings
 from repaircafe.db import session_scope
-from repaircafe.interop.sheets.services.sheet_import import remove_stale_uploads, uploads_folder
+from repaircafe.interop.sheets.services.sheet_uploads import remove_stale_uploads, uploads_folder
 from repaircafe.models import ReportSubscription
 from repaircafe.reporting.services import rollup, subscriptions
 

@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from repaircafe.interop.sheets.services.sheet_import import (
+from repaircafe.interop.sheets.services.sheet_uploads import (
     UPLOAD_MAX_AGE,
     remove_stale_uploads,
     uploads_folder,

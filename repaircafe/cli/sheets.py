@@ -34,14 +34,14 @@ def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
           date_order: str | None, site_name: str | None, dry_run: bool,
           errors: Path | None) -> None:
     """Import a spreadsheet of repairs (idempotent by the key column)."""
-    from repaircafe.interop.sheets.services import sheet_import
+    from repaircafe.interop.sheets.services import sheet_import, sheet_planning, sheet_reading
 
     errors = errors or file.with_suffix(".errors.csv")
     with session_scope(engine()) as session:
         group = session.exec(select(RepairGroup).where(RepairGroup.name == group_name)).first()
         if group is None or group.id is None:
             raise NotFound("No group called “%(name)s”.", name=group_name)
-        read = sheet_import.read_sheet(file)
+        read = sheet_reading.read_sheet(file)
         mapping = sheet_import.mapping_for(session, read, group_id=group.id)
         for pair in pairs:
             name, _, column = pair.partition("=")
@@ -66,7 +66,7 @@ def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
                                            now=utc_now(), dry_run=dry_run)
     click.echo(str(report))
     if report.rejected:
-        errors.write_text(sheet_import.error_file(read, report), encoding="utf-8")
+        errors.write_text(sheet_planning.error_file(read, report), encoding="utf-8")
         click.echo(f"{len(report.rejected)} rows rejected: fix them in {errors} and import it "
                    "again.")
 

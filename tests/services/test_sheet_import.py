@@ -11,7 +11,12 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from repaircafe.domain.errors import Refused
-from repaircafe.interop.sheets.services import sheet_import, sheet_mapping
+from repaircafe.interop.sheets.services import (
+    sheet_import,
+    sheet_mapping,
+    sheet_planning,
+    sheet_reading,
+)
 from repaircafe.models import Item, LifecycleEvent, RepairSession, SheetMapping
 from tests.factories import NOW
 
@@ -34,7 +39,7 @@ FRENCH = (
 def french_sheet(tmp_path, encoding="cp1252"):
     path = tmp_path / "cafe.csv"
     path.write_bytes(FRENCH.encode(encoding))
-    return sheet_import.read_sheet(path)
+    return sheet_reading.read_sheet(path)
 
 
 def run(session, world, sheet, mapping=None, *, dry_run=False, actor="coordinator"):
@@ -111,7 +116,7 @@ def test_rows_without_key_column_are_known_by_their_content(session, world, tmp_
     path = tmp_path / "plain.csv"
     path.write_text("date,item,fixed?\n2025-06-01,toaster,yes\n2025-06-01,toaster,yes\n"
                     "2025-06-02,kettle,no\n", encoding="utf-8")
-    sheet = sheet_import.read_sheet(path)
+    sheet = sheet_reading.read_sheet(path)
     first = run(session, world, sheet)
     assert len(first.planned) == 2
     assert [r.reason for r in first.rejected] == ["Same key as line 2: the row is there twice."]
@@ -124,7 +129,7 @@ def test_error_file_holds_the_rejected_rows_with_reasons(session, world, tmp_pat
     mapping = sheet_import.mapping_for(session, sheet, group_id=world.group.id)
     mapping.key = "N°"
     report = run(session, world, sheet, mapping, dry_run=True)
-    text = sheet_import.error_file(sheet, report)
+    text = sheet_planning.error_file(sheet, report)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == [*sheet.headers, "Error"]
     assert len(rows) == 1 + len(report.rejected)
@@ -141,7 +146,7 @@ def test_xlsx_with_real_dates_serials_and_english_headers(session, world, tmp_pa
     sheet.append([103, "05/03/2025", "Laptop", None, "Repairable", "Nowhere Hall"])
     path = tmp_path / "cafe.xlsx"
     book.save(path)
-    read = sheet_import.read_sheet(path)
+    read = sheet_reading.read_sheet(path)
     mapping = sheet_import.mapping_for(session, read, group_id=world.group.id)
     assert mapping.columns["site"] == "Venue" and mapping.columns["outcome"] == "Result"
     mapping.key = "Ref"

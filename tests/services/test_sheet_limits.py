@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook
 
 from repaircafe.domain.errors import Refused
-from repaircafe.interop.sheets.services import sheet_import
-from repaircafe.interop.sheets.services.sheet_import import read_sheet
+from repaircafe.interop.sheets.services import sheet_planning, sheet_reading
 from repaircafe.interop.sheets.services.sheet_mapping import ColumnMapping
+from repaircafe.interop.sheets.services.sheet_reading import read_sheet
 from tests.factories import NOW
 
 MEMORY_LIMIT = 300 * 2**20
@@ -190,7 +190,7 @@ def test_repeated_headers_get_their_column_number_in_linear_time(tmp_path):
     read = read_sheet(path)
     assert time.perf_counter() - started < 1
     assert read.headers[:3] == ["a", "a (2)", "a (3)"] and len(set(read.headers)) == 200
-    assert sheet_import._unique_headers(["x", "x (2)", "x", ""]) == \
+    assert sheet_reading._unique_headers(["x", "x (2)", "x", ""]) == \
         ["x", "x (2)", "x (3)", "Column 4"]
 
 
@@ -245,9 +245,9 @@ def test_malformed_numbers_and_dates_are_row_errors(session, world, field):
         values = {**good, field: bad}
         rows.append((line, [values["date"], "toaster", values["weight"], values["age"],
                             values["outcome"], values["barrier"], values["brand"]]))
-    sheet = sheet_import.Sheet("bad.csv", headers, rows)
+    sheet = sheet_reading.Sheet("bad.csv", headers, rows)
     mapping = ColumnMapping(columns, "", "dmy", world.site.id)
-    report = sheet_import.plan_import(session, sheet, mapping, group_id=world.group.id,
+    report = sheet_planning.plan_import(session, sheet, mapping, group_id=world.group.id,
                                       today=NOW.date())
     assert report.rows_read == len(BAD_CELLS)
     rejected = {r.line: r.reason for r in report.rejected}

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
-from repaircafe.interop.sheets.services import sheet_import
+from repaircafe.interop.sheets.services import sheet_planning, sheet_uploads
 from repaircafe.interop.sheets.services.sheet_mapping import (
     DATE_ORDERS,
     FIELD_LABELS,
@@ -34,7 +34,7 @@ bp = Blueprint("imports", __name__, template_folder="../templates", url_prefix="
 
 
 def _folder() -> Path:
-    return sheet_import.uploads_folder(
+    return sheet_uploads.uploads_folder(
         current_app.extensions["repaircafe.settings"].app.instance_path)
 
 
@@ -47,7 +47,7 @@ def _mapping_from_form() -> ColumnMapping:
     })
 
 
-def _render(template: str, prepared: sheet_import.Prepared, **extra: object) -> str:
+def _render(template: str, prepared: sheet_uploads.Prepared, **extra: object) -> str:
     return render_template(template, p=prepared, m=prepared.mapping, fields=FIELDS,
                            labels=FIELD_LABELS, date_orders=DATE_ORDERS, **extra)
 
@@ -61,7 +61,7 @@ def index() -> ResponseReturnValue:
         try:
             if file is None or not file.filename:
                 raise Refused(_("Choose a file first."))
-            upload = sheet_import.receive_upload(
+            upload = sheet_uploads.receive_upload(
                 get_session(), _folder(), name=file.filename, data=file.read(), actor=actor(),
                 group_id=request.form.get("group_id", type=whole_number))
         except Refused as exc:
@@ -69,14 +69,14 @@ def index() -> ResponseReturnValue:
         else:
             return redirect(url_for("imports.mapping", token=upload.token))
     return render_template("imports/index.html",
-                           groups=sheet_import.importable_groups(get_session(), actor=actor()))
+                           groups=sheet_uploads.importable_groups(get_session(), actor=actor()))
 
 
 @bp.get("/<token>")
 @requires("import_data")
 def mapping(token: str) -> ResponseReturnValue:
     """Which column holds what: guessed from the headers or the group's last import."""
-    prepared = sheet_import.prepare_upload(get_session(), _folder(), token, actor=actor())
+    prepared = sheet_uploads.prepare_upload(get_session(), _folder(), token, actor=actor())
     return _render("imports/mapping.html", prepared)
 
 
@@ -84,7 +84,7 @@ def mapping(token: str) -> ResponseReturnValue:
 @requires("import_data")
 def check(token: str) -> ResponseReturnValue:
     """Dry run: what would be created, and every row that would be rejected."""
-    prepared, report = sheet_import.import_upload(
+    prepared, report = sheet_uploads.import_upload(
         get_session(), _folder(), token, _mapping_from_form(), actor=actor(), now=utc_now(),
         dry_run=True)
     return _render("imports/check.html", prepared, report=report)
@@ -94,10 +94,10 @@ def check(token: str) -> ResponseReturnValue:
 @requires("import_data")
 def run(token: str) -> ResponseReturnValue:
     """Import for real, in one go; the mapping is kept for the group's next file."""
-    prepared, report = sheet_import.import_upload(
+    prepared, report = sheet_uploads.import_upload(
         get_session(), _folder(), token, _mapping_from_form(), actor=actor(), now=utc_now(),
         dry_run=False)
-    sheet_import.finish_upload(_folder(), prepared.upload, prepared.sheet, report)
+    sheet_uploads.finish_upload(_folder(), prepared.upload, prepared.sheet, report)
     flash(_("Imported %(count)d objects.", count=len(report.planned)))
     return _render("imports/check.html", prepared, report=report)
 
@@ -107,13 +107,13 @@ def run(token: str) -> ResponseReturnValue:
 def errors(token: str) -> ResponseReturnValue:
     """The rejected rows with their reasons, to fix and upload again (after the import, the
     ones kept when the uploaded file was deleted)."""
-    kept = sheet_import.imported_errors(_folder(), token, user_id=actor().id)
+    kept = sheet_uploads.imported_errors(_folder(), token, user_id=actor().id)
     if kept is not None:
         return Response(kept, mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="errors.csv"'})
-    prepared, report = sheet_import.import_upload(
+    prepared, report = sheet_uploads.import_upload(
         get_session(), _folder(), token, _mapping_from_form(), actor=actor(), now=utc_now(),
         dry_run=True)
     name = Path(prepared.upload.name).stem + "_errors.csv"
-    return Response(sheet_import.error_file(prepared.sheet, report), mimetype="text/csv",
+    return Response(sheet_planning.error_file(prepared.sheet, report), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
