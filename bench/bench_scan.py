@@ -173,6 +173,7 @@ def main() -> None:
         "REPAIRCAFE_SECURITY_LOGIN_RATE_LIMIT": "1000 per minute",
     }
     results: dict[str, tuple[float, float, int]] = {}
+    load_before = os.getloadavg()[0]
     bare_port, port = free_port(), free_port()
     # Both workers would otherwise compile the message catalogues into the new instance
     # folder at the same time when they boot.
@@ -213,6 +214,9 @@ def main() -> None:
     print(f"database: {args.url.split('@')[-1]}  ({args.connections} connections, "
           f"best of {args.rounds} interleaved rounds of {args.seconds} s, "
           f"gunicorn 2 {args.worker_class} workers)")
+    # Other work on the machine lowers the pages more than the floor: say how busy it was.
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before the run "
+          f"(this run's own load included: {os.getloadavg()[0]:.2f} after)")
     print(f"{'':34} {'req/s':>9} {'ratio':>7} {'p99 ms':>8} {'errors':>7}")
     failed = False
     for name, (rps, p99, errors) in results.items():
