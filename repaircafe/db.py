@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -15,6 +16,8 @@ from sqlmodel import Session, create_engine
 
 # Execution option a service sets on its connection to say "this transaction will write".
 WRITE_OPTION = "repaircafe_write"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def normalise_url(url: str) -> str:
@@ -114,10 +117,41 @@ def get_engine(app: Flask | None = None) -> Engine:
 
 
 def get_session() -> Session:
-    """The request's database session, opened on first use and closed at teardown."""
+    """The request's database session, opened on first use and closed at teardown.
+
+    In a view marked with `reads_without_transaction`, on PostgreSQL, the session's reads run
+    in autocommit mode until a service opens its write transaction.
+    """
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        session = Session(get_engine(), expire_on_commit=False)
+        if g.get("db_reads_without_transaction") \
+                and session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.db_session = session
     return g.db_session
+
+
+def reads_without_transaction(view: F) -> F:
+    """Mark a busy view whose reads need no transaction of their own (PostgreSQL only).
+
+    Under PostgreSQL's default isolation (read committed) every statement reads its own
+    snapshot, inside a transaction or not, so a view that only reads, or reads and then
+    writes through `write_transaction` (which closes the read transaction first anyway),
+    sees the same rows in autocommit mode. It saves the BEGIN and the ROLLBACK round trips
+    per request, and psycopg keeps its prepared statements, which it drops on every ROLLBACK.
+    Writes still run in a transaction: `write_transaction` takes a fresh connection, which
+    the pool has put back to the default isolation level. SQLite is left as it is: its
+    BEGIN and ROLLBACK cost no round trip.
+
+    Put it above the decorators that load the user, so that the first query is in scope.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        g.db_reads_without_transaction = True
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def _close_session(_exc: BaseException | None) -> None:

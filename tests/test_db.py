@@ -85,3 +85,36 @@ def test_sqlite_alone_never_loads_the_postgresql_driver(tmp_path):
     probe = (f"import sys\nfrom repaircafe import create_app\ncreate_app({config!r})\n"
              "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n")
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=120)
+
+
+def _isolation(session: Session) -> str | None:
+    """The isolation level the session's connection was asked for (None: the default)."""
+    return session.connection().get_execution_options().get("isolation_level")
+
+
+def test_a_view_that_reads_without_a_transaction_still_writes_in_one(app, engine: Engine):
+    """On PostgreSQL a marked view reads in autocommit; its writes keep their transaction."""
+    postgres = engine.dialect.name == "postgresql"
+
+    @db.reads_without_transaction
+    def view() -> list[str]:
+        session = db.get_session()
+        levels = [_isolation(session)]
+        tags.log_scan(session, raw="read, then logged", resolution=tags.Resolution("invalid"),
+                      user_id=None, channel="typed", now=datetime(2026, 1, 2, tzinfo=UTC))
+        levels.append(_isolation(session))
+        return levels
+
+    with app.test_request_context("/"):
+        before, after = view()
+    assert (before == "AUTOCOMMIT") is postgres
+    assert after is None
+    assert _logged(engine) == ["read, then logged"]
+    if postgres:  # the pool put the connection back as it was
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is False  # type: ignore
+
+
+def test_an_unmarked_request_reads_in_a_transaction(app, engine: Engine):
+    with app.test_request_context("/"):
+        assert _isolation(db.get_session()) is None

@@ -15,7 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from repaircafe.db import get_session
+from repaircafe.db import get_session, reads_without_transaction
 from repaircafe.domain import codes, permissions
 from repaircafe.models import utc_now
 from repaircafe.tags.services import decoding, scanning
@@ -40,6 +40,7 @@ def _staff_page(resolution: Resolution) -> str | None:
 
 
 @bp.route("/")
+@reads_without_transaction
 @requires("view_items")
 def index() -> ResponseReturnValue:
     """The scan page; with ?code= it looks the code up and opens what it points at."""
