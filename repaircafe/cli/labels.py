@@ -71,13 +71,13 @@ def blank(count: int, layout_name: str, start: int, group: str | None, output: P
                 raise NotFound("No repair group called “%(name)s”.", name=group)
             group_id = row.id
         how = layout_service.calibration(session, actor=actor, layout_name=layout_name,
-                                        profile_id=None, start_at=start, extra_dirs=_dirs())
+                                         profile_id=None, start_at=start, extra_dirs=_dirs())
         actor = Actor(None, actor.name, actor.role, group_id)
         batch = label_batches.issue_blank_batch(session, actor=actor, count=count, how=how,
                                                 now=utc_now(), key=new_key())
         contents = label_tags.label_contents(session, label_batches.batch_tags(session, batch))
     pdf = label_rendering.render_pdf(contents, how, base_url=settings.app.public_base_url,
-                                   workers=None)
+                                     workers=None)
     _write(output, pdf, f"{count} blank labels ({contents[0].display} … {contents[-1].display})")
 
 
@@ -111,12 +111,12 @@ def print_(by_code: bool, repair_session_id: int | None, layout_name: str | None
             tags = label_tags.tags_for_codes(session, actor=actor, texts=codes)
         else:
             tags = label_tags.tags_for_session(session, actor=actor,
-                                                  repair_session_id=repair_session_id or 0)
+                                               repair_session_id=repair_session_id or 0)
         if not tags:
             raise click.ClickException("That café session has no labelled objects.")
         contents = label_tags.label_contents(session, tags)
     pdf = label_rendering.render_pdf(contents, how, base_url=settings.app.public_base_url,
-                                   workers=None)
+                                     workers=None)
     _write(output, pdf, f"{len(contents)} labels")
 
 

@@ -99,7 +99,7 @@ def test_batch_pdf_scans_and_preview_is_first_page(session, world):
     first = label_rendering.first_page(contents, calibration)
     assert [c.code for c in first] == [t.code for t in tags[:2]]
     png = label_rendering.preview_png(label_rendering.render_pdf(first, calibration, base_url=BASE),
-                                    calibration)
+                                      calibration)
     assert png.startswith(b"\x89PNG")
 
 
@@ -110,7 +110,7 @@ def test_codes_are_scoped_to_the_group(session, world):
     my_code = current_tag(session, item_id=mine.id).code
     their_code = current_tag(session, item_id=theirs.id).code
     found = label_tags.tags_for_codes(session, actor=coordinator,
-                                         texts=[codes.display(my_code).lower(), my_code, ""])
+                                      texts=[codes.display(my_code).lower(), my_code, ""])
     assert [t.code for t in found] == [my_code]
     with pytest.raises(NotFound):
         label_tags.tags_for_codes(session, actor=coordinator, texts=[their_code])
@@ -120,9 +120,9 @@ def test_codes_are_scoped_to_the_group(session, world):
     assert label_tags.tags_for_codes(session, actor=admin, texts=[their_code])[0].code == their_code
     with pytest.raises(NotFound):
         label_tags.tags_for_session(session, actor=coordinator,
-                                       repair_session_id=world.other_session.id)
+                                    repair_session_id=world.other_session.id)
     session_tags = label_tags.tags_for_session(session, actor=coordinator,
-                                                  repair_session_id=world.repair_session.id)
+                                               repair_session_id=world.repair_session.id)
     assert [t.code for t in session_tags] == [my_code]
 
 
@@ -171,11 +171,11 @@ def test_printer_profiles_per_site(session, world):
     rows = printer_service.profiles_for(session, actor=coordinator)
     assert [r.profile.name for r in rows] == ["Office laser"]
     how_ = layouts.calibration(session, actor=coordinator, layout_name=None,
-                                     profile_id=profile.id)
+                               profile_id=profile.id)
     assert how_.layout.name == "avery_l7160" and how_.offset_mm == (3.0, 0.0)
     with pytest.raises(layouts.LayoutProblem, match="calibrated for layout"):
         layouts.calibration(session, actor=coordinator, layout_name="avery_l7651",
-                                  profile_id=profile.id)
+                            profile_id=profile.id)
     other = world.actor("coordinator")
     printer_service.delete_profile(session, actor=other, profile_id=profile.id)
     assert session.exec(select(PrinterProfile)).all() == []

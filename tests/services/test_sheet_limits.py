@@ -248,7 +248,7 @@ def test_malformed_numbers_and_dates_are_row_errors(session, world, field):
     sheet = sheet_reading.Sheet("bad.csv", headers, rows)
     mapping = ColumnMapping(columns, "", "dmy", world.site.id)
     report = sheet_planning.plan_import(session, sheet, mapping, group_id=world.group.id,
-                                      today=NOW.date())
+                                        today=NOW.date())
     assert report.rows_read == len(BAD_CELLS)
     rejected = {r.line: r.reason for r in report.rejected}
     for bad in [*MUST_REJECT[field], "\x00"]:

@@ -24,8 +24,8 @@ class RawRow:
 
 @dataclass
 class Chunk:
-    """Up to a chunk's number of data rows of the file, checked: the records to write and the rows
-    rejected on reading, in file order."""
+    """Consecutive data rows of the file (CHUNK_ROWS of ords_import at most), checked: the
+    records to write and the rows rejected on reading, in file order."""
 
     records: list[OrdsRecord] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
