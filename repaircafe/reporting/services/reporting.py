@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import and_, case, func, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 import reports
@@ -31,7 +32,17 @@ from repaircafe.domain.periods import Scope as Scope
 from repaircafe.domain.periods import parse_period as parse_period
 from repaircafe.domain.periods import period_of as period_of
 from repaircafe.domain.periods import previous_period as previous_period
-from repaircafe.models import Category, RepairGroup, Site, Territory
+from repaircafe.models import (
+    Category,
+    ImpactRecord,
+    Item,
+    RepairGroup,
+    ReportFlow,
+    ReportRollup,
+    ReportVisit,
+    Site,
+    Territory,
+)
 from repaircafe.reporting.services import factor_sets, rollup
 from repaircafe.reporting.services import impact as impact_service
 
@@ -145,14 +156,13 @@ class Frames:
     recycling: pd.DataFrame
 
 
-def _filters(scope_ids: list[int] | None, scope: Scope, alias: str) -> tuple[str, dict[str, Any]]:
+def _in_scope(table: Any, scope_ids: list[int] | None, scope: Scope) -> Any:
+    """Rows of a report table inside the scope: its group, or its sites."""
     if scope.kind == "group":
-        return f" AND {alias}.group_id = :group_id", {"group_id": scope.id}
+        return col(table.group_id) == scope.id
     if scope_ids is None:
-        return "", {}
-    if not scope_ids:
-        return " AND 1 = 0", {}
-    return f" AND {alias}.site_id IN ({', '.join(str(int(i)) for i in scope_ids)})", {}
+        return true()
+    return col(table.site_id).in_(scope_ids)
 
 
 # Keyed by id as SQLModel types it (never None once stored).
@@ -188,29 +198,36 @@ def _as_months(months: pd.Series) -> pd.Series:
 
 
 def _rollup_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
-    where, params = _filters(scope_sites(session, scope), scope, "r")
     first, last = period.months
-    return list(session.connection().execute(text(
-        "SELECT r.month, r.site_id, r.category_id, r.outcome, r.barrier, sum(r.objects), "
-        "sum(r.objects_with_weight), sum(r.waste_prevented_kg), sum(r.co2e_avoided_kg), "
-        "sum(r.co2e_avoided_conservative_kg), sum(r.back_in_use_objects), "
-        "sum(r.back_in_use_kg) FROM report_rollup r "
-        f"WHERE r.month >= :first AND r.month <= :last{where} "
-        "GROUP BY r.month, r.site_id, r.category_id, r.outcome, r.barrier HAVING sum(r.objects) > 0"
-    ), {"first": first, "last": last, **params}).all())
+    r = ReportRollup
+    keys = (col(r.month), col(r.site_id), col(r.category_id), col(r.outcome), col(r.barrier))
+    stmt = (
+        sa_select(*keys, func.sum(r.objects), func.sum(r.objects_with_weight),
+                  func.sum(r.waste_prevented_kg), func.sum(r.co2e_avoided_kg),
+                  func.sum(r.co2e_avoided_conservative_kg), func.sum(r.back_in_use_objects),
+                  func.sum(r.back_in_use_kg))
+        .where(col(r.month) >= first, col(r.month) <= last,
+               _in_scope(r, scope_sites(session, scope), scope))
+        .group_by(*keys)
+        .having(func.sum(r.objects) > 0)
+    )
+    return list(session.execute(stmt).all())
 
 
 def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
     """The same figures for a period that is not whole months, from the visit rows."""
-    where, params = _filters(scope_sites(session, scope), scope, "v")
-    return list(session.connection().execute(text(
-        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, count(*), "
-        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(v.waste_prevented_kg), "
-        "sum(v.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg), "
-        "sum(v.back_in_use_objects), sum(v.back_in_use_kg) FROM report_visit v "
-        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
-        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier"
-    ), {"start": period.start, "end": period.end, **params}).all())
+    v = ReportVisit
+    keys = (col(v.month), col(v.site_id), col(v.category_id), col(v.outcome), col(v.barrier))
+    stmt = (
+        sa_select(*keys, func.count(), func.sum(case((col(v.has_weight), 1), else_=0)),
+                  func.sum(v.waste_prevented_kg), func.sum(v.co2e_avoided_kg),
+                  func.sum(v.co2e_avoided_conservative_kg), func.sum(v.back_in_use_objects),
+                  func.sum(v.back_in_use_kg))
+        .where(col(v.occurred_on) >= period.start, col(v.occurred_on) <= period.end,
+               _in_scope(v, scope_sites(session, scope), scope))
+        .group_by(*keys)
+    )
+    return list(session.execute(stmt).all())
 
 
 def _recomputed_rows(session: Session, scope: Scope, period: Period,
@@ -219,21 +236,24 @@ def _recomputed_rows(session: Session, scope: Scope, period: Period,
     computed now from the object's category and weight (grouped in SQL, so each distinct
     category x weight is computed once). A visit back in use without a fixed outcome (refurbished
     and handed over) is credited under that set as refurbish.py credits it."""
-    where, params = _filters(scope_sites(session, scope), scope, "v")
-    rows = session.connection().execute(text(
-        "SELECT v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
-        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS stored, "
-        "v.back_in_use_objects, count(*), "
-        "sum(CASE WHEN v.has_weight THEN 1 ELSE 0 END), sum(r.waste_prevented_kg), "
-        "sum(r.co2e_avoided_kg), sum(v.co2e_avoided_conservative_kg) "
-        "FROM report_visit v JOIN item i ON i.id = v.item_id "
-        "LEFT JOIN impact_record r ON r.event_id = v.attempt_event_id AND r.kind = 'repair' "
-        "AND r.factor_set = :name AND r.factor_version = :version AND r.is_void = :false "
-        f"WHERE v.occurred_on >= :start AND v.occurred_on <= :end{where} "
-        "GROUP BY v.month, v.site_id, v.category_id, v.outcome, v.barrier, i.weight_kg, "
-        "i.weight_source, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, v.back_in_use_objects"
-    ), {"start": period.start, "end": period.end, "name": factor_set.name,
-        "version": factor_set.version, "false": False, **params}).all()
+    v, r = ReportVisit, ImpactRecord
+    stored = case((col(r.id).is_(None), 0), else_=1)
+    keys = (col(v.month), col(v.site_id), col(v.category_id), col(v.outcome), col(v.barrier),
+            col(Item.weight_kg), col(Item.weight_source), stored, col(v.back_in_use_objects))
+    stmt = (
+        sa_select(*keys, func.count(), func.sum(case((col(v.has_weight), 1), else_=0)),
+                  func.sum(r.waste_prevented_kg), func.sum(r.co2e_avoided_kg),
+                  func.sum(v.co2e_avoided_conservative_kg))
+        .join(Item, col(Item.id) == col(v.item_id))
+        .join(r, and_(col(r.event_id) == col(v.attempt_event_id), col(r.kind) == "repair",
+                      col(r.factor_set) == factor_set.name,
+                      col(r.factor_version) == factor_set.version, col(r.is_void).is_(False)),
+              isouter=True)
+        .where(col(v.occurred_on) >= period.start, col(v.occurred_on) <= period.end,
+               _in_scope(v, scope_sites(session, scope), scope))
+        .group_by(*keys)
+    )
+    rows = session.execute(stmt).all()
     _sites, categories = _names(session)
     out: dict[tuple[Any, ...], list[float]] = {}
     for (month, site, cat, outcome, barrier, weight, source, stored, back_in_use, n,
@@ -261,14 +281,16 @@ def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.Dat
     sites, _categories = _names(session)
     rows: Sequence[Sequence[Any]]
     if period.is_whole_months:
-        where, params = _filters(scope_sites(session, scope), scope, "f")
         first, last = period.months
-        rows = session.connection().execute(text(
-            "SELECT f.month, f.site_id, f.flow, f.material, sum(f.count), sum(f.kg), "
-            "sum(f.co2e_kg), sum(f.co2e_low_kg) FROM report_flow f "
-            f"WHERE f.month >= :first AND f.month <= :last{where} "
-            "GROUP BY f.month, f.site_id, f.flow, f.material"
-        ), {"first": first, "last": last, **params}).all()
+        f = ReportFlow
+        keys = (col(f.month), col(f.site_id), col(f.flow), col(f.material))
+        rows = session.execute(
+            sa_select(*keys, func.sum(f.count), func.sum(f.kg), func.sum(f.co2e_kg),
+                      func.sum(f.co2e_low_kg))
+            .where(col(f.month) >= first, col(f.month) <= last,
+                   _in_scope(f, scope_sites(session, scope), scope))
+            .group_by(*keys)
+        ).all()
     else:
         ids = scope_sites(session, scope)
         rows = [r for r in rollup.flows_between(session, period.start, period.end)
