@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from repaircafe.cli import engine
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
+from repaircafe.reporting.services import scopes
 
 
 @click.group("export")
@@ -29,10 +30,9 @@ def ords(scope: str, period: str | None, output: Path) -> None:
     """Export repair attempts as ORDS v0.3 CSV, with the unpowered summary and table schema."""
     from repaircafe.domain.periods import parse_period
     from repaircafe.interop.ords.services import ords_export
-    from repaircafe.reporting.services import reporting
 
     with session_scope(engine()) as session:
-        chosen = reporting.parse_scope(session, scope)
+        chosen = scopes.parse_scope(session, scope)
         result = ords_export.export_ords(
             session, output, actor=Actor.system("export"), scope=chosen,
             period=parse_period(period) if period else None,

@@ -14,7 +14,7 @@ from repaircafe.cli import engine
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.models import utc_now
-from repaircafe.reporting.services import factor_sets, reporting, rollup
+from repaircafe.reporting.services import factor_sets, reporting, rollup, scopes
 
 # Below this many unfolded events a report takes well under a second: no progress bar.
 PROGRESS_FROM = 20_000
@@ -37,7 +37,7 @@ def report(scope: str, period: str, fmt: str, output: Path | None, language: str
            factor_set: str | None) -> None:
     """Write an impact and circularity report for a scope and period."""
     with session_scope(engine()) as session:
-        chosen = reporting.parse_scope(session, scope)
+        chosen = scopes.parse_scope(session, scope)
         span = reporting.parse_period(period)
         pending = rollup.pending_events(session)
         session.rollback()

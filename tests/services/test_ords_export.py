@@ -22,7 +22,7 @@ from repaircafe.interop.ords.services import ords_export
 from repaircafe.models import Category, Item, LifecycleEvent
 from repaircafe.objects.services import repairs
 from repaircafe.objects.services.intake import OwnerContact
-from repaircafe.reporting.services import reporting
+from repaircafe.reporting.services import scopes
 from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
@@ -137,7 +137,7 @@ def test_scope_period_and_data_provider(session, world, tmp_path):
     attempt(session, world, make_item(session, world))
     other = make_item(session, world, repair_session=world.other_session)
     attempt(session, world, other)
-    scope = reporting.parse_scope(session, f"group:{world.group.name}")
+    scope = scopes.parse_scope(session, f"group:{world.group.name}")
     _, rows = export(session, tmp_path, scope=scope)
     assert [r["data_provider"] for r in rows] == ["Repair Cafe Cardiff"]
     assert rows[0]["id"].startswith("repaircafecardiff_")
@@ -150,7 +150,7 @@ def test_scope_period_and_data_provider(session, world, tmp_path):
     assert len(rows) == 2
     _, rows = export(session, tmp_path, period=parse_period("2025-06-15..2025-06-30"))
     assert rows == []
-    site = reporting.parse_scope(session, f"site:#{other.site_id}")
+    site = scopes.parse_scope(session, f"site:#{other.site_id}")
     _, rows = export(session, tmp_path, scope=site)
     assert len(rows) == 1
     coordinator = world.actor("coordinator")

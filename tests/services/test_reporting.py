@@ -10,7 +10,7 @@ import pytest
 from repaircafe.core.events import new_key
 from repaircafe.domain.errors import NotFound
 from repaircafe.objects.services import refurbish, repairs
-from repaircafe.reporting.services import reporting
+from repaircafe.reporting.services import reporting, scopes
 from tests.data import WALES_ORDS
 from tests.factories import NOW, make_item
 
@@ -34,7 +34,7 @@ def _fixture(session, world):
 
 
 def _report(session, scope="territory:Cardiff", period="2025-06", **kw):
-    return reporting.make_report(session, scope=reporting.parse_scope(session, scope),
+    return reporting.make_report(session, scope=scopes.parse_scope(session, scope),
                                  period=reporting.parse_period(period), now=NOW, **kw)
 
 
@@ -91,15 +91,15 @@ def test_published_figures_do_not_move_when_recomputing(session, world):
 
 def test_bad_period_and_scope_are_refused(session, world):
     with pytest.raises(NotFound):
-        reporting.parse_scope(session, "territory:Atlantis")
+        scopes.parse_scope(session, "territory:Atlantis")
     with pytest.raises(NotFound):
-        reporting.parse_scope(session, "territory:#9999")
-    assert reporting.parse_scope(session, f"territory:{world.territory.id}").name == \
+        scopes.parse_scope(session, "territory:#9999")
+    assert scopes.parse_scope(session, f"territory:{world.territory.id}").name == \
         world.territory.name
-    assert reporting.parse_scope(session, "all") == reporting.Scope("all", None, "")
+    assert scopes.parse_scope(session, "all") == reporting.Scope("all", None, "")
     viewer = world.actor("viewer")
     with pytest.raises(NotFound):
-        reporting.check_scope(session, viewer, reporting.parse_scope(session, "site:Swansea Hub"))
+        scopes.check_scope(session, viewer, scopes.parse_scope(session, "site:Swansea Hub"))
 
 
 def test_ords_slice_fixed_counts_per_category_match_the_csv(session, world, tmp_path):

@@ -21,6 +21,7 @@ from repaircafe.domain import codes, lifecycle, vocabulary
 from repaircafe.domain.errors import MESSAGE_KEYWORDS, Refused, TransitionRefused
 from repaircafe.i18n import compile_catalogues
 from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import scopes
 from repaircafe.tags.services.tags import current_tag
 from tests.factories import NOW, make_item, new_key
 
@@ -343,7 +344,7 @@ def test_a_french_report_mail_uses_the_catalogue(app) -> None:
 
     message = mailer.build_message(
         sender="rapports@ville.example", recipients=["mairie@ville.example"], language="fr",
-        title="Bilan", scope=reporting.scope_label(reporting.Scope("all", None, ""), "fr"),
+        title="Bilan", scope=scopes.scope_label(reporting.Scope("all", None, ""), "fr"),
         period="Mai 2025", attachments=[], links=["https://rc.example/reports/runs/1/pdf"])
     with app.test_request_context("/", headers=FRENCH_BROWSER):
         attached = flask_babel.gettext(

@@ -20,9 +20,7 @@ from repaircafe.models import (
     Site,
 )
 from repaircafe.reporting.services import impact as impact_service
-from repaircafe.reporting.services import reporting, subscriptions
-from repaircafe.reporting.services.reporting import ScopeChoice as ScopeChoice
-from repaircafe.reporting.services.reporting import scope_choices as scope_choices
+from repaircafe.reporting.services import reporting, scopes, subscriptions
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ class ImpactDashboard:
     scope: reporting.Scope
     period: reporting.Period
     category: str | None
-    choices: list[ScopeChoice]
+    choices: list[scopes.ScopeChoice]
     site_keys: dict[str, str]  # site name -> scope key, for drill-down
     presets: list[tuple[str, str]]  # (period key, label)
     archived: list[Any]  # the latest archived reports the actor can open
@@ -132,13 +130,13 @@ def default_period(today: date) -> reporting.Period:
 def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, period: str | None,
                      category: str | None, language: str, now: datetime) -> ImpactDashboard:
     """Figures and charts for a scope the actor may see; aggregates only, no personal data."""
-    chosen = (reporting.check_scope(session, actor, reporting.parse_scope(session, scope))
-              if scope else reporting.home_scope(session, actor))
+    chosen = (scopes.check_scope(session, actor, scopes.parse_scope(session, scope))
+              if scope else scopes.home_scope(session, actor))
     today = now.date()
     span = reporting.parse_period(period) if period else default_period(today)
     report = reporting.make_report(session, scope=chosen, period=span, now=now,
                                    language=language, category=category or None)
-    ids = reporting.scope_sites(session, chosen)
+    ids = scopes.scope_sites(session, chosen)
     stmt = select(Site.id, Site.name)
     if ids is not None:
         stmt = stmt.where(col(Site.id).in_(ids))
@@ -150,4 +148,4 @@ def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, perio
                (last.key, last.label(language))]
     archived = subscriptions.list_runs(session, actor=actor, limit=6, status="done")
     return ImpactDashboard(report, chosen, span, category or None,
-                           scope_choices(session, actor=actor), site_keys, presets, archived)
+                           scopes.scope_choices(session, actor=actor), site_keys, presets, archived)

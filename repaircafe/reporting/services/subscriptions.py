@@ -34,7 +34,7 @@ from repaircafe.domain import permissions
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.models import ReportRun, ReportSubscription
-from repaircafe.reporting.services import factor_sets, mailer, reporting
+from repaircafe.reporting.services import factor_sets, mailer, reporting, scopes
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _clean_formats(formats: list[str] | str) -> str:
 def subscription_scope(session: Session, subscription: ReportSubscription) -> reporting.Scope:
     if subscription.scope_kind == "all":
         return reporting.Scope("all", None, "")
-    return reporting.parse_scope(session, f"{subscription.scope_kind}:#{subscription.scope_id}")
+    return scopes.parse_scope(session, f"{subscription.scope_kind}:#{subscription.scope_id}")
 
 
 def create_subscription(
@@ -89,7 +89,7 @@ def create_subscription(
         raise Refused("Give the subscription a name.")
     if _LINE_BREAK.search(name):
         raise Refused("Give the subscription a name on one line: it is the subject of its mails.")
-    chosen = reporting.check_scope(session, actor, reporting.parse_scope(session, scope))
+    chosen = scopes.check_scope(session, actor, scopes.parse_scope(session, scope))
     if period_kind not in reporting.PERIOD_KINDS:
         raise Refused("Choose monthly, quarterly or yearly.")
     if language not in ("en", "fr"):
@@ -128,7 +128,7 @@ def _visible(session: Session, subscription_id: int, actor: Actor) -> ReportSubs
     subscription = session.get(ReportSubscription, subscription_id)
     if subscription is None:
         raise NotFound("That subscription does not exist.")
-    reporting.check_scope(session, actor, subscription_scope(session, subscription))
+    scopes.check_scope(session, actor, subscription_scope(session, subscription))
     return subscription
 
 
@@ -138,7 +138,7 @@ def list_subscriptions(session: Session, *, actor: Actor) -> list[ReportSubscrip
     visible = []
     for row in rows:
         try:
-            reporting.check_scope(session, actor, subscription_scope(session, row))
+            scopes.check_scope(session, actor, subscription_scope(session, row))
         except NotFound:
             continue
         visible.append(row)
@@ -276,7 +276,7 @@ def _produce(session: Session, subscription: ReportSubscription, run: ReportRun,
         mailer.send_report(
             settings.smtp, recipients=subscription.recipients.split(", "),
             language=subscription.language, title=subscription.name,
-            scope=reporting.scope_label(scope, subscription.language),
+            scope=scopes.scope_label(scope, subscription.language),
             period=period.label(subscription.language), attachments=attachments, links=links)
 
     return files, _mail_once(session, run.id or 0, now=now, send=send)

@@ -21,7 +21,7 @@ from repaircafe import get_settings
 from repaircafe.db import get_session
 from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
-from repaircafe.reporting.services import dashboard, factor_sets, reporting, subscriptions
+from repaircafe.reporting.services import dashboard, factor_sets, reporting, scopes, subscriptions
 from repaircafe.web.access import actor, refusal_text, requires
 
 bp = Blueprint("reports", __name__, template_folder="../templates", url_prefix="/reports")
@@ -99,7 +99,7 @@ def subscriptions_page() -> ResponseReturnValue:
     return render_template(
         "reports/subscriptions.html",
         rows=subscriptions.list_subscriptions(session, actor=actor()),
-        choices=dashboard.scope_choices(session, actor=actor()),
+        choices=scopes.scope_choices(session, actor=actor()),
         sets=factor_sets.list_factor_sets(session), formats=reporting.FORMATS)
 
 

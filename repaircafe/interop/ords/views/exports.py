@@ -11,7 +11,7 @@ from repaircafe.db import get_session
 from repaircafe.domain.periods import parse_period
 from repaircafe.interop.ords.services import ords_export
 from repaircafe.models import utc_now
-from repaircafe.reporting.services import reporting
+from repaircafe.reporting.services import scopes
 from repaircafe.web.access import actor, requires
 
 bp = Blueprint("exports", __name__, template_folder="../templates", url_prefix="/exports")
@@ -21,7 +21,7 @@ bp = Blueprint("exports", __name__, template_folder="../templates", url_prefix="
 @requires("view_reports")
 def index() -> ResponseReturnValue:
     """Choose what to export."""
-    choices = reporting.scope_choices(get_session(), actor=actor())
+    choices = scopes.scope_choices(get_session(), actor=actor())
     return render_template("exports/index.html", scopes=[(c.key, c.label) for c in choices])
 
 
@@ -30,7 +30,7 @@ def index() -> ResponseReturnValue:
 def ords() -> ResponseReturnValue:
     """Download the records, the unpowered summary and tableschema.json as one zip."""
     session = get_session()
-    scope = reporting.parse_scope(session, request.args.get("scope") or "all")
+    scope = scopes.parse_scope(session, request.args.get("scope") or "all")
     period_text = (request.args.get("period") or "").strip()
     period = parse_period(period_text) if period_text else None
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
