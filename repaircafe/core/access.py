@@ -73,6 +73,10 @@ def _territory_sites(territory_id: int | None) -> Any:
     return select(Site.id).where(Site.territory_id == territory_id)
 
 
+def _group_sites(group_id: int | None) -> Any:
+    return select(Site.id).where(Site.group_id == group_id)
+
+
 def _group_territories(group_id: int | None) -> Any:
     return select(Site.territory_id).where(Site.group_id == group_id)
 
@@ -82,9 +86,9 @@ def _group_rule(model: type, group_id: int | None) -> ColumnElement[bool]:
     if model is Site:
         return col(Site.group_id) == group_id
     if model is RepairSession:
-        return col(RepairSession.site_id).in_(select(Site.id).where(Site.group_id == group_id))
+        return col(RepairSession.site_id).in_(_group_sites(group_id))
     if model is PrinterProfile:
-        return col(PrinterProfile.site_id).in_(select(Site.id).where(Site.group_id == group_id))
+        return col(PrinterProfile.site_id).in_(_group_sites(group_id))
     if model is Recycler:
         return col(Recycler.territory_id).in_(_group_territories(group_id))
     if model is Territory:
@@ -140,7 +144,7 @@ def scope_filter(actor: Actor, model: type, *, write: bool = False) -> ColumnEle
 
 def load(session: Session, model: type[T], record_id: int | None, actor: Actor, *,
          write: bool = False, lock: bool = False) -> T:
-    """The record if the actor may read it (or change it, with `write`), else NotFound.
+    """The record if the actor may read it (or change it, with `write`), else OutOfScope.
 
     With `lock` the row is locked against a second tablet until the transaction ends and
     re-read, so the caller decides on the latest state.
@@ -159,7 +163,7 @@ def load(session: Session, model: type[T], record_id: int | None, actor: Actor, 
 
 
 def can_read(session: Session, actor: Actor, model: type, record_id: int | None) -> bool:
-    """Whether the actor may see this record (for links and buttons, not for guarding)."""
+    """Whether the actor may see this record, where a refusal of its own fits better than 404."""
     return _exists(session, actor, model, record_id, write=False)
 
 
