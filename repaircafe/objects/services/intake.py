@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from repaircafe.core import access
@@ -15,7 +16,7 @@ from repaircafe.domain import values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
-from repaircafe.models import Category, Item, LifecycleEvent, Owner, RepairSession, Site, Tag
+from repaircafe.models import Category, Item, Owner, RepairSession, Site, Tag
 from repaircafe.tags.services import tags as tag_service
 
 
@@ -61,29 +62,34 @@ def register_item(
 
     Owner contact is optional and kept only with consent; a repair never depends on it.
     """
-
-    def act() -> LifecycleEvent:
-        weight_kg = values.parse_weight(weight)
-        contact = owner or OwnerContact()
-        if not contact.is_empty and not contact.consent:
-            raise Refused("Owner contact details can only be kept with the owner's consent.")
-        return _register(
-            session, repair_session_id=repair_session_id, category=category,
-            brand=values.clean_text(brand, limit=120, field=N_("Brand")),
-            model=values.clean_text(model, limit=120, field=N_("Model")),
-            problem=values.clean_text(problem, limit=2000, field=N_("Problem")),
-            weight_kg=weight_kg, owner=contact, tag_code=tag_code, is_donor=is_donor,
-            actor=actor, now=now, key=key, occurred_at=occurred_at)
-
-    event = ev.once(session, key, "registered", act)
-    return session.get(Item, event.item_id)  # type: ignore[return-value]
+    previous = ev.replayed(session, key, "registered")
+    if previous is not None:
+        return session.get(Item, previous.item_id)  # type: ignore[return-value]
+    weight_kg = values.parse_weight(weight)
+    brand = values.clean_text(brand, limit=120, field=N_("Brand"))
+    model = values.clean_text(model, limit=120, field=N_("Model"))
+    problem = values.clean_text(problem, limit=2000, field=N_("Problem"))
+    owner = owner or OwnerContact()
+    if not owner.is_empty and not owner.consent:
+        raise Refused("Owner contact details can only be kept with the owner's consent.")
+    try:
+        return _register(session, repair_session_id=repair_session_id, category=category,
+                         brand=brand, model=model, problem=problem, weight_kg=weight_kg,
+                         owner=owner, tag_code=tag_code, is_donor=is_donor, actor=actor, now=now,
+                         key=key, occurred_at=occurred_at)
+    except IntegrityError:
+        # Two taps raced past the replay check above: the other one registered the object.
+        previous = ev.replayed(session, key, "registered")
+        if previous is None:
+            raise
+        return session.get(Item, previous.item_id)  # type: ignore[return-value]
 
 
 def _register(
     session: Session, *, repair_session_id: int, category: str | None, brand: str, model: str,
     problem: str, weight_kg: float | None, owner: OwnerContact, tag_code: str | None,
     is_donor: bool, actor: Actor, now: datetime, key: str, occurred_at: datetime | None,
-) -> LifecycleEvent:
+) -> Item:
     with write_transaction(session):
         repair_session = (session.get(RepairSession, repair_session_id)
                           if access.can_write(session, actor, RepairSession, repair_session_id)
@@ -130,12 +136,13 @@ def _register(
             tag = tag_service.new_tags(session, count=1, group_id=site.group_id, now=now)[0]
         link_tag(tag, item_id=item.id, kind="item", now=now)
         session.add(tag)
-        return ev.item_event(
+        ev.item_event(
             session, item, kind="registered",
             payload={"code": tag.code, "is_donor": is_donor, "weight_kg": weight_kg},
             actor=actor, now=now, key=key, occurred_at=occurred_at,
             repair_session_id=repair_session.id,
         )
+    return item
 
 
 def link_tag(tag: Tag, *, item_id: int | None = None, part_id: int | None = None,
