@@ -4,6 +4,8 @@ from repaircafe.models.accounts import ROLES, ApiToken, Owner, User
 from repaircafe.models.base import UTCDateTime, utc_now
 from repaircafe.models.circularity import MATERIALS, RecyclingLine, RecyclingRecord
 from repaircafe.models.events import EVENT_KINDS, ImpactRecord, LifecycleEvent, ScanLog
+from repaircafe.models.evidence import Photo
+from repaircafe.models.followups import FOLLOW_UP_STATUSES, FollowUp
 from repaircafe.models.interop import SheetMapping
 from repaircafe.models.labelling import LabelBatch
 from repaircafe.models.objects import Item, Part, StockBin, Tag
@@ -24,6 +26,8 @@ __all__ = [
     "ApiToken",
     "Category",
     "FactorSet",
+    "FOLLOW_UP_STATUSES",
+    "FollowUp",
     "ImpactRecord",
     "Item",
     "LabelBatch",
@@ -31,6 +35,7 @@ __all__ = [
     "MATERIALS",
     "Owner",
     "Part",
+    "Photo",
     "PrinterProfile",
     "Recycler",
     "RecyclingBatch",

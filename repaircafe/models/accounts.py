@@ -57,6 +57,10 @@ class Owner(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     consent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # "Still working?" mails need their own yes: consent to be contacted about the repair is not
+    # consent to be asked again months later.
+    follow_up_consent: bool = False
+    follow_ups_stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     private_token: str = Field(unique=True, max_length=64)
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))

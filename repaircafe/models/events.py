@@ -25,6 +25,8 @@ EVENT_KINDS = (
     "note",
     "correction",
     "tag_replaced",
+    "photo_added",
+    "follow_up_answered",
     # events that only parts have
     "harvested",
     "installed",

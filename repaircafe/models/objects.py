@@ -40,6 +40,10 @@ class Item(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
     source_provider: str | None = Field(default=None, max_length=120)
     source_id: str | None = Field(default=None, max_length=120)
+    # Where the repair happened (ISO 3166-1 alpha-3) and the partner's own category wording, as
+    # an imported record carried them: an export gives back exactly what came in.
+    country: str | None = Field(default=None, max_length=3)
+    partner_category: str | None = Field(default=None, max_length=200)
 
 
 class StockBin(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,10 @@ class Site(SQLModel, table=True):
     group_id: int = Field(foreign_key="repair_group.id", index=True, ondelete="RESTRICT")
     territory_id: int = Field(foreign_key="territory.id", index=True, ondelete="RESTRICT")
     address: str = Field(default="", max_length=300)
+    # Where the site is, in the terms a council uses: territories can then be assigned in bulk
+    # from a list of postcodes or municipality codes instead of one site at a time.
+    postcode: str = Field(default="", max_length=20, index=True)
+    municipality_code: str = Field(default="", max_length=20, index=True)
 
 
 class RepairSession(SQLModel, table=True):
@@ -47,6 +51,14 @@ class RepairSession(SQLModel, table=True):
     site_id: int = Field(foreign_key="site.id", index=True, ondelete="RESTRICT")
     held_on: date = Field(index=True)
     title: str = Field(default="", max_length=200)
+    opens_at: time | None = None
+    closes_at: time | None = None
+    # Attendance is counted by the coordinator at the end of the day; None is "not recorded",
+    # which reports must tell apart from a day nobody came.
+    visitors: int | None = None
+    volunteers: int | None = None
+    volunteer_hours: float | None = None
+    notes: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime()))
 
 
