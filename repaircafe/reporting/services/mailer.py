@@ -89,9 +89,17 @@ def send_report(settings: SmtpSettings, *, recipients: Sequence[str], language: 
     has accepted the message, a failed goodbye (QUIT) is ignored: raising then would make the
     run send the same mail again.
     """
-    message = build_message(sender=settings.from_address, recipients=recipients,
-                            language=language, title=title, scope=scope, period=period,
-                            attachments=attachments, links=links)
+    send(settings, build_message(sender=settings.from_address, recipients=recipients,
+                                 language=language, title=title, scope=scope, period=period,
+                                 attachments=attachments, links=links))
+
+
+def send(settings: SmtpSettings, message: EmailMessage) -> None:
+    """Hand one message to the configured SMTP server (every mail the application sends).
+
+    Errors up to the end of the message propagate: the server did not take it. Once it has,
+    a failed goodbye (QUIT) is ignored, so that a caller never sends the same mail twice.
+    """
     smtp = smtplib.SMTP(settings.host, settings.port, timeout=30)
     try:
         if settings.starttls:
