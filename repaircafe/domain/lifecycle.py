@@ -58,6 +58,9 @@ _OUTCOME_STATE = {
     "unknown": "in_repair",
 }
 _WORKABLE = ("registered", "in_repair", "awaiting_part", "fixed")
+# Facts about an object that never change what can be done with it. An owner's answer to "still
+# working?" is one: it may arrive after the object came back or was recycled, and is kept.
+_RECORD_ONLY = ("note", "tag_replaced", "photo_added", "follow_up_answered")
 _DONE_WITH = ("fixed", "awaiting_part", "end_of_life", "in_use", "with_owner", "refurbished")
 
 
@@ -100,9 +103,9 @@ def next_item_state(state: str | None, kind: str, payload: Mapping[str, Any]) ->
         return "registered"
     if state is None:
         raise _refuse(state, _ACTION.get(kind, kind.replace("_", " ")), _describe(state))
-    if state == "recycled" and kind not in ("note", "tag_replaced"):
+    if state == "recycled" and kind not in _RECORD_ONLY:
         raise _refuse(state, _ACTION.get(kind, kind), _describe(state))
-    if kind in ("note", "tag_replaced", "part_removed"):
+    if kind in _RECORD_ONLY or kind == "part_removed":
         return state
     if kind == "checked_in":
         if state not in _DONE_WITH:
