@@ -85,6 +85,19 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class FollowUpSettings:
+    # Months after a fixed object goes home when its owner is asked "still working?";
+    # empty turns the questions off.
+    months: str = "3,6,12"
+
+    @property
+    def schedule(self) -> tuple[int, ...]:
+        """The months as numbers, smallest first (checked when the settings are loaded)."""
+        found = {int(p) for p in self.months.replace(" ", "").split(",") if p}
+        return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -93,6 +106,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     labels: LabelsSettings = field(default_factory=LabelsSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    follow_ups: FollowUpSettings = field(default_factory=FollowUpSettings)
 
     @property
     def is_production(self) -> bool:
@@ -212,6 +226,10 @@ def _check(settings: Settings) -> Settings:
         raise ConfigError("app.proxies must be 0 or the number of proxies in front of the site")
     if not settings.app.public_base_url.startswith(("http://", "https://")):
         raise ConfigError("app.public_base_url must start with http:// or https://")
+    for part in settings.follow_ups.months.replace(" ", "").split(","):
+        if part and not (part.isdigit() and 1 <= int(part) <= 120):
+            raise ConfigError(f"follow_ups.months: {part!r} is not a number of months from 1 "
+                              "to 120 (write them like \"3,6,12\")")
     return settings
 
 

@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from repaircafe.config import Settings
 from repaircafe.db import session_scope
+from repaircafe.followups.services import mails as follow_up_mails
 from repaircafe.interop.sheets.services.sheet_uploads import remove_stale_uploads, uploads_folder
 from repaircafe.models import ReportSubscription
 from repaircafe.reporting.services import rollup, subscriptions
@@ -31,6 +32,7 @@ from repaircafe.reporting.services import rollup, subscriptions
 log = logging.getLogger(__name__)
 SYNC_JOB = "sync_subscriptions"
 UPLOADS_JOB = "remove_stale_uploads"  # spreadsheet uploads left for a day
+FOLLOW_UPS_JOB = "send_follow_ups"  # "still working?" mails that are due
 # Runs start shortly after the period ends (UTC), when the last café session has been entered.
 CRON: dict[str, dict[str, int | str]] = {
     "month": {"day": 1, "hour": 3},
@@ -91,6 +93,20 @@ def fold_rollup(context: JobContext) -> None:
         rollup.fold(session, now=utc_now())
 
 
+def send_follow_ups(context: JobContext) -> int:
+    """Mail the "still working?" questions that are due; returns how many were sent."""
+    try:
+        with session_scope(context.engine) as session:
+            result = follow_up_mails.send_due_mails(session, context.settings, now=utc_now())
+    except Exception:
+        log.exception("follow-up mails could not be sent or recorded")
+        return 0
+    if result.failed:
+        log.warning("%s follow-up mail(s) not taken by the mail server; retried next hour",
+                    result.failed)
+    return result.sent
+
+
 def sync_subscriptions(context: JobContext, scheduler: BaseScheduler) -> int:
     """Make the scheduled jobs match the subscription rows, then produce what is due."""
     with session_scope(context.engine) as session:
@@ -124,5 +140,7 @@ def build_scheduler(context: JobContext, scheduler_class: type[BaseScheduler] = 
                       next_run_time=utc_now(), coalesce=True, misfire_grace_time=None)
     scheduler.add_job(remove_stale_uploads, "interval", hours=1, id=UPLOADS_JOB,
                       args=(uploads_folder(context.settings.app.instance_path),),
+                      replace_existing=True, next_run_time=utc_now())
+    scheduler.add_job(send_follow_ups, "interval", hours=1, id=FOLLOW_UPS_JOB, args=(context,),
                       replace_existing=True, next_run_time=utc_now())
     return scheduler

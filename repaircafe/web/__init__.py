@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     from repaircafe.accounts.views import auth, tokens
     from repaircafe.api import views as api
     from repaircafe.board.views import board
+    from repaircafe.followups.views import followups
     from repaircafe.interop.ords.views import exports
     from repaircafe.interop.sheets.views import imports
     from repaircafe.objects.views import bench, intake, items, owners, public
@@ -58,7 +59,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports):
         app.register_blueprint(module.bp)
-    for module in (api, exports, imports, tokens):
+    for module in (api, exports, imports, tokens, followups):
         app.register_blueprint(module.bp)
     rate_limits.init_app(app)
     app.before_request(refuse_nul_characters)

@@ -26,6 +26,8 @@ class OwnerContact:
     email: str = ""
     phone: str = ""
     consent: bool = False
+    # A separate yes: "ask me in a few months whether it still works" (needs an e-mail).
+    follow_ups: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -109,6 +111,7 @@ def _register(
                 email=values.clean_text(owner.email, limit=200, field=N_("E-mail")) or None,
                 phone=values.clean_text(owner.phone, limit=40, field=N_("Phone")) or None,
                 consent_at=now,
+                follow_up_consent=owner.follow_ups and bool(owner.email.strip()),
                 private_token=secrets.token_urlsafe(24),
                 created_at=now,
             )

@@ -17,6 +17,7 @@ from repaircafe.core.transactions import write_transaction
 from repaircafe.db import purge_erased
 from repaircafe.domain import personal_data
 from repaircafe.domain.errors import NotFound
+from repaircafe.followups.services import followups
 from repaircafe.models import Category, Item, LifecycleEvent, Owner, Tag
 
 
@@ -72,6 +73,7 @@ def erase_contact(session: Session, *, token: str, now: datetime) -> datetime:
             _scrub_objects(session, owner)
             owner.name = owner.email = owner.phone = None
             owner.erased_at = now
+            followups.stop_for_owner(session, owner, now=now)
             session.add(owner)
         erased_at = owner.erased_at
     purge_erased(session.get_bind().engine)

@@ -6,6 +6,7 @@ commits once. A retried request with the same key returns the first event and wr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from repaircafe.domain import lifecycle, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
+from repaircafe.followups.services import followups
 from repaircafe.models import Item, LifecycleEvent, Part, RepairSession, Site, Tag
 from repaircafe.parts.services import stock as stock_service
 from repaircafe.reporting.services import impact as impact_service
@@ -126,8 +128,13 @@ def record_repair_attempt(
 def hand_over(
     session: Session, *, item_id: int, to: str = "owner", return_due_on: str | None = None,
     public_note: str = "", actor: Actor, now: datetime, key: str,
+    follow_up_months: Sequence[int] = (),
 ) -> LifecycleEvent:
-    """The object leaves the café: back to its owner, or sold, donated or lent to someone new."""
+    """The object leaves the café: back to its owner, or sold, donated or lent to someone new.
+
+    A repaired object going back to an owner who agreed to be asked gets its "still working?"
+    follow-ups, `follow_up_months` after today.
+    """
     if to not in lifecycle.HANDOVER_KINDS:
         raise Refused("Unknown hand-over kind “%(kind)s”.", kind=to)
     if to == "lent" and not return_due_on:
@@ -138,8 +145,12 @@ def hand_over(
     def act() -> LifecycleEvent:
         with write_transaction(session):
             item = locked_item(session, item_id, actor)
-            return ev.item_event(session, item, kind="handed_over", payload=payload, actor=actor,
-                                 now=now, key=key, public_note=public)
+            fixed = item.state == "fixed"
+            event = ev.item_event(session, item, kind="handed_over", payload=payload,
+                                  actor=actor, now=now, key=key, public_note=public)
+            followups.plan(session, item=item, handover=event, fixed=fixed,
+                           months=follow_up_months)
+            return event
 
     return ev.once(session, key, "handed_over", act)
 
