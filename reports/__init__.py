@@ -63,12 +63,27 @@ is in English.
 """
 
 from reports.i18n import Words
-from reports.impact import Coverage, Headline, Names, Report, ReportMeta, build_report
+from reports.impact import (
+    CategoryAssumption,
+    Coverage,
+    DoubtfulWeight,
+    Headline,
+    Names,
+    Report,
+    ReportMeta,
+    SuccessRate,
+    build_report,
+    success_rate,
+)
 from reports.pdf import render_pdf
 from reports.tables import SHEETS, render_csv, render_xlsx
 
 __all__ = [
+    "CategoryAssumption",
     "Coverage",
+    "DoubtfulWeight",
+    "SuccessRate",
+    "success_rate",
     "Headline",
     "Names",
     "Report",

@@ -94,6 +94,20 @@ class Words:
         number = self.number(share * 100, decimals)
         return f"{number}{NBSP}%" if self.language == "fr" else f"{number}%"
 
+    @staticmethod
+    def mass_unit(*values: float | None) -> str:
+        """One unit for a set of masses shown together: tonnes if any reaches 10 t, else kg."""
+        top = max((abs(v) for v in values if v is not None and not math.isnan(v)), default=0.0)
+        return "t" if top >= 10_000 else "kg"
+
+    def mass(self, value: float | None, unit: str) -> str:
+        """A mass in the unit chosen for its table: kg with up to one decimal, t with two."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        if unit == "t":
+            return f"{self.number(value / 1000, 2)}{NBSP}t"
+        return f"{self.number(value, 0 if abs(value) >= 100 else 1)}{NBSP}kg"
+
     def kg(self, value: float | None) -> str:
         """Mass with a sensible unit: kg below 10 tonnes, tonnes above."""
         if value is None:

@@ -56,6 +56,31 @@ class Names:
 
 
 @dataclass(frozen=True)
+class CategoryAssumption:
+    """A category scored through another category's factor row, as the app's category map says.
+
+    ``kind`` is ``substitute`` (no row of its own: the nearest category stands in) or ``size``
+    (one size of several is assumed, e.g. a medium laptop). ``scored_as`` is the English name of
+    the row used.
+    """
+
+    category: str
+    kind: str
+    scored_as: str
+
+
+@dataclass(frozen=True)
+class DoubtfulWeight:
+    """A recorded weight that is probably a typing mistake (see the app's plausibility rule)."""
+
+    code: str  # the object's label code as printed, or "#<id>" when it has no label
+    category_name: str
+    weight_kg: float
+    typical_kg: float | None
+    kind: str  # too_heavy / too_light
+
+
+@dataclass(frozen=True)
 class ReportMeta:
     """Everything a report states about itself; plain data, filled in by the app."""
 
@@ -74,10 +99,57 @@ class ReportMeta:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     recomputed_label: str | None = None  # e.g. "restart-2021 v1" when figures were recomputed
     names: Names = field(default_factory=Names)
+    # How the central set turns a record into a figure: "restart" (category average for every
+    # powered object outside Misc) or "measured_first" (a recorded weight wins).
+    weight_policy: str = "restart"
+    ratio_powered: float = 32.06679233
+    ratio_unpowered: float = 17.70147059
+    # Every category scored through another category's row; the report keeps those present.
+    assumptions: tuple[CategoryAssumption, ...] = ()
+    # Credited objects by the weight their figure rests on: category_average / recorded / none.
+    weight_basis: Mapping[str, int] | None = None
+    doubtful_weights: tuple[DoubtfulWeight, ...] = ()
+    # Providers of imported Open Repair Data Standard records in scope (CC BY-SA 4.0).
+    data_providers: tuple[str, ...] = ()
+    # Which flows the scope records at all ("parts", "recycling"); None: judged from the frames.
+    recorded_flows: frozenset[str] | None = None
 
     @property
     def factor_set_label(self) -> str:
         return f"{self.factor_set_name} v{self.factor_set_version}"
+
+    @property
+    def central_is_conservative(self) -> bool:
+        """Figures recomputed under the conservative set itself: there is no range to show."""
+        return self.factor_set_name == self.conservative_set_name
+
+
+@dataclass(frozen=True)
+class SuccessRate:
+    """The one definition of a repair success rate: fixed objects / objects with a known
+    outcome (fixed, repairable or end of life), shown with the share whose outcome is known."""
+
+    fixed: int
+    known: int
+    objects: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.fixed / self.known if self.known else None
+
+    @property
+    def known_share(self) -> float | None:
+        return self.known / self.objects if self.objects else None
+
+    @property
+    def unknown_share(self) -> float | None:
+        return (self.objects - self.known) / self.objects if self.objects else None
+
+
+def success_rate(fixed: int, repairable: int, end_of_life: int, unknown: int) -> SuccessRate:
+    """Objects counted by outcome -> their success rate (home page, dashboard and reports)."""
+    known = int(fixed) + int(repairable) + int(end_of_life)
+    return SuccessRate(int(fixed), known, known + int(unknown))
 
 
 @dataclass(frozen=True)
@@ -101,6 +173,12 @@ class Headline:
     recycling_co2e_central_kg: float
     recycling_co2e_low_kg: float
     eu_reused_tonnes: float
+    parts_recorded: bool = True  # False: the scope records no parts at all ("Not recorded")
+    recycling_recorded: bool = True
+
+    @property
+    def success(self) -> SuccessRate:
+        return success_rate(self.fixed, self.repairable, self.end_of_life, self.unknown)
 
 
 @dataclass(frozen=True)
@@ -119,6 +197,14 @@ class Coverage:
     def share_with_weight(self) -> float | None:
         return self.with_weight / self.objects if self.objects else None
 
+    @property
+    def without_weight(self) -> int:
+        return self.objects - self.with_weight
+
+    @property
+    def share_without_weight(self) -> float | None:
+        return self.without_weight / self.objects if self.objects else None
+
 
 @dataclass(frozen=True)
 class Report:
@@ -135,6 +221,11 @@ class Report:
     eu_reuse: pd.DataFrame
     tidy: pd.DataFrame
     words: Words = field(default_factory=Words)
+    # The trend in buckets a chart can show: months up to two years, then quarters, then years.
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trend_unit: str = "month"
+    # Categories of this report scored through another category's row, with their share.
+    assumptions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -329,7 +420,6 @@ def build_report(
 
     total = int(rec["objects"].sum())
     by_outcome_n = rec.groupby("outcome")["objects"].sum().reindex(list(OUTCOMES), fill_value=0)
-    known = int(by_outcome_n[["fixed", "repairable", "end_of_life"]].sum())
     fixed_rows = rec["outcome"] == "fixed"
 
     harvested = prt[prt["event"] == "harvested"]
@@ -354,13 +444,16 @@ def build_report(
     eu["reused_tonnes"] = eu["reused_kg"] / 1000.0
     eu.insert(1, "label", [words(EU_CATEGORIES[c]) for c in eu["eu_category"]])
 
+    recorded = meta.recorded_flows
+    parts_recorded = not prt.empty if recorded is None else "parts" in recorded
+    recycling_recorded = not rcy.empty if recorded is None else "recycling" in recorded
     headline = Headline(
         objects_received=total,
         fixed=int(by_outcome_n["fixed"]),
         repairable=int(by_outcome_n["repairable"]),
         end_of_life=int(by_outcome_n["end_of_life"]),
         unknown=int(by_outcome_n["unknown"]),
-        repair_success_rate=_success_rate(int(by_outcome_n["fixed"]), known),
+        repair_success_rate=success_rate(*(int(by_outcome_n[o]) for o in OUTCOMES)).rate,
         kg_kept_in_use=float(rec["waste_prevented_kg"].sum()),
         co2e_avoided_kg=float(rec["co2e_avoided_kg"].sum()),
         co2e_avoided_conservative_kg=float(rec["co2e_avoided_conservative_kg"].sum()),
@@ -374,6 +467,8 @@ def build_report(
         recycling_co2e_central_kg=float(rcy["co2e_credit_central_kg"].sum()),
         recycling_co2e_low_kg=float(rcy["co2e_credit_low_kg"].sum()),
         eu_reused_tonnes=float(eu["reused_tonnes"].sum()),
+        parts_recorded=parts_recorded,
+        recycling_recorded=recycling_recorded,
     )
     coverage = Coverage(
         objects=total,
@@ -397,6 +492,7 @@ def build_report(
     monthly = monthly.rename_axis("month").reset_index()[
         ["month", "objects", *OUTCOMES, "success_rate", *SUM_COLUMNS, "parts_reused", "kg_recycled"]
     ]
+    unit = trend_unit(meta.period_start, meta.period_end)
 
     cat = rec.assign(
         category=rec["category"].fillna(""),
@@ -465,7 +561,7 @@ def build_report(
             "kg": [
                 headline.kg_kept_in_use - refurbished_kg,
                 refurbished_kg + headline.parts_reused_kg,
-                headline.kg_recycled,
+                headline.kg_recycled if recycling_recorded else float("nan"),
                 float("nan"),
             ],
             "objects": [
@@ -516,7 +612,66 @@ def build_report(
         eu_reuse=eu,
         tidy=tidy,
         words=words,
+        trend=_trend(monthly, unit, words),
+        trend_unit=unit,
+        assumptions=_assumptions(by_category, meta, headline.co2e_avoided_kg, words),
     )
+
+
+MONTHLY_UP_TO = 24  # months; a longer period is shown by quarter
+QUARTERLY_UP_TO = 72  # months; a longer period still is shown by year
+TREND_COLUMNS = ["objects", *OUTCOMES, *SUM_COLUMNS, "parts_reused", "kg_recycled"]
+
+
+def trend_unit(start: dt.date, end: dt.date) -> str:
+    """The bucket a trend chart reads best in: month, quarter or year, by the period's length."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months <= MONTHLY_UP_TO:
+        return "month"
+    return "quarter" if months <= QUARTERLY_UP_TO else "year"
+
+
+def bucket_of(month: str, unit: str) -> str:
+    """'2025-08' -> '2025-08', '2025-Q3' or '2025'."""
+    if unit == "month":
+        return month
+    if unit == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    return month[:4]
+
+
+def _trend(monthly: pd.DataFrame, unit: str, words: Words) -> pd.DataFrame:
+    """The monthly rows summed into `unit` buckets, with a success rate per bucket."""
+    frame = monthly.assign(bucket=[bucket_of(m, unit) for m in monthly["month"]])
+    out = frame.groupby("bucket", sort=True)[TREND_COLUMNS].sum().reset_index()
+    out["success_rate"] = _success_rate(
+        out["fixed"], out["fixed"] + out["repairable"] + out["end_of_life"])
+    if unit == "quarter" and words.language == "fr":
+        out["label"] = [b.replace("-Q", "-T") for b in out["bucket"]]
+    else:
+        out["label"] = out["bucket"]
+    return out[["bucket", "label", *TREND_COLUMNS[:5], "success_rate", *TREND_COLUMNS[5:]]]
+
+
+def _assumptions(by_category: pd.DataFrame, meta: ReportMeta, total_co2e: float,
+                 words: Words) -> pd.DataFrame:
+    """Categories of the report scored through another category's row: objects, CO2e and the
+    share of the report's CO2e that rests on the stand-in row."""
+    columns = ["category", "category_name", "kind", "scored_as", "objects", "fixed",
+               "co2e_avoided_kg", "share_of_co2e"]
+    present = by_category.set_index("category")
+    rows = []
+    for a in meta.assumptions:
+        if a.category not in present.index:
+            continue
+        r = present.loc[a.category]
+        co2e = float(r["co2e_avoided_kg"])
+        rows.append((a.category, r["category_name"], a.kind, words.name(a.scored_as),
+                     int(r["objects"]), int(r["fixed"]), co2e,
+                     co2e / total_co2e if total_co2e > 0 else float("nan")))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["kind", "co2e_avoided_kg"], ascending=[False, False]
+                             ).reset_index(drop=True)
 
 
 def _barrier_label(code: object, names: Names, words: Words) -> str:

@@ -26,6 +26,7 @@ from reportlab.platypus import (
 )
 
 from reports import charts
+from reports.i18n import N_
 from reports.impact import OUTCOMES, Report
 from reports.tables import methodology_lines
 
@@ -52,6 +53,7 @@ H2 = ParagraphStyle(
     spaceBefore=10,
     spaceAfter=6,
 )
+H3 = ParagraphStyle("h3", parent=H2, fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=4)
 SUB = ParagraphStyle("sub", parent=BODY, fontSize=11, leading=14, textColor=GREY, spaceAfter=10)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5, spaceAfter=0)
 CELL_R = ParagraphStyle("cellr", parent=CELL, alignment=TA_RIGHT)
@@ -142,25 +144,56 @@ def _table(rows: list[list], widths: list[float], numeric_from: int = 1, long: b
     return table
 
 
+def co2e_label(report: Report) -> str:
+    """What the main CO2e figure is: the central set's, or the named set it was recomputed under."""
+    m, _ = report.meta, report.words
+    if m.recomputed_label:
+        return _("CO2e avoided (%(set)s)", set=m.factor_set_name)
+    return _("CO2e avoided (central)")
+
+
+def co2e_head(report: Report) -> str:
+    """Table heading of the main CO2e column, in kg."""
+    m, _ = report.meta, report.words
+    if m.recomputed_label:
+        return _("CO2e %(set)s (kg)", set=m.factor_set_name)
+    return _("CO2e central (kg)")
+
+
+def success_note(report: Report) -> str:
+    """"of known outcomes; 33.3% unknown": what every success rate rests on."""
+    _ = report.words
+    s = report.headline.success
+    return _("%(rate)s of known outcomes; %(unknown)s unknown", rate=_.percent(s.rate),
+             unknown=_.percent(s.unknown_share))
+
+
 def _kpis(report: Report) -> Table:
-    h, _ = report.headline, report.words
+    h, m, _ = report.headline, report.meta, report.words
+    unit = _.mass_unit(h.kg_kept_in_use, h.co2e_avoided_kg, h.co2e_avoided_conservative_kg,
+                       h.kg_recycled, h.recycling_co2e_central_kg, h.eu_reused_tonnes * 1000)
+    not_recorded = _("Not recorded")
+    parts = (f"{_.number(h.parts_harvested)} / {_.number(h.parts_reused)}"
+             if h.parts_recorded else not_recorded)
+    recycled = _.mass(h.kg_recycled, unit) if h.recycling_recorded else not_recorded
+    credit = (f"{_.mass(h.recycling_co2e_low_kg, unit)} – "
+              f"{_.mass(h.recycling_co2e_central_kg, unit)}"
+              if h.recycling_recorded else not_recorded)
     cells = [
         (_.number(h.objects_received), _("Objects received")),
-        (_.percent(h.repair_success_rate), _("Repair success rate")),
-        (_.kg(h.kg_kept_in_use), _("Kept in use")),
-        (_.kg(h.co2e_avoided_kg), _("CO2e avoided (central)")),
-        (_.kg(h.co2e_avoided_conservative_kg), _("CO2e avoided (conservative)")),
-        (
-            f"{_.number(h.parts_harvested)} / {_.number(h.parts_reused)}",
-            _("Parts harvested") + " / " + _("Parts reused").lower(),
-        ),
-        (_.kg(h.kg_recycled), _("Recycled")),
-        (
-            f"{_.kg(h.recycling_co2e_low_kg)} – "
-            f"{_.kg(h.recycling_co2e_central_kg)}",
-            _("Recycling credit, low to central"),
-        ),
-        (_.number(h.eu_reused_tonnes, 2) + "\u00a0t", _("Back in use (EU 2021/19 re-use)")),
+        (_.percent(h.repair_success_rate),
+         _("Repair success rate") + " (" + success_note(report) + ")"),
+        (_.mass(h.kg_kept_in_use, unit), _("Kept in use")),
+        (_.mass(h.co2e_avoided_kg, unit), co2e_label(report)),
+    ]
+    if not m.central_is_conservative:
+        cells.append((_.mass(h.co2e_avoided_conservative_kg, unit),
+                      _("CO2e avoided (conservative)")))
+    cells += [
+        (parts, _("Parts harvested") + " / " + _("Parts reused").lower()),
+        (recycled, _("Recycled")),
+        (credit, _("Recycling credit, low to central")),
+        (_.mass(h.eu_reused_tonnes * 1000, unit), _("Back in use (EU 2021/19 re-use)")),
     ]
     grid, row = [], []
     for value, label in cells:
@@ -168,6 +201,8 @@ def _kpis(report: Report) -> Table:
         if len(row) == 3:
             grid.append(row)
             row = []
+    if row:
+        grid.append(row + [""] * (3 - len(row)))
     width = (PAGE_W - 2 * MARGIN) / 3
     table = Table(grid, colWidths=[width] * 3, hAlign="LEFT")
     table.setStyle(
@@ -206,33 +241,15 @@ def _title(report: Report) -> list[Flowable]:
 
 def _headline(report: Report) -> list[Flowable]:
     """The headline figures with the range of CO2e and the data coverage in a line."""
-    m = report.meta
     _ = report.words
-    h = report.headline
     n = _.number
     story: list[Flowable] = []
     story.append(Paragraph(co2(_("Headline figures")), H2))
     story.append(_kpis(report))
     story.append(Spacer(1, 6))
-    story.append(
-        Paragraph(
-            co2(
-                _(
-                    "CO2e avoided by repair lies between %(low)s (conservative, displacement "
-                    "%(conservative_displacement)s) and %(high)s (central, displacement "
-                    "%(displacement)s). Recycling credits are reported separately and never "
-                    "added to repair credits.",
-                    low=_.kg(h.co2e_avoided_conservative_kg),
-                    high=_.kg(h.co2e_avoided_kg),
-                    displacement=n(m.displacement, 1),
-                    conservative_displacement=n(m.conservative_displacement, 1),
-                )
-            ),
-            SMALL,
-        )
-    )
+    story.append(Paragraph(co2(range_sentence(report)), SMALL))
     story.append(Paragraph(co2(_("Repair success rate = fixed objects / objects with a known "
-                                 "outcome.")), SMALL))
+                                 "outcome.") + " " + success_note(report) + "."), SMALL))
     c = report.coverage
     story.append(
         Paragraph(
@@ -248,36 +265,109 @@ def _headline(report: Report) -> list[Flowable]:
             SMALL,
         )
     )
+    summary = assumptions_summary(report)
+    if summary:
+        story.append(Paragraph(co2(summary), SMALL))
+    notice = attribution(report)
+    if notice:
+        story.append(Paragraph(co2(notice), SMALL))
     return story
 
 
+def assumption_text(report: Report, row) -> str:  # type: ignore[no-untyped-def]
+    """"Battery/charger/adapter scored as PC accessory (11.2% of CO2e)"."""
+    _ = report.words
+    share = _.percent(row.share_of_co2e)
+    if row.kind == "size":
+        return _("%(category)s assumed to be %(row)s (%(share)s of CO2e)",
+                 category=row.category_name, row=row.scored_as, share=share)
+    return _("%(category)s scored as %(row)s (%(share)s of CO2e)",
+             category=row.category_name, row=row.scored_as, share=share)
+
+
+def assumptions_summary(report: Report) -> str | None:
+    """Every stand-in category of the report in one line, with its share of the CO2e figure."""
+    _ = report.words
+    if report.assumptions.empty:
+        return None
+    parts = [assumption_text(report, r) for r in report.assumptions.itertuples()]
+    return _("Assumptions") + _.colon + "; ".join(parts) + "."
+
+
+def range_sentence(report: Report) -> str:
+    """The CO2e range in words; a report recomputed under the conservative set has none."""
+    m, h, _ = report.meta, report.headline, report.words
+    n = _.number
+    tail = " " + _("Recycling credits are reported separately and never added to repair credits.")
+    if m.central_is_conservative:
+        return _("CO2e avoided by repair under the conservative factor set %(name)s "
+                 "(displacement %(displacement)s): %(kg)s.", name=m.factor_set_name,
+                 displacement=n(m.displacement, 1), kg=_.kg(h.co2e_avoided_kg)) + tail
+    if m.recomputed_label:
+        return _("CO2e avoided by repair: %(high)s under factor set %(name)s (displacement "
+                 "%(displacement)s); %(low)s under the conservative set (displacement "
+                 "%(conservative_displacement)s).", high=_.kg(h.co2e_avoided_kg),
+                 name=m.factor_set_name, displacement=n(m.displacement, 1),
+                 low=_.kg(h.co2e_avoided_conservative_kg),
+                 conservative_displacement=n(m.conservative_displacement, 1)) + tail
+    return _(
+        "CO2e avoided by repair lies between %(low)s (conservative, displacement "
+        "%(conservative_displacement)s) and %(high)s (central, displacement "
+        "%(displacement)s). Recycling credits are reported separately and never "
+        "added to repair credits.",
+        low=_.kg(h.co2e_avoided_conservative_kg),
+        high=_.kg(h.co2e_avoided_kg),
+        displacement=n(m.displacement, 1),
+        conservative_displacement=n(m.conservative_displacement, 1),
+    )
+
+
+def attribution(report: Report) -> str | None:
+    """The CC BY-SA 4.0 notice for imported Open Repair Data Standard records, if any."""
+    m, _ = report.meta, report.words
+    if not m.data_providers:
+        return None
+    return _("Contains Open Repair Data Standard records from %(providers)s, licensed under "
+             "CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). Figures derived "
+             "from them are shared under the same licence.",
+             providers=", ".join(m.data_providers))
+
+
+TREND_HEADINGS = {"month": N_("Monthly trend"), "quarter": N_("Trend by quarter"),
+                  "year": N_("Trend by year")}
+TREND_COLUMN = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
+
+
 def _monthly(report: Report) -> list[Flowable]:
-    """The monthly trend: two charts and the table of months."""
+    """The trend by month (by quarter or year over long periods): two charts and a table."""
     m = report.meta
     _ = report.words
     n = _.number
+    unit = report.trend_unit
     full = PAGE_W - 2 * MARGIN
     outcome_labels = {o: _(m.names.outcome(o)) for o in OUTCOMES}
+    trend = report.trend
     story: list[Flowable] = []
-    story.append(Paragraph(co2(_("Monthly trend")), H2))
-    story.append(charts.monthly_outcomes(report.monthly, _, outcome_labels, width=full))
+    story.append(Paragraph(co2(_(TREND_HEADINGS[unit])), H2))
+    story.append(charts.monthly_outcomes(trend, _, outcome_labels, width=full, unit=unit))
     story.append(Spacer(1, 4))
-    story.append(charts.monthly_co2e(report.monthly, _, width=full))
+    figure = _("central") if not m.recomputed_label else m.factor_set_name
+    story.append(charts.monthly_co2e(trend, _, width=full, unit=unit, figure=figure))
     rows = [
         [
-            _("Month"),
+            _(TREND_COLUMN[unit]),
             _("Objects"),
             _(m.names.outcome("fixed")),
             _("Success"),
             _("Kept in use (kg)"),
-            _("CO2e central (kg)"),
+            co2e_head(report),
             _("CO2e conservative (kg)"),
         ]
     ]
-    for r in report.monthly.itertuples():
+    for r in trend.itertuples():
         rows.append(
             [
-                r.month,
+                r.label,
                 n(r.objects),
                 n(r.fixed),
                 _.percent(r.success_rate),
@@ -290,6 +380,8 @@ def _monthly(report: Report) -> list[Flowable]:
     story.append(
         _table(rows, [22 * mm, 20 * mm, 20 * mm, 20 * mm, 32 * mm, 30 * mm, 30 * mm], long=True)
     )
+    story.append(Paragraph(co2(_("Success = fixed objects / objects with a known outcome.")
+                               + " " + success_note(report) + "."), SMALL))
     return story
 
 
@@ -306,7 +398,7 @@ def _outcomes_and_barriers(report: Report) -> list[Flowable]:
             _("Objects"),
             _("Share"),
             _("Kept in use (kg)"),
-            _("CO2e central (kg)"),
+            co2e_head(report),
         ]
     ]
     for r in report.by_outcome.itertuples():
@@ -336,7 +428,8 @@ def _categories(report: Report) -> list[Flowable]:
     full = PAGE_W - 2 * MARGIN
     story: list[Flowable] = []
     story.append(Paragraph(co2(_("Breakdown by category")), H2))
-    story.append(charts.top_categories(report.by_category, _, width=full))
+    story.append(charts.top_categories(report.by_category, _, width=full, outcome_labels={
+        o: _(m.names.outcome(o)) for o in OUTCOMES}))
     story.append(Spacer(1, 6))
     rows = [
         [
@@ -347,7 +440,7 @@ def _categories(report: Report) -> list[Flowable]:
             _(m.names.outcome("end_of_life")),
             _("Success"),
             _("Kept in use (kg)"),
-            _("CO2e central (kg)"),
+            co2e_head(report),
         ]
     ]
     for r in report.by_category.itertuples():
@@ -387,7 +480,7 @@ def _sites(report: Report) -> list[Flowable]:
             _(m.names.outcome("fixed")),
             _("Success"),
             _("Kept in use (kg)"),
-            _("CO2e central (kg)"),
+            co2e_head(report),
             _("Recycled") + " (kg)",
         ]
     ]
@@ -400,7 +493,7 @@ def _sites(report: Report) -> list[Flowable]:
                 _.percent(r.success_rate),
                 n(r.waste_prevented_kg, 1),
                 n(r.co2e_avoided_kg, 1),
-                n(r.kg_recycled, 1),
+                n(r.kg_recycled, 1) if report.headline.recycling_recorded else _("Not recorded"),
             ]
         )
     story.append(
@@ -417,6 +510,8 @@ def _hierarchy(report: Report) -> list[Flowable]:
     rows = [[_("Level"), _("Mass (kg)"), _("Objects")]]
     for r in report.hierarchy.itertuples():
         kg = "–" if r.kg != r.kg else n(r.kg, 1)
+        if r.level == "recycling" and not report.headline.recycling_recorded:
+            kg = _("Not recorded")
         objects = "–" if r.objects is None or str(r.objects) == "<NA>" else n(int(r.objects))
         rows.append([r.label, kg, objects])
     block.append(_table(rows, [110 * mm, 30 * mm, 30 * mm]))
@@ -432,7 +527,11 @@ def _recycling(report: Report) -> list[Flowable]:
     h = report.headline
     n = _.number
     block = [Paragraph(co2(_("Recycling by material")), H2)]
-    if report.recycling_by_material.empty:
+    if not h.recycling_recorded:
+        block.append(Paragraph(co2(_("Not recorded: no recycling is recorded for this area, so "
+                                     "the report shows no recycled mass rather than zero.")),
+                               BODY))
+    elif report.recycling_by_material.empty:
         block.append(Paragraph(co2(_("No recycling recorded in this period.")), BODY))
     else:
         rows = [
@@ -474,26 +573,75 @@ def _eu_reuse(report: Report) -> list[Flowable]:
 
 
 def _coverage(report: Report) -> list[Flowable]:
-    """How many records carry a category and a weight."""
+    """What the figures rest on: categories, weights, outcomes, stand-in categories and
+    recorded weights that look like typing mistakes."""
     _ = report.words
     n = _.number
-    c = report.coverage
-    block = [Paragraph(co2(_("Data coverage")), H2)]
+    c, s = report.coverage, report.headline.success
+    story: list[Flowable] = [CondPageBreak(60 * mm),
+                             Paragraph(co2(_("Data coverage and quality")), H2)]
     rows = [
         ["", _("Objects"), _("Share")],
         [_("Records with a category"), n(c.with_category), _.percent(c.share_with_category)],
         [_("Records with a weight"), n(c.with_weight), _.percent(c.share_with_weight)],
+        [_("Records without a weight"), n(c.without_weight), _.percent(c.share_without_weight)],
         [
             _("Fixed objects without a recorded weight"),
             n(c.fixed_without_weight),
             _.percent(c.fixed_without_weight / c.fixed if c.fixed else None),
         ],
+        [_("Records with a known outcome"), n(s.known), _.percent(s.known_share)],
     ]
-    block.append(_table(rows, [100 * mm, 30 * mm, 30 * mm]))
-    block.append(Paragraph(co2(_(
-        "Where no weight was recorded, the category average weight of the factor set is used; "
-        "objects of the Misc categories without a weight count zero.")), SMALL))
-    return [KeepTogether(block)]
+    story.append(_table(rows, [100 * mm, 30 * mm, 30 * mm]))
+    story.append(Paragraph(co2(weight_note(report)), SMALL))
+    if not report.assumptions.empty:
+        story.append(Paragraph(co2(_("Categories scored through another category")), H3))
+        story.append(Paragraph(co2(_(
+            "These categories have no row of their own in the factor set (or one of several "
+            "sizes is assumed): their CO2e rests on the row named here.")), SMALL))
+        rows = [[_("Category"), _("Scored as"), _("Fixed"), co2e_head(report),
+                 _("Share of CO2e")]]
+        for r in report.assumptions.itertuples():
+            rows.append([r.category_name, r.scored_as, n(r.fixed), n(r.co2e_avoided_kg, 1),
+                         _.percent(r.share_of_co2e)])
+        story.append(_table(rows, [48 * mm, 48 * mm, 18 * mm, 30 * mm, 26 * mm],
+                            numeric_from=2))
+    story.append(Paragraph(co2(_("Recorded weights to check")), H3))
+    story.append(Paragraph(co2(doubtful_text(report)), SMALL))
+    return story
+
+
+DOUBTS_LISTED = 40
+
+
+def doubtful_text(report: Report) -> str:
+    """How many recorded weights look like typing mistakes, and which objects (by code)."""
+    _ = report.words
+    doubts = report.meta.doubtful_weights
+    if not doubts:
+        return _("No recorded weight in this report looks implausible for its category.")
+    listed = [
+        _("%(code)s (%(category)s, %(kg)s recorded)", code=d.code, category=d.category_name,
+          kg=_.kg(d.weight_kg))
+        for d in doubts[:DOUBTS_LISTED]
+    ]
+    text = _("Recorded weights that look implausible for their category (more than ten times, "
+             "or less than a twentieth of, its average weight): %(count)s. Worth checking: "
+             "%(objects)s.", count=_.number(len(doubts)), objects="; ".join(listed))
+    if len(doubts) > DOUBTS_LISTED:
+        text += " " + _("And %(count)s more.", count=_.number(len(doubts) - DOUBTS_LISTED))
+    return text
+
+
+def weight_note(report: Report) -> str:
+    """Where the weights above count and where they do not."""
+    _ = report.words
+    if report.meta.weight_policy == "restart":
+        return _("A recorded weight counts towards the figures only for Misc and non-electric "
+                 "objects; powered objects are credited their category average (see "
+                 "Methodology).")
+    return _("A recorded weight is used for kept in use where there is one; otherwise the "
+             "category average weight (see Methodology).")
 
 
 def _methodology(report: Report) -> list[Flowable]:
@@ -508,6 +656,10 @@ def _methodology(report: Report) -> list[Flowable]:
     story.append(Paragraph(co2(_("Sources")), H2))
     for i, source in enumerate(m.sources or [_("none")], start=1):
         story.append(Paragraph(co2(f"{i}. {source}"), SMALL))
+    notice = attribution(report)
+    if notice:
+        story.append(Paragraph(co2(_("Data licence")), H2))
+        story.append(Paragraph(co2(notice), SMALL))
     return story
 
 

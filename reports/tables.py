@@ -39,31 +39,67 @@ def render_csv(report: Report) -> bytes:
     return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def summary_rows(report: Report) -> list[tuple[str, object]]:
-    """(label, value) pairs of the headline, for the XLSX summary and tests."""
+COUNT, SHARE, KG, TONNES = "#,##0", "0.0%", "#,##0.00", "#,##0.000"
+
+
+def summary_rows(report: Report) -> list[tuple[str, object, str | None]]:
+    """(label, value, number format) of the headline, for the XLSX summary and tests.
+
+    Counts are counts and shares are shares (shown as percentages); a flow the scope does not
+    record at all reads "Not recorded" instead of a zero.
+    """
     m, h, c, _ = report.meta, report.headline, report.coverage, report.words
+    s = h.success
+    not_recorded = _("Not recorded")
+
+    def parts(value: float) -> object:
+        return value if h.parts_recorded else not_recorded
+
+    def recycled(value: float) -> object:
+        return round(value, 3) if h.recycling_recorded else not_recorded
+
     return [
-        (_("Circularity report"), m.title),
-        (_("Scope"), m.scope_label),
-        (_("Period"), m.period_label),
-        (_("Factor set"), m.factor_set_label),
-        (_("Generated"), m.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()),
-        (_("Objects received"), h.objects_received),
-        (_(m.names.outcome("fixed")), h.fixed),
-        (_("Repair success rate"), h.repair_success_rate),
-        (_("Kept in use") + " (kg)", round(h.kg_kept_in_use, 3)),
-        (_("CO2e avoided (central)") + " (kg)", round(h.co2e_avoided_kg, 3)),
-        (_("CO2e avoided (conservative)") + " (kg)", round(h.co2e_avoided_conservative_kg, 3)),
-        (_("Parts harvested"), h.parts_harvested),
-        (_("Parts reused"), h.parts_reused),
-        (_("Parts reused") + " (kg)", round(h.parts_reused_kg, 3)),
-        (_("Recycled") + " (kg)", round(h.kg_recycled, 3)),
-        (_("Credit central (kg CO2e)"), round(h.recycling_co2e_central_kg, 3)),
-        (_("Credit low (kg CO2e)"), round(h.recycling_co2e_low_kg, 3)),
-        (_("Records with a category"), c.share_with_category),
-        (_("Records with a weight"), c.share_with_weight),
-        (_("Fixed objects without a recorded weight"), c.fixed_without_weight),
+        (_("Circularity report"), m.title, None),
+        (_("Scope"), m.scope_label, None),
+        (_("Period"), m.period_label, None),
+        (_("Factor set"), m.factor_set_label, None),
+        (_("Generated"), m.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(), None),
+        (_("Objects received"), h.objects_received, COUNT),
+        (_(m.names.outcome("fixed")), h.fixed, COUNT),
+        (_("Repair success rate"), h.repair_success_rate, SHARE),
+        (_("Records with a known outcome"), s.known_share, SHARE),
+        (_("Kept in use") + " (kg)", round(h.kg_kept_in_use, 3), KG),
+        (_("CO2e avoided (central)") + " (kg)", round(h.co2e_avoided_kg, 3), KG),
+        (_("CO2e avoided (conservative)") + " (kg)", round(h.co2e_avoided_conservative_kg, 3),
+         KG),
+        (_("Parts harvested"), parts(h.parts_harvested), COUNT),
+        (_("Parts reused"), parts(h.parts_reused), COUNT),
+        (_("Parts reused") + " (kg)", parts(round(h.parts_reused_kg, 3)), KG),
+        (_("Recycled") + " (kg)", recycled(h.kg_recycled), KG),
+        (_("Credit central (kg CO2e)"), recycled(h.recycling_co2e_central_kg), KG),
+        (_("Credit low (kg CO2e)"), recycled(h.recycling_co2e_low_kg), KG),
+        (_("Records with a category"), c.with_category, COUNT),
+        (_("Share of records with a category"), c.share_with_category, SHARE),
+        (_("Records with a weight"), c.with_weight, COUNT),
+        (_("Share of records with a weight"), c.share_with_weight, SHARE),
+        (_("Fixed objects without a recorded weight"), c.fixed_without_weight, COUNT),
     ]
+
+
+def column_format(name: str) -> str | None:
+    """The number format of a report column, by its name: shares as percentages, masses with
+    two decimals (tonnes with three), counts with thousands separators."""
+    if name.startswith("share") or name == "success_rate":
+        return SHARE
+    if name.endswith("tonnes"):
+        return TONNES
+    if name.endswith("_kg") or name == "kg":
+        return KG
+    if name in ("objects", "fixed", "repairable", "end_of_life", "unknown", "parts",
+                "parts_reused", "objects_with_weight", "back_in_use_objects") or name.startswith(
+                    "with_"):
+        return COUNT
+    return None
 
 
 def methodology_lines(report: Report) -> list[str]:
@@ -80,9 +116,14 @@ def methodology_lines(report: Report) -> list[str]:
           displacement=_.number(m.displacement, 1)),
         _("Conservative figures: factor set %(name)s, displacement %(displacement)s.",
           name=m.conservative_set_name, displacement=_.number(m.conservative_displacement, 1)),
-        _("Waste prevented is the object's weight; each figure is stored with the weight source "
-          "(measured, estimated or category average) and the factor-set version at the time it "
-          "was recorded, so this report does not change when factors are updated later."),
+        *weight_lines(report),
+        _("Each figure is stored with the weight it rests on (measured, estimated or category "
+          "average) and the factor-set version at the time it was recorded, so this report does "
+          "not change when factors are updated later."),
+        _("Categories without a row of their own in the factor set are scored through the "
+          "nearest category, and one size stands for laptops (medium) and flat screens "
+          "(22-24\"); the data coverage section lists each such category with its share of the "
+          "CO2e figure."),
         _("A reused part credits its own weight and its share of the category footprint. "
           "Recycling credits multiply the kilograms of each material by a credit per kilogram "
           "(low and central values from the literature) and replace primary production."),
@@ -93,6 +134,44 @@ def methodology_lines(report: Report) -> list[str]:
     ]
     if m.recomputed_label:
         lines.append(_("Figures recomputed under factor set %(label)s", label=m.recomputed_label))
+    return lines
+
+
+def weight_lines(report: Report) -> list[str]:
+    """Which weight each figure uses under the report's factor set, and how many objects of
+    this report rest on which weight."""
+    m, _ = report.meta, report.words
+    ratios = {"name": m.factor_set_name, "powered": _.number(m.ratio_powered, 2),
+              "unpowered": _.number(m.ratio_unpowered, 2)}
+    if m.weight_policy == "restart":
+        lines = [
+            _("Which weight each figure uses (factor set %(name)s, the Restart Project's "
+              "Fixometer rule): for every powered object outside the Misc categories, kept in use "
+              "is the category's average weight and CO2e avoided its average footprint, even when "
+              "a weight was measured or estimated; a mistyped weight therefore cannot move these "
+              "figures.", **ratios),
+            _("A recorded weight (measured, else estimated) is used only for Misc and "
+              "non-electric objects: kept in use is that weight, and CO2e avoided is the weight "
+              "times %(powered)s kg CO2e per kg (powered) or %(unpowered)s (non-electric), times "
+              "the displacement. Non-electric objects without a weight take their category "
+              "average; Misc objects without a weight count zero.", **ratios),
+        ]
+    else:
+        lines = [
+            _("Which weight each figure uses (factor set %(name)s): kept in use is the recorded "
+              "weight (measured, else estimated) where there is one, else the category's average "
+              "weight; CO2e avoided is the category's average footprint whatever the weight, or, "
+              "for Misc and non-electric objects, the recorded weight times %(powered)s kg CO2e "
+              "per kg (powered) or %(unpowered)s (non-electric), times the displacement.",
+              **ratios),
+        ]
+    basis = m.weight_basis
+    if basis:
+        lines.append(_(
+            "In this report, %(average)s credited objects rest on a category average weight, "
+            "%(recorded)s on a recorded weight and %(none)s on no weight at all (counted zero).",
+            average=_.number(basis.get("category_average", 0)),
+            recorded=_.number(basis.get("recorded", 0)), none=_.number(basis.get("none", 0))))
     return lines
 
 
@@ -108,22 +187,42 @@ def _no_formulas(sheet: Worksheet) -> None:
                 cell.data_type = "s"
 
 
+def _formats(sheet: Worksheet, frame: pd.DataFrame, row_formats: list[str | None] | None
+             ) -> None:
+    """Give number cells their format: by column, or (summary sheets) by row."""
+    for i, name in enumerate(frame.columns, start=1):
+        fmt = column_format(str(name))
+        for r in range(2, len(frame) + 2):
+            cell = sheet.cell(r, i)
+            if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
+                continue
+            chosen = row_formats[r - 2] if row_formats is not None else fmt
+            if chosen:
+                cell.number_format = chosen
+
+
 def render_xlsx(report: Report) -> bytes:
     """The report as a workbook of several sheets, in the order of :data:`SHEETS`."""
     buf = io.BytesIO()
-    summary = pd.DataFrame(summary_rows(report), columns=["item", "value"])
-    coverage = pd.DataFrame(
-        [
-            ("objects", report.coverage.objects),
-            ("with_category", report.coverage.with_category),
-            ("share_with_category", report.coverage.share_with_category),
-            ("with_weight", report.coverage.with_weight),
-            ("share_with_weight", report.coverage.share_with_weight),
-            ("fixed", report.coverage.fixed),
-            ("fixed_without_weight", report.coverage.fixed_without_weight),
-        ],
-        columns=["measure", "value"],
-    )
+    rows = summary_rows(report)
+    summary = pd.DataFrame([(label, value) for label, value, _f in rows],
+                           columns=["item", "value"])
+    c = report.coverage
+    coverage_rows = [
+        ("objects", c.objects, COUNT),
+        ("with_category", c.with_category, COUNT),
+        ("share_with_category", c.share_with_category, SHARE),
+        ("with_weight", c.with_weight, COUNT),
+        ("share_with_weight", c.share_with_weight, SHARE),
+        ("without_weight", c.without_weight, COUNT),
+        ("share_without_weight", c.share_without_weight, SHARE),
+        ("fixed", c.fixed, COUNT),
+        ("fixed_without_weight", c.fixed_without_weight, COUNT),
+        ("known_outcome", report.headline.success.known, COUNT),
+        ("share_known_outcome", report.headline.success.known_share, SHARE),
+        ("doubtful_weights", len(report.meta.doubtful_weights), COUNT),
+    ]
+    coverage = pd.DataFrame([(k, v) for k, v, _f in coverage_rows], columns=["measure", "value"])
     method = pd.DataFrame(
         {"text": methodology_lines(report) + [report.words("Sources") + ":"]
          + list(report.meta.sources)}
@@ -142,6 +241,8 @@ def render_xlsx(report: Report) -> bytes:
         "Data": report.tidy,
         "Methodology": method,
     }
+    row_formats = {"Summary": [f for _l, _v, f in rows],
+                   "Coverage": [f for _k, _v, f in coverage_rows]}
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name in SHEETS:
             frame = safe_frame(frames[name])
@@ -153,5 +254,6 @@ def render_xlsx(report: Report) -> bytes:
                     max(10, width + 2), 90
                 )
             sheet.freeze_panes = "A2"
+            _formats(sheet, frames[name], row_formats.get(name))
             _no_formulas(sheet)
     return buf.getvalue()
