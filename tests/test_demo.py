@@ -13,8 +13,10 @@ from repaircafe.accounts.services import accounts
 from repaircafe.demo import builder as demo
 from repaircafe.domain import lifecycle
 from repaircafe.domain.errors import Refused
+from repaircafe.followups.services import lasting
 from repaircafe.maintenance.integrity import check
 from repaircafe.models import (
+    FollowUp,
     ImpactRecord,
     Item,
     LifecycleEvent,
@@ -96,6 +98,15 @@ def test_demo_build(built, engine):
         roles[name] = user
     assert roles["coordinator"].group_id == roles["fixer"].group_id != roles["fixer2"].group_id
     assert roles["viewer"].territory_id is not None and roles["admin"].group_id is None
+    # owners who agreed to follow-ups answered some, so the survival table has rows
+    answers = Counter(e.payload["still_works"] for e in session.exec(
+        select(LifecycleEvent).where(LifecycleEvent.kind == "follow_up_answered")))
+    assert answers[True] > 50 and answers[False] > 0
+    assert count(session, FollowUp, FollowUp.status == "pending") > 50
+    rows, not_followed = lasting.table(session, site_ids=None, until=NOW)
+    assert 50 < rows[-1].followed <= answers[True] + answers[False]
+    assert rows[-1].broke == answers[False]  # an object breaks again at most once in the demo
+    assert not_followed > 0
     # states are the replay of the events: `repaircafe db check` finds nothing
     assert check(session) == []
     # and a second build into the same database is refused
