@@ -2,7 +2,9 @@
 
 Volunteers type what the owner said ("ring Mrs Hughes on 07700 900456"), and public notes go
 to the label page that anyone holding the object can open. Serial, model and part numbers
-look like phone numbers to a plain digit pattern, so digits that follow such a word are kept.
+look like phone numbers to a plain digit pattern, so digits that follow such a word (perhaps
+with "no." or a code in capitals between), or that are joined to letters by a dash as in
+"KM-2245-6671", are kept; digits after "phone", "call" or "ring" never are.
 """
 
 from __future__ import annotations
@@ -12,11 +14,31 @@ import re
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Eight or more digits, possibly grouped by spaces, dots, dashes or brackets: a phone number.
 _PHONE = re.compile(r"(?<!\w)\+?\(?\d(?:[\s().-]{0,2}\d){7,}(?!\w)")
-# Words after which a long number identifies a product or a part, not a person.
+# Words that name a product's, a part's or a fault's number, in the languages cafés write in.
+# "No", "nr" and "number" alone are not among them: "phone no. 07700 900123" is a phone number.
+_PRODUCT_WORDS = (
+    r"serial|s/n|sn|part|p/n|pn|model|modell|modèle|type|typ|ref|reference|réf|référence|"
+    r"article|art|item|product|produkt|imei|ean|gtin|upc|sku|mpn|batch|lot|code|fault|error|"
+    r"série|serie|seriennummer|serienummer|typenummer|modelnummer|artikelnummer|teilenummer|"
+    r"onderdeel|teil|pièce|e-nr|fd"
+)
+# Between such a word and the number: "no.", "number", "is", ":", "#", and codes in capitals
+# or digits ("model no KM 2245 6671").
 _PRODUCT_NUMBER = re.compile(
-    r"(?:\b(?:serial|s/n|sn|part|p/n|pn|model|type|ref|reference|article|art|imei|batch|"
-    r"lot|code|nr|no|num|number|numéro|nummer|typenummer|série|seriennummer|serienummer|"
-    r"onderdeel|teil|pièce|référence)\b\.?|#)\s*(?:no\.?|nr\.?|number|n°|:)?\s*[:#]?\s*$",
+    rf"(?:\b(?:{_PRODUCT_WORDS})\b\.?|#)"
+    r"(?:\s*(?:no\.?|nr\.?|num\.?|number|nummer|numéro|n°|is|was|de|:|#|"
+    r"(?-i:[A-Z0-9][A-Z0-9/.-]{0,11})))*\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+# A number joined to letters by a dash is a code ("KM-2245-6671", "E-0123 4567 89").
+_CODE_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*-$")
+_CODE_AFTER = re.compile(r"^-[A-Za-z]")
+# Words that say the number is one to ring: they win over any product word before them.
+_PHONE_WORDS = re.compile(
+    r"\b(?:phone|tel|tél|telephone|téléphone|telefon|telefoon|mobile|mob|cell|gsm|portable|"
+    r"handy|ring|call|text|sms|whatsapp|contact|fax|bellen|appeler|anrufen)\b\.?"
+    r"(?:\s*(?:no\.?|nr\.?|num\.?|number|nummer|numéro|n°|on|at|me|us|her|him|them|:))*"
+    r"\s*[:#]?\s*$",
     re.IGNORECASE,
 )
 
@@ -35,8 +57,14 @@ def scrub(text: str, names: tuple[str, ...] = ()) -> str:
 
 
 def _phone_or_product(text: str, match: re.Match[str]) -> str:
-    before = text[max(0, match.start() - 30):match.start()]
-    return match.group(0) if _PRODUCT_NUMBER.search(before) else "[phone]"
+    """The number kept when it is a product's, part's or fault's code, else "[phone]"."""
+    before = text[max(0, match.start() - 40):match.start()]
+    if _PHONE_WORDS.search(before):
+        return "[phone]"
+    if (_CODE_BEFORE.search(before) or _CODE_AFTER.match(text[match.end():])
+            or _PRODUCT_NUMBER.search(before)):
+        return match.group(0)
+    return "[phone]"
 
 
 def owner_names(full_name: str | None) -> tuple[str, ...]:

@@ -31,9 +31,35 @@ def test_phone_numbers_are_replaced(text: str) -> None:
     "IMEI 356938035643809",
     "Typenummer 0123 4567 89",
     "ref #20231001775",
+    "S/N 0123456789",
+    "part no. 5512 345 678",
+    "model KM-2245-6671",
+    "Model: KM-2245-6671 makes a rattle",
+    "serial number is 0123456789",
+    "fault code E-0123 4567 89",
+    "model no KM 2245 6671 and serial 0123 4567 89",
+    "EAN 4006381333931 on the box",
+    "numéro de série 0123456789",
+    "réf. 5512 345 678",
+    "Modell HD-3325-1234",
+    "E-Nr. 1234 5678 90",
+    "board 2245-6671-B replaced",
 ])
 def test_serial_and_part_numbers_are_kept(text: str) -> None:
     assert personal_data.scrub(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("phone no. 07700 900123", "phone no. [phone]"),
+    ("tel nr 0612345678", "tel nr [phone]"),
+    ("S/N 0123456789, call 07700 900123", "S/N 0123456789, call [phone]"),
+    ("part of the reason, call 07700 900123", "part of the reason, call [phone]"),
+    ("model 2245 6671; text me on 07700 900123", "model 2245 6671; text me on [phone]"),
+    ("type 3 motor, 0612345678", "type 3 motor, [phone]"),
+    ("model KM-2245-6671, owner jan@example.org", "model KM-2245-6671, owner [e-mail]"),
+])
+def test_phone_numbers_beside_product_numbers_are_still_replaced(text: str, expected: str) -> None:
+    assert personal_data.scrub(text) == expected
 
 
 def test_email_and_owner_names_are_replaced() -> None:

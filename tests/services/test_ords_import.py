@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from repaircafe.domain import codes
 from repaircafe.domain.errors import Refused
+from repaircafe.domain.places import UNASSIGNED_TERRITORY
 from repaircafe.interop.ords.services.ords_import import import_ords
-from repaircafe.interop.ords.services.ords_rows import territory_name
 from repaircafe.maintenance.integrity import check
 from repaircafe.models import (
     Category,
@@ -162,11 +162,11 @@ def test_every_quirk_is_imported_or_rejected_with_a_reason(session, tmp_path):
     path = synthetic(tmp_path, QUIRKS, bom=True, crlf=True)
     rejects_path = tmp_path / "rejects.csv"
     report = import_ords(session, path, group=None, now=NOW, rejects_path=rejects_path)
-    assert report.created == 7
+    assert report.created == 8
     reasons = {r.record_id: r.reason for r in report.rejected}
-    assert set(reasons) == {"x_7", "x_8", "x_1", "", "x_9", "x_10", "x_11", "x_12"}
+    assert set(reasons) == {"x_7", "x_8", "x_1", "", "x_10", "x_11", "x_12"}
     assert "event_date" in reasons["x_7"] and "repair_status" in reasons["x_8"]
-    assert "duplicate" in reasons["x_1"] and "country" in reasons["x_9"]
+    assert "duplicate" in reasons["x_1"]
     assert "barrier" in reasons["x_10"] and "future" in reasons["x_11"]
     assert "fields" in reasons["x_12"]
     assert report.rows == 16  # the blank line is not a row, the row of commas is
@@ -182,7 +182,7 @@ def test_every_quirk_is_imported_or_rejected_with_a_reason(session, tmp_path):
     assert outcomes == {"x_1": ("fixed", None), "x_2": ("repairable", None),
                         "x_3": ("end_of_life", 2), "x_4": ("end_of_life", 6),
                         "x_5": ("unknown", None), "x_6": ("fixed", None),
-                        "x_13": ("fixed", None)}
+                        "x_9": ("fixed", None), "x_13": ("fixed", None)}
     assert items["x_1"].brand == "" and items["x_2"].brand == "Ikea"
     assert items["x_2"].product_age_years == 2.5
     toaster = session.exec(select(Category).where(Category.ords_id == 31)).one()
@@ -193,11 +193,13 @@ def test_every_quirk_is_imported_or_rejected_with_a_reason(session, tmp_path):
     assert items["x_13"].category_id is None
     notes = {n.record_id: n.message for n in report.notes}
     assert "dropped" in notes["x_6"] and "Gizmo" in notes["x_13"]
-    # x_5 has no group identifier: a site named after the provider in "<provider> area"
+    # "United States" is no ISO code: the row is kept, the country is not
+    assert "'United States' is not an ISO 3166-1 alpha-3 code" in notes["x_9"]
+    assert items["x_9"].country is None and items["x_1"].country == "USA"
+    # x_5 has no group identifier: a site named after the provider, waiting for a territory
     site = session.get(Site, items["x_5"].site_id)
     assert site.name == "Fixit Clinic"
-    assert session.get(Territory, site.territory_id).name == "Fixit Clinic area"
-    assert session.get(Territory, site.territory_id).country == "USA"
+    assert session.get(Territory, site.territory_id).name == UNASSIGNED_TERRITORY
 
     with rejects_path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -268,16 +270,6 @@ def test_changed_row_is_corrected_not_edited(session, tmp_path):
     assert check(session) == []
 
 
-def test_territory_names():
-    assert territory_name("Cardiff, Canton", "RCW") == "Cardiff"
-    assert territory_name("Cardiff Cathays", "RCW") == "Cardiff"
-    assert territory_name("Bridgend - Bryncethin", "RCW") == "Bridgend"
-    assert territory_name("Aberystwyth (Eco Hub)", "RCW") == "Aberystwyth"
-    assert territory_name("St Dogmaels", "RCW") == "St Dogmaels"
-    assert territory_name("Port Talbot", "RCW") == "Port Talbot"
-    assert territory_name("", "Fixit Clinic") == "Fixit Clinic area"
-
-
 def test_rows_written_through_the_driver_read_back_as_the_models_expect(session, tmp_path):
     """Datetimes, dates, JSON and booleans go to the driver pre-converted; the ORM must read
     them back exactly as if it had written them itself, on either database."""
@@ -297,7 +289,7 @@ def test_rows_written_through_the_driver_read_back_as_the_models_expect(session,
     assert registered.payload == {"code": tag.code, "is_donor": False, "weight_kg": None,
                                   "source": "ords"}
     assert attempted.payload == {"outcome": "fixed", "barrier": None, "minutes": None,
-                                 "fixer": ""}
+                                 "fixer": "", "group_identifier": "Cardiff Cathays"}
     assert registered.occurred_at == item.registered_at and registered.recorded_at == NOW
     held = session.get(RepairSession, item.current_session_id)
     assert held.held_on.isoformat() == "2024-03-02" and held.created_at == NOW

@@ -1,10 +1,14 @@
 """Records imported before: unchanged, or updated through a `correction` event that points at
 the imported `repair_attempted` event (events are never edited), with its impact voided and
-recomputed."""
+recomputed.
+
+A record whose event date or group changed at source is refused with the reason: the day and
+place of a repair are those of its café session, which the imported events point at, and
+events are never edited. The row says so in the report instead of passing as unchanged."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -18,7 +22,7 @@ from repaircafe.interop.ords.services.ords_events import event_key
 from repaircafe.interop.ords.services.ords_impacts import CategoryInfo
 from repaircafe.interop.ords.services.ords_report import Reject
 from repaircafe.interop.ords.services.ords_rows import OrdsRecord
-from repaircafe.models import Item, LifecycleEvent
+from repaircafe.models import Item, LifecycleEvent, Site
 from repaircafe.reporting.services import impact as impact_service
 
 
@@ -31,6 +35,9 @@ class Known(NamedTuple):
     brand: str
     problem: str
     product_age_years: float | None
+    country: str | None
+    partner_category: str | None
+    site_id: int | None
 
 
 class Corrections(NamedTuple):
@@ -73,6 +80,7 @@ class Corrector:
                 fixes.setdefault(fix.corrects_id, []).append(fix)
         rejects: list[Reject] = []
         updated = unchanged = 0
+        sites = self._site_names([existing[(r.provider, r.source_id)] for r in records])
         for key, record in keys.items():
             row = existing[(record.provider, record.source_id)]
             target = targets.get(key)
@@ -82,16 +90,26 @@ class Corrector:
                                       "from ORDS; left as it is"))
                 continue
             current = _effective_payload(target, fixes.get(target.id or 0, []))
+            moved = self._moved(record, row, target, current, sites)
+            if moved:
+                rejects.append(Reject(
+                    record.line, record.source_id,
+                    f"changed at source: {'; '.join(moved)}. Not applied: an imported repair "
+                    "keeps the day and place of the café session it was first imported into, "
+                    "because its events are never edited; record left as it is"))
+                continue
             category = self.categories.get(record.category_ords_id or 0)
             wanted = {
                 "outcome": record.outcome, "barrier": record.barrier,
                 "category_id": category.id if category else None, "brand": record.brand,
                 "problem": record.problem, "product_age_years": record.product_age,
+                "country": record.country, "partner_category": record.partner_category,
             }
             have = {
                 "outcome": current.get("outcome"), "barrier": current.get("barrier"),
                 "category_id": row.category_id, "brand": row.brand, "problem": row.problem,
-                "product_age_years": row.product_age_years,
+                "product_age_years": row.product_age_years, "country": row.country,
+                "partner_category": row.partner_category,
             }
             changed = {k: [have[k], v] for k, v in wanted.items() if have[k] != v}
             if not changed:
@@ -107,6 +125,36 @@ class Corrector:
                 continue
             updated += 1
         return Corrections(updated, unchanged, rejects)
+
+    def _site_names(self, rows: list[Known]) -> dict[int, str]:
+        """Names of the sites the objects of a chunk are filed at (their group identifiers)."""
+        site_ids = sorted({r.site_id for r in rows if r.site_id is not None})
+        if not site_ids:
+            return {}
+        found = self.session.execute(
+            select(col(Site.id), col(Site.name)).where(col(Site.id).in_(site_ids)))
+        return {site_id: name for site_id, name in found}
+
+    def _moved(self, record: OrdsRecord, row: Known, target: LifecycleEvent,
+               current: dict[str, Any], sites: dict[int, str]) -> list[str]:
+        """How a record's day and group differ from what was imported.
+
+        The group identifier is the one the imported attempt keeps; objects imported before it
+        kept one are compared by their site's name, which was the identifier then.
+        """
+        moved = []
+        held_on = target.occurred_at.astimezone(UTC).date()
+        if held_on != record.event_date:
+            moved.append(f"event_date {held_on.isoformat()} → {record.event_date.isoformat()}")
+        stored = current.get("group_identifier")
+        if stored is None:
+            stored = sites.get(row.site_id or 0, "")
+            wanted = record.group_identifier or record.provider[:120]
+        else:
+            wanted = record.group_identifier
+        if stored != wanted:
+            moved.append(f"group_identifier {stored!r} → {record.group_identifier!r}")
+        return moved
 
     def _correct(self, item_id: int, target: LifecycleEvent, earlier: int, record: OrdsRecord,
                  wanted: dict[str, Any], changed: dict[str, list[Any]]) -> None:
@@ -130,6 +178,8 @@ class Corrector:
         item.brand = wanted["brand"]
         item.problem = wanted["problem"]
         item.product_age_years = wanted["product_age_years"]
+        item.country = wanted["country"]
+        item.partner_category = wanted["partner_category"]
         self.session.flush()
         impact_service.void_impact(self.session, event_id=target.id or 0)
         effective = _effective_payload(target, self._fixes_of(target))

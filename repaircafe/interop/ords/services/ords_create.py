@@ -13,6 +13,7 @@ from repaircafe.interop.ords.services.bulk import BulkWriter
 from repaircafe.interop.ords.services.ords_events import (
     ACTOR_NAME,
     at_noon,
+    attempt_payload,
     event_key,
     registered_payload,
     state_after_import,
@@ -32,7 +33,7 @@ IMPACT = ImpactRecord.__table__  # type: ignore[attr-defined]
 ITEM_COLUMNS = ("id", "group_id", "site_id", "category_id", "brand", "model", "problem",
                 "weight_kg", "weight_source", "product_age_years", "state", "is_donor",
                 "owner_id", "current_session_id", "registered_at", "updated_at",
-                "source_provider", "source_id")
+                "source_provider", "source_id", "country", "partner_category")
 TAG_COLUMNS = ("code", "status", "kind", "group_id", "item_id", "part_id", "bin_id",
                "issued_at", "linked_at", "retired_at")
 EVENT_COLUMNS = ("id", "item_id", "part_id", "kind", "payload", "public_note", "internal_note",
@@ -54,7 +55,7 @@ class Creator:
         self.impacts = impacts
         self.group = group
         self.now = now
-        self.attempt_payloads: dict[tuple[str, int | None], str] = {}
+        self.attempt_payloads: dict[tuple[str, int | None, str], str] = {}
 
     def create(self, records: list[OrdsRecord]) -> None:
         """New objects with their tag, two events and impact: one bulk insert per table.
@@ -103,7 +104,7 @@ class Creator:
                    record.problem, None, None, record.product_age,
                    state_after_import(record.outcome, record.barrier), False, None, session_id,
                    self.writer.datetime(at_noon(record.event_date)), now, record.provider,
-                   record.source_id)
+                   record.source_id, record.country, record.partner_category)
 
     def _tag_rows(self, places: list[tuple[int, int, int]], item_ids: list[int],
                   tag_codes: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -125,15 +126,19 @@ class Creator:
                    registered_payload(tag_codes[index]), *common,
                    event_key(record.provider, record.source_id, "registered"), None)
             yield (event_ids[2 * index + 1], item_id, None, "repair_attempted",
-                   self._attempt_payload(record.outcome, record.barrier), *common,
+                   self._attempt_payload(record.outcome, record.barrier,
+                                         record.group_identifier), *common,
                    event_key(record.provider, record.source_id, "repair_attempted"), None)
 
-    def _attempt_payload(self, outcome: str, barrier: int | None) -> str:
-        """The stored payload of an imported repair attempt; a handful of distinct ones."""
-        key = (outcome, barrier)
+    def _attempt_payload(self, outcome: str, barrier: int | None, group_identifier: str) -> str:
+        """The stored payload of an imported repair attempt: its outcome, and the record's
+        group identifier exactly as the file wrote it (the site it is filed at may be renamed,
+        and a row without one is filed at a site named after its provider). A file has a few
+        hundred distinct ones at most."""
+        key = (outcome, barrier, group_identifier)
         if key not in self.attempt_payloads:
             self.attempt_payloads[key] = self.writer.json(
-                {"outcome": outcome, "barrier": barrier, "minutes": None, "fixer": ""})
+                attempt_payload(outcome, barrier, group_identifier))
         return self.attempt_payloads[key]
 
     def _impact_rows(self, records: list[OrdsRecord], item_ids: list[int],

@@ -7,6 +7,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
+from typing import Any
 
 from repaircafe.domain import lifecycle
 
@@ -26,6 +27,13 @@ def event_key(provider: str, source_id: str, suffix: str) -> str:
 def registered_payload(code: str) -> str:
     """The stored JSON payload of an imported object's `registered` event."""
     return json.dumps({"code": code, "is_donor": False, "weight_kg": None, "source": "ords"})
+
+
+def attempt_payload(outcome: str, barrier: int | None, group_identifier: str) -> dict[str, Any]:
+    """The payload of an imported `repair_attempted` event; `group_identifier` is the ORDS
+    record's, kept as written so that an export gives it back."""
+    return {"outcome": outcome, "barrier": barrier, "minutes": None, "fixer": "",
+            "group_identifier": group_identifier}
 
 
 @lru_cache(maxsize=4096)

@@ -1,7 +1,10 @@
 """Open Repair Data Standard v0.3 export: one row per repair attempt, streamed, schema beside it.
 
 Ids are stable across exports: an imported record keeps the id it came with, our own
-attempts get `<provider>_<event id>`. Corrections are applied before a row is written, and
+attempts get `<provider>_<event id>`. An imported record also goes out with the data provider,
+country, own category and group identifier it came with, whatever group, site and territory
+it is filed under here; a record entered here gets its group's provider and its site's
+territory's country. Corrections are applied before a row is written, and
 unpowered objects go to the separate summary file, as the Open Repair Alliance publishes them.
 Text that a spreadsheet would run as a formula (a problem typed as `=HYPERLINK(...)`) is written
 with a leading `'`, as every CSV and XLSX file we produce is (`reports.cells`).
@@ -32,6 +35,7 @@ from repaircafe.domain import factor_sets, lifecycle, periods, permissions, pers
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.periods import Period, Scope
+from repaircafe.domain.places import UNASSIGNED_TERRITORY
 from repaircafe.models import (
     Category,
     Item,
@@ -177,10 +181,12 @@ def export_query(scope_clause: Any, period: Period | None) -> Any:
         select(
             col(LifecycleEvent.id), col(LifecycleEvent.payload), col(LifecycleEvent.occurred_at),
             col(Item.id), col(Item.source_provider), col(Item.source_id), col(Item.brand),
-            col(Item.problem), col(Item.product_age_years), col(Category.name),
+            col(Item.problem), col(Item.product_age_years), col(Item.country),
+            col(Item.partner_category), col(Category.name),
             col(Category.ords_id), col(Category.is_powered), col(Category.slug),
-            col(RepairSession.held_on), col(Site.name), col(Territory.country),
-            col(RepairGroup.name), col(RepairGroup.data_provider), col(Owner.name),
+            col(RepairSession.held_on), col(Site.name), col(Territory.name),
+            col(Territory.country), col(RepairGroup.name), col(RepairGroup.data_provider),
+            col(Owner.name),
         )
         .join(Item, col(Item.id) == LifecycleEvent.item_id)
         .join(RepairGroup, col(RepairGroup.id) == Item.group_id)
@@ -244,17 +250,27 @@ def _corrections(session: Session, scope: Any) -> dict[int, list[lifecycle.Event
     return found
 
 
+def _territory_country(name: str | None, country: str | None) -> str:
+    """A territory's country, if it has one: the territory of sites nobody assigned yet holds
+    sites from anywhere, so its country says nothing."""
+    if not name or name == UNASSIGNED_TERRITORY:
+        return ""
+    return country or ""
+
+
 def _country_by_group(session: Session) -> dict[str, str]:
-    """A group's country, for the rare object recorded without a site."""
+    """A group's country, for the rare object recorded without a site (or at a site not yet
+    assigned to a territory)."""
     rows = session.execute(
-        select(col(RepairGroup.name), col(Territory.country))
+        select(col(RepairGroup.name), col(Territory.name), col(Territory.country))
         .join(Site, col(Site.group_id) == RepairGroup.id)
         .join(Territory, col(Territory.id) == Site.territory_id)
         .order_by(col(Site.id))
     ).all()
     found: dict[str, str] = {}
-    for name, country in rows:
-        found.setdefault(name, country)
+    for name, territory, country in rows:
+        if _territory_country(territory, country):
+            found.setdefault(name, country)
     return found
 
 
@@ -279,8 +295,9 @@ def attempts(
     result = session.execute(
         export_query(clause, period).execution_options(yield_per=batch))
     for (event_id, payload, occurred_at, item_id, source_provider, source_id, brand, problem,
-         age, cat_name, ords_id, powered, slug, held_on, site_name, country, group_name,
-         data_provider, owner_name) in result:
+         age, item_country, partner_category, cat_name, ords_id, powered, slug, held_on,
+         site_name, territory_name, territory_country, group_name, data_provider,
+         owner_name) in result:
         if event_id in fixes:
             effective = lifecycle.effective_events(
                 [lifecycle.EventFact(event_id, "repair_attempted", payload or {}),
@@ -290,7 +307,7 @@ def attempts(
             payload = effective[0].payload
         outcome = (payload or {}).get("outcome") or "unknown"
         status = lifecycle.OUTCOME_LABELS.get(outcome, "Unknown")
-        provider = data_provider or group_name
+        provider = source_provider or data_provider or group_name
         if cat_name is not None and not powered:
             mapping = groups.get(slug)
             group = mapping.ords_unpowered_group if mapping and mapping.ords_unpowered_group \
@@ -308,11 +325,15 @@ def attempts(
         if age is not None and age >= 0:
             age_text = f"{round(age, 1):g}"
             year = str(event_on.year - round(age)) if age < event_on.year else ""
+        group_identifier = payload.get("group_identifier") if source_provider else None
+        if group_identifier is None:
+            group_identifier = site_name if source_provider and site_name else group_name
         yield Attempt((
             record_id,
             provider,
-            country or countries.get(group_name, ""),
-            (payload.get("partner_product_category") or cat_name or "Unknown"),
+            item_country or _territory_country(territory_name, territory_country)
+            or countries.get(group_name, ""),
+            partner_category or cat_name or "Unknown",
             cat_name if ords_id else "",
             str(ords_id) if ords_id else "",
             brand or "Unknown",
@@ -320,7 +341,7 @@ def attempts(
             age_text,
             status,
             lifecycle.BARRIERS.get(int(barrier), "") if barrier else "",
-            site_name if source_provider and site_name else group_name,
+            group_identifier,
             event_on.isoformat(),
             personal_data.scrub(problem or "", personal_data.owner_names(owner_name)),
         ))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,7 @@ class Chunk:
     notes: list[Note] = field(default_factory=list)
     rejects: list[tuple[RawRow, str]] = field(default_factory=list)
     values: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
     bytes_read: int = 0
 
 
@@ -74,7 +76,8 @@ def read_chunks(reader: Iterator[list[str]], header: list[str], today: date,
         malformed = _malformed(values, width)
         if malformed is None:
             try:
-                record, notes = parse_row(dict(zip(header, values, strict=True)), start, today)
+                record, notes, dropped = parse_row(dict(zip(header, values, strict=True)),
+                                                   start, today)
             except RowError as exc:
                 malformed = str(exc)
             else:
@@ -86,6 +89,8 @@ def read_chunks(reader: Iterator[list[str]], header: list[str], today: date,
                     chunk.records.append(record)
                     if notes:
                         chunk.notes.extend(Note(start, record.source_id, n) for n in notes)
+                    if dropped:
+                        chunk.dropped.update(dropped)
                     # A tuple rather than the reader's list: the collector stops looking at a
                     # tuple of strings, and a chunk keeps thousands of them.
                     chunk.values[start] = tuple(values)

@@ -1,45 +1,57 @@
-"""Importing Open Repair Data Standard v0.3 CSV files (design §2, shared ords.md).
+"""Importing Open Repair Data Standard CSV files (v0.3, and v0.2.1 as published in 2020; design
+§2, shared ords.md).
 
 One ORDS row is one repair attempt: it becomes an object (``Item``, keyed by data provider and
 record id) with a fresh tag, a ``registered`` and a ``repair_attempted`` event, and an impact
-record when it was fixed. Places come from the row: the repair group is the one named by the
-caller or the data provider, a site per ``group_identifier`` and a café session per site and
-``event_date``.
+record when it was fixed. The object keeps what the row says about itself, so that an export
+gives it back as it came: its data provider (``source_provider``), its country
+(``country``), the partner's own category wording (``partner_category``, beside the ORDS
+category) and its group identifier (in the imported attempt's payload). Places come from the
+row: the repair group is the one named by the caller or the data provider, a site per
+``group_identifier`` and a café session per site and ``event_date``.
 
 Rules, so that nothing is dropped silently (created + updated + unchanged + rejected equals the
 data rows of the file):
 
 - A row is **rejected** (with its line and reason, and copied to the rejects file) when it has no
   ``id`` or ``data_provider``, an id longer than 120 characters, an id already seen earlier in the
-  file, a ``country`` that is not three letters, an ``event_date`` that is not YYYY-MM-DD or lies
-  after the import, a ``repair_status`` or barrier that is neither an ORDS name nor code, more or
-  fewer fields than the header, text that is not UTF-8, or no value at all.
-- A row is **kept with a note** when only an optional value is unusable: a barrier given with a
-  status other than End of life (the barrier is dropped: our lifecycle allows it only there), a
-  category that matches no ORDS category (the object has none), a ``product_age`` that is not a
-  number, a brand or problem longer than the columns hold (cut).
+  file, an ``event_date`` that is not YYYY-MM-DD or lies after the import, a ``repair_status`` or
+  barrier that is none of the wordings or codes of the standard, more or fewer fields than the
+  header, text that is not UTF-8, or no value at all.
+- A row is **kept with a note** when only an optional value is unusable: a ``country`` that is
+  not an ISO 3166-1 alpha-3 code (the object has no country; nothing else is stored in its
+  place), a barrier given with a status other than End of life (the barrier is dropped: our
+  lifecycle allows it only there), a category that matches no ORDS category (the object has
+  none), a ``product_category_id`` and ``product_category`` that name different categories (the
+  id is used, and the note says so), a ``product_age`` that is not a number, a brand, problem or
+  partner category longer than the columns hold (cut).
+- A ``year_of_manufacture`` that is not a year ("????" in v0.2 files) is left out and counted
+  for the whole file in the report, not noted row by row.
+- A file without v0.3's ``product_category_id`` and ``product_age`` columns but with v0.2's
+  product columns is an ORDS v0.2 file; the report's first line says so and how it was mapped.
 - An empty ``repair_status`` means Unknown (ORDS: "Unknown (0) — empty"); ``Unknown`` as a brand
   means no brand; an empty ``problem`` is kept (real files have some).
-- Territory of a new site: the ``group_identifier`` up to its first comma, " - " or "(" when it
-  has one ("Cardiff, Canton" → Cardiff, "Bridgend - Bryncethin" → Bridgend); otherwise its first
-  word ("Cardiff Cathays" → Cardiff), or its first two words when the first is a short one such as
-  "St" or "Port". Rows without a group identifier go to a site named after the provider in the
-  territory "<provider> area". An admin can move a site to another territory later.
-- A record imported before is **unchanged** when its status, barrier, category, brand, problem
-  and product age are the same; otherwise it is **updated**: the object's descriptive columns
-  take the new values and a ``correction`` event pointing at the imported ``repair_attempted``
-  event replaces its outcome and barrier (events are never edited), and its impact is voided and
-  recomputed. A new event date or group of a known record is not applied.
+- A new site goes to the territory named ``UNASSIGNED_TERRITORY`` (created when first needed),
+  whatever its name: nothing in a row says which municipality a group reports to, so an admin
+  assigns it. A site that exists keeps its territory. Rows without a group identifier go to a
+  site named after the provider.
+- A record imported before is **unchanged** when its status, barrier, category, brand, problem,
+  product age, country and partner category are the same; otherwise it is **updated**: the
+  object's descriptive columns take the new values and a ``correction`` event pointing at the
+  imported ``repair_attempted`` event replaces its outcome and barrier (events are never
+  edited), and its impact is voided and recomputed. A known record whose event date or group
+  identifier changed is **rejected** with both values in the reason: the day and place of a
+  repair are its café session's, which its events point at.
 - Events happen at noon UTC on the event date, so the day reads the same in any time zone.
 
 New records are written in bulk straight through the database driver (services/bulk.py), with
 their ids reserved up front: a 100,000-row file would otherwise spend most of its time in
 per-row parameter handling and in reading new ids back.
 
-This module reads the file and writes it chunk by chunk; the row rules are in ords_rows, the
-chunks and the rejects file in ords_file, places in ords_places, new records in ords_create
-(their events in ords_events, their impact in ords_impacts) and changed ones in
-ords_corrections.
+This module reads the file and writes it chunk by chunk; the row rules are in ords_rows (the
+wordings of each version of the standard in ords_vocabulary), the chunks and the rejects file
+in ords_file, places in ords_places, new records in ords_create (their events in ords_events,
+their impact in ords_impacts) and changed ones in ords_corrections.
 """
 
 from __future__ import annotations
@@ -56,6 +68,7 @@ from sqlmodel import Session
 from repaircafe.core.transactions import write_transaction
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import Refused
+from repaircafe.interop.ords.services import ords_vocabulary as vocabulary
 from repaircafe.interop.ords.services.bulk import bulk_writer
 from repaircafe.interop.ords.services.ords_corrections import Corrector, Known
 from repaircafe.interop.ords.services.ords_create import EVENT, ITEM, Creator
@@ -68,6 +81,9 @@ from repaircafe.interop.ords.services.ords_rows import OrdsRecord
 
 CHUNK_ROWS = 20000
 REQUIRED_COLUMNS = ("id", "data_provider", "country", "repair_status", "event_date")
+ORDS_COLUMNS = (*REQUIRED_COLUMNS, "partner_product_category", "product_category",
+                "product_category_id", "brand", "year_of_manufacture", "product_age",
+                "repair_barrier_if_end_of_life", "group_identifier", "problem", "record_date")
 
 
 class _Importer:
@@ -134,7 +150,7 @@ def import_ords(
     progress: Callable[[int, int], None] | None = None,
     rejects_path: Path | None = None,
 ) -> ImportReport:
-    """Import an ORDS v0.3 CSV file; safe to run again on the same or a newer file.
+    """Import an ORDS v0.3 (or v0.2.1) CSV file; safe to run again on the same or a newer file.
 
     The file is streamed and written in chunks of CHUNK_ROWS rows, one transaction each, so a
     failure part-way leaves whole chunks behind and a second run completes the rest. `progress`
@@ -150,24 +166,26 @@ def import_ords(
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text)
         try:
-            header = [h.strip() for h in next(reader)]
+            written_header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise Refused("%(file)s is empty.", file=path.name) from None
         except csv.Error as exc:
             raise Refused("%(file)s is not a CSV file (%(error)s).", file=path.name,
                           error=str(exc)) from None
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        missing = [c for c in REQUIRED_COLUMNS if c not in written_header]
         if missing:
             raise Refused("%(file)s is not an ORDS v0.3 file: no column %(columns)s.",
                           file=path.name, columns=", ".join(missing))
+        header = _read_version(written_header, report)
         importer = _Importer(session, group=group, now=now, report=report)
-        rejects_writer = RejectsWriter(rejects_path, header)
+        rejects_writer = RejectsWriter(rejects_path, written_header)
         today = now.astimezone(UTC).date()
         try:
             for chunk in read_chunks(reader, header, today, handle.tell, CHUNK_ROWS):
                 for raw, reason in chunk.rejects:
                     _reject(report, rejects_writer, raw, reason)
                 report.notes.extend(chunk.notes)
+                report.dropped.update(chunk.dropped)
                 if chunk.records:
                     late = importer.write(chunk.records)
                     report.created += importer.created_now
@@ -182,6 +200,37 @@ def import_ords(
         finally:
             rejects_writer.close()
     return report
+
+
+def _read_version(header: list[str], report: ImportReport) -> list[str]:
+    """The header as the row rules read it, and the file's ORDS version in the report.
+
+    A file without the columns v0.3 added (product_category_id, product_age) but with the
+    product columns of v0.2 (year_of_manufacture, partner_product_category) is a v0.2 file:
+    the Open Repair Alliance published its 2020 data so. Its rows are read as v0.3 ones, and the
+    report says how.
+    """
+    has_v03 = any(c in header for c in vocabulary.V03_ONLY_COLUMNS)
+    v02_product = {"year_of_manufacture", "partner_product_category",
+                   *vocabulary.V02_COLUMNS} & set(header)
+    if has_v03 or not v02_product:
+        return header
+    renamed = {old: new for old, new in vocabulary.V02_COLUMNS.items()
+               if old in header and new not in header}
+    report.version = "0.2" if renamed else "0.2.1"
+    mapped = [f"{old} read as {new}" for old, new in renamed.items()]
+    if "product_category" in header or renamed:
+        mapped.append("product_category_id looked up from the product_category name "
+                      "(v0.2's “Blender” is v0.3's Food processor)")
+    if "year_of_manufacture" in header:
+        mapped.append("product_age worked out from year_of_manufacture as the event's year "
+                      "minus it")
+    unknown = [c for c in header if c not in vocabulary.V02_COLUMNS and c not in ORDS_COLUMNS]
+    if unknown:
+        mapped.append("not imported: column " + ", ".join(unknown))
+    report.file_notes.append(f"ORDS v{report.version} file: mapped as v0.3: "
+                             + ("; ".join(mapped) if mapped else "every column as it is") + ".")
+    return [renamed.get(c, c) for c in header]
 
 
 def _reject(report: ImportReport, writer: RejectsWriter, raw: RawRow, reason: str) -> None:

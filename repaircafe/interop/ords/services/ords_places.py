@@ -1,5 +1,9 @@
-"""The places of imported ORDS records: repair groups, territories, sites and café sessions,
-found or created on first use."""
+"""The places of imported ORDS records: repair groups, sites and café sessions, found or
+created on first use.
+
+A new site goes to the territory named UNASSIGNED_TERRITORY: nothing in an ORDS row says which
+municipality a repair group reports to (a group identifier may even be a code), so an admin
+assigns it; a site that exists keeps the territory it has."""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
+from repaircafe.domain.places import UNASSIGNED_TERRITORY
 from repaircafe.interop.ords.services.bulk import BulkWriter
 from repaircafe.interop.ords.services.ords_report import ImportReport
-from repaircafe.interop.ords.services.ords_rows import OrdsRecord, territory_name
+from repaircafe.interop.ords.services.ords_rows import OrdsRecord
 from repaircafe.models import RepairGroup, RepairSession, Site, Territory
 
 SESSION = RepairSession.__table__  # type: ignore[attr-defined]
@@ -58,11 +63,13 @@ class Places:
             self.groups[name] = found
         return self.groups[name]
 
-    def territory(self, name: str, country: str) -> int:
+    def territory(self, name: str) -> int:
+        """A territory by name, created without a country: the territory imports create holds
+        sites from anywhere until an admin assigns them."""
         if name not in self.territories:
             found = self._scalar(select(col(Territory.id)).where(col(Territory.name) == name))
             if found is None:
-                found = self._insert(Territory, {"name": name, "country": country})
+                found = self._insert(Territory, {"name": name, "country": ""})
             self.territories[name] = found
         return self.territories[name]
 
@@ -84,11 +91,9 @@ class Places:
                                           col(Site.name) == name)
             )
             if found is None:
-                territory = self.territory(
-                    territory_name(record.group_identifier, record.provider), record.country
-                )
                 found = self._insert(Site, {"name": name, "group_id": group_id,
-                                            "territory_id": territory, "address": ""})
+                                            "territory_id": self.territory(UNASSIGNED_TERRITORY),
+                                            "address": ""})
                 self.created[1] += 1
             self.sites[key] = found
         return self.sites[key]

@@ -1,7 +1,9 @@
-"""What an ORDS import reports: rows created, updated, unchanged and rejected, with notes."""
+"""What an ORDS import reports: rows created, updated, unchanged and rejected, with notes about
+single rows and about the file as a whole (its ORDS version, values left out on many rows)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -31,17 +33,29 @@ class ImportReport:
     groups: int = 0
     sites: int = 0
     sessions: int = 0
+    version: str = "0.3"
+    # About the whole file: how an older version was read.
+    file_notes: list[str] = field(default_factory=list)
+    # (column, value) left out of imported rows, with how many rows had it.
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def rows(self) -> int:
         """Data rows read: every one is counted in exactly one of the four outcomes."""
         return self.created + self.updated + self.unchanged + len(self.rejected)
 
+    def dropped_lines(self) -> list[str]:
+        """One line per value left out, most frequent first."""
+        return [f"{column} {value!r} on {count:,} row{'s' if count != 1 else ''}: not a year "
+                f"of manufacture, left empty"
+                for (column, value), count in self.dropped.most_common()]
+
     def __str__(self) -> str:
-        lines = [
+        lines = [*self.file_notes, *self.dropped_lines()]
+        lines.append(
             f"{self.rows:,} rows: {self.created:,} created, {self.updated:,} updated, "
             f"{self.unchanged:,} unchanged, {len(self.rejected):,} rejected."
-        ]
+        )
         if self.groups or self.sites or self.sessions:
             lines.append(f"New: {self.groups} groups, {self.sites} sites, "
                          f"{self.sessions:,} café sessions.")

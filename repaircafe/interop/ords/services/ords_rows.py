@@ -1,5 +1,5 @@
-"""The rules for one ORDS v0.3 row: which rows are rejected, which are kept with a note, and
-the cleaned record a valid row becomes (see ords_import for the rules in words)."""
+"""The rules for one ORDS row: which rows are rejected, which are kept with a note, and the
+cleaned record a valid row becomes (see ords_import for the rules in words)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from repaircafe.core.setup import category_rows
-from repaircafe.domain import lifecycle
+from repaircafe.domain import countries
+from repaircafe.interop.ords.services import ords_vocabulary as vocabulary
 
-_STATUS = {
-    "fixed": "fixed", "1": "fixed",
-    "repairable": "repairable", "2": "repairable",
-    "end of life": "end_of_life", "end_of_life": "end_of_life", "3": "end_of_life",
-    "unknown": "unknown", "0": "unknown", "": "unknown",
-}
-_BARRIER = {name.lower(): code for code, name in lifecycle.BARRIERS.items()} | {
-    str(code): code for code in lifecycle.BARRIERS
-}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_COUNTRY = re.compile(r"^[A-Za-z]{3}$")
-_TERRITORY_CUT = re.compile(r",| - |\(")
+PARTNER_CATEGORY_LIMIT = 200
 
 
 class OrdsRecord(NamedTuple):
@@ -31,7 +22,8 @@ class OrdsRecord(NamedTuple):
     line: int
     provider: str
     source_id: str
-    country: str
+    country: str | None
+    partner_category: str | None
     category_ords_id: int | None
     brand: str
     problem: str
@@ -42,32 +34,31 @@ class OrdsRecord(NamedTuple):
     event_date: date
 
 
+class Parsed(NamedTuple):
+    """A row read: the record, notes about it, and the values left out without a row note
+    (counted for the whole file instead, as "????" years fill whole v0.2 files)."""
+
+    record: OrdsRecord
+    notes: list[str]
+    dropped: list[tuple[str, str]]
+
+
 class RowError(Exception):
     """A row that cannot be imported; the message is the reason shown to the user."""
 
 
 @lru_cache(maxsize=1)
-def _ords_category_names() -> dict[str, int]:
-    """Lower-cased ORDS product category names (and our slugs) to ORDS ids."""
-    names: dict[str, int] = {}
+def _ords_categories() -> tuple[dict[str, int], dict[int, str]]:
+    """Lower-cased ORDS product category names (and our slugs, and older names) to ORDS ids,
+    and each id's name."""
+    names: dict[str, int] = dict(vocabulary.CATEGORY_ALIASES)
+    by_id: dict[int, str] = {}
     for row in category_rows():
         if row["ords_id"]:
             names[row["name"].lower()] = int(row["ords_id"])
             names[row["slug"]] = int(row["ords_id"])
-    return names
-
-
-def territory_name(group_identifier: str, provider: str) -> str:
-    """The territory a new site is filed under (see the module rules)."""
-    text = group_identifier.strip()
-    if not text:
-        return f"{provider} area"[:120]
-    head = _TERRITORY_CUT.split(text, maxsplit=1)[0].strip()
-    if head and head != text:
-        return head[:120]
-    words = (head or text).split()
-    name = " ".join(words[:2]) if len(words[0]) <= 4 and len(words) > 1 else words[0]
-    return name[:120]
+            by_id[int(row["ords_id"])] = row["name"]
+    return names, by_id
 
 
 def _category(row: dict[str, str], notes: list[str]) -> int | None:
@@ -79,8 +70,16 @@ def _category(row: dict[str, str], notes: list[str]) -> int | None:
 
 @lru_cache(maxsize=1024)
 def _category_of(raw_id: str, name: str) -> tuple[int | None, tuple[str, ...]]:
-    """The ORDS category of an id and a name as written, and the notes when they are unusable;
-    a file names the same few categories on every row, so each pair is looked at once."""
+    """The ORDS category of an id and a name as written, and the notes when they are unusable
+    or disagree; a file names the same few categories on every row, so each pair is looked at
+    once.
+
+    When both are usable but name different categories, the id is used: it is the category's
+    key in ORDS v0.3, while names have changed between versions ("Blender" became "Food
+    processor").
+    """
+    names, by_id = _ords_categories()
+    by_name = names.get(name.lower()) if name else None
     notes: tuple[str, ...] = ()
     if raw_id:
         try:
@@ -88,18 +87,30 @@ def _category_of(raw_id: str, name: str) -> tuple[int | None, tuple[str, ...]]:
         except ValueError:
             number = 0
         if 1 <= number <= 40:
+            if name and by_name is None:
+                return number, (f"product_category {name!r} is not an ORDS category; used "
+                                f"product_category_id {number} ({by_id[number]})",)
+            if by_name is not None and by_name != number:
+                return number, (
+                    f"product_category_id {number} ({by_id[number]}) disagrees with "
+                    f"product_category {name!r} ({by_name}); used the id {number}, the "
+                    f"category's key in ORDS v0.3",)
             return number, ()
         notes = (f"product_category_id {raw_id!r} is not an ORDS category; left empty",)
     if name:
-        found = _ords_category_names().get(name.lower())
-        if found is None:
+        if by_name is None:
             notes += (f"product_category {name!r} is not an ORDS category; left empty",)
-        return found, notes
+        return by_name, notes
     return None, notes
 
 
-def _age(row: dict[str, str], event_day: date, notes: list[str]) -> float | None:
+def _age(row: dict[str, str], event_day: date, notes: list[str],
+         dropped: list[tuple[str, str]]) -> float | None:
     raw = row.get("product_age", "").strip()
+    year = row.get("year_of_manufacture", "").strip()
+    year_usable = year.isdigit() and len(year) == 4 and 1800 < int(year) <= event_day.year
+    if year and not year_usable:
+        dropped.append(("year_of_manufacture", year))
     if raw:
         try:
             value = float(raw)
@@ -109,8 +120,7 @@ def _age(row: dict[str, str], event_day: date, notes: list[str]) -> float | None
             return round(value, 1)
         notes.append(f"product_age {raw!r} is not a number of years; left empty")
         return None
-    year = row.get("year_of_manufacture", "").strip()
-    if year.isdigit() and 1800 < int(year) <= event_day.year:
+    if year_usable:
         return float(event_day.year - int(year))
     return None
 
@@ -121,6 +131,26 @@ def _text(value: str, limit: int, what: str, notes: list[str]) -> str:
         notes.append(f"{what} cut to {limit} characters")
         return value[:limit]
     return value
+
+
+def _partner_category(value: str, notes: list[str]) -> str | None:
+    """The partner's own category exactly as written (an export gives it back unchanged)."""
+    if not value.strip():
+        return None
+    if len(value) > PARTNER_CATEGORY_LIMIT:
+        notes.append(f"partner_product_category cut to {PARTNER_CATEGORY_LIMIT} characters")
+        return value[:PARTNER_CATEGORY_LIMIT]
+    return value
+
+
+def _country(value: str, notes: list[str]) -> str | None:
+    code = countries.alpha3(value)
+    if code is None:
+        shown = value.strip()
+        notes.append(f"country {shown!r} is not an ISO 3166-1 alpha-3 code such as GBR; "
+                     "imported without a country" if shown else
+                     "no country; imported without one")
+    return code
 
 
 @lru_cache(maxsize=8192)
@@ -134,8 +164,9 @@ def _day(text: str) -> date | None:
         return None
 
 
-def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, list[str]]:
-    """A cleaned record and the notes about it, or RowError with the reason to reject it."""
+def parse_row(row: dict[str, str], line: int, today: date) -> Parsed:
+    """A cleaned record and what was noted or left out, or RowError with the reason to reject
+    it."""
     source_id = row.get("id", "").strip()
     provider = row.get("data_provider", "").strip()
     if not source_id:
@@ -146,9 +177,6 @@ def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, 
         raise RowError("missing data_provider")
     if len(provider) > 120:
         raise RowError("data_provider longer than 120 characters")
-    country = row.get("country", "").strip()
-    if not _COUNTRY.match(country):
-        raise RowError(f"bad country {country!r}: expected an ISO 3166 alpha-3 code such as GBR")
     raw_date = row.get("event_date", "").strip()
     event_day = _day(raw_date)
     if event_day is None:
@@ -156,20 +184,22 @@ def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, 
     if event_day > today:
         raise RowError(f"event_date {raw_date} is in the future")
     raw_status = row.get("repair_status", "").strip()
-    outcome = _STATUS.get(raw_status.lower())
+    outcome = vocabulary.STATUSES.get(raw_status.lower())
     if outcome is None:
         raise RowError(f"unknown repair_status {raw_status!r}: expected Fixed, Repairable, "
                        "End of life, Unknown or 1, 2, 3, 0")
     raw_barrier = row.get("repair_barrier_if_end_of_life", "").strip()
     barrier = None
     notes: list[str] = []
+    dropped: list[tuple[str, str]] = []
     if raw_barrier:
-        barrier = _BARRIER.get(raw_barrier.lower())
+        barrier = vocabulary.barrier(raw_barrier)
         if barrier is None:
             raise RowError(f"unknown repair_barrier_if_end_of_life {raw_barrier!r}")
         if outcome != "end_of_life":
             notes.append(f"barrier {raw_barrier!r} dropped: only End of life repairs have one")
             barrier = None
+    country = _country(row.get("country", ""), notes)
     brand = _text(row.get("brand", ""), 120, "brand", notes)
     if brand.lower() == "unknown":
         brand = ""
@@ -177,14 +207,15 @@ def parse_row(row: dict[str, str], line: int, today: date) -> tuple[OrdsRecord, 
         line=line,
         provider=provider,
         source_id=source_id,
-        country=country.upper(),
+        country=country,
+        partner_category=_partner_category(row.get("partner_product_category", ""), notes),
         category_ords_id=_category(row, notes),
         brand=brand,
         problem=_text(row.get("problem", ""), 2000, "problem", notes),
-        product_age=_age(row, event_day, notes),
+        product_age=_age(row, event_day, notes, dropped),
         outcome=outcome,
         barrier=barrier,
         group_identifier=_text(row.get("group_identifier", ""), 120, "group_identifier", notes),
         event_date=event_day,
     )
-    return record, notes
+    return Parsed(record, notes, dropped)
