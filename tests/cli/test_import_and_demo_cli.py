@@ -37,6 +37,25 @@ def test_import_ords_prints_the_report_and_writes_rejects(runner, engine, tmp_pa
     assert "0 created, 0 updated, 1 unchanged, 1 rejected" in again.output
 
 
+def test_import_of_a_v021_file_says_so_first(runner, engine, tmp_path):
+    source = tmp_path / "OpenRepairData_v0.2.1_FixitClinic_202009.csv"
+    source.write_text("\n".join([
+        "id,data_provider,country,partner_product_category,product_category,brand,"
+        "year_of_manufacture,repair_status,repair_barrier_if_end_of_life,group_identifier,"
+        "event_date,problem",
+        'fixitclinic_1,Fixit Clinic,USA,Iron,Iron,Sunbeam,2016,Unknown,,Fixit Clinic,'
+        '2018-01-02,"Steam selector switch broken"',
+        "fixitclinic_2,Fixit Clinic,USA,Iron,Iron,Sunbeam,????,End of life,Too worn out,"
+        "Fixit Clinic,2018-01-02,",
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, args=["import", "ords", str(source)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("ORDS v0.2.1 file: mapped as v0.3: ")
+    assert "year_of_manufacture '????' on 1 row: not a year of manufacture, left empty" in lines
+    assert "2 rows: 2 created, 0 updated, 0 unchanged, 0 rejected." in lines
+
+
 def test_import_of_a_file_that_is_not_ords_is_one_line(runner, tmp_path):
     source = tmp_path / "other.csv"
     source.write_text("name,colour\nkettle,red\n", encoding="utf-8")

@@ -201,6 +201,12 @@ def test_round_trip_of_a_real_partner_file_keeps_every_count(session, world, tmp
     assert {r["id"] for r in rows} == {r["id"] for r in source}
     assert Counter(r["repair_status"] for r in rows) == Counter(
         r["repair_status"] for r in source)
+    # Each record goes back out with the provider, country, own category and group it came in
+    # with, row by row.
+    kept = ("data_provider", "country", "partner_product_category", "group_identifier",
+            "event_date", "product_category_id")
+    exported = {r["id"]: tuple(r[f] for f in kept) for r in rows}
+    assert exported == {r["id"]: tuple(r[f] for f in kept) for r in source}
     first = _counts(session)
     empty = tmp_path / "empty.sqlite"
     shutil.copyfile(sqlite_template, empty)
