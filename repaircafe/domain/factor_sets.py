@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -91,6 +91,7 @@ class FactorSet:
     description: str = ""
     sources: tuple[str, ...] = ()
     counted_outcomes: tuple[str, ...] = ("fixed",)
+    meta_sources: Mapping[str, str] = field(default_factory=dict)  # meta key -> its source
 
     @property
     def label(self) -> str:
@@ -138,10 +139,18 @@ class MaterialCredits:
 
     @property
     def sources(self) -> tuple[str, ...]:
+        return self.sources_for(self.rows)
+
+    def sources_for(self, materials: Iterable[str]) -> tuple[str, ...]:
+        """The sources of the credits of some materials (an iterable of keys), each once."""
         seen: dict[str, None] = {}
-        for r in self.rows.values():
-            seen.setdefault(r.central_source, None)
-            seen.setdefault(r.low_source, None)
+        for material in materials:
+            row = self.rows.get(material)
+            if row is None:
+                continue
+            for source in (row.central_source, row.low_source):
+                if source.strip():
+                    seen.setdefault(source, None)
         return tuple(seen)
 
 
@@ -158,6 +167,9 @@ class CategoryMapping:
     weee_category: int | None
     split_profile: str
     note: str = ""
+    # "substitute": no factor row of its own, the nearest category's row stands in;
+    # "size": one size of several is assumed (a medium laptop). Empty: scored as itself.
+    assumption: str = ""
 
 
 # --------------------------------------------------------------------------- parsing
@@ -197,6 +209,7 @@ def parse_factor_set_csv(text: str) -> FactorSet:
     meta: dict[str, str] = {}
     at: dict[str, int] = {}  # meta key -> line
     sources: dict[str, None] = {}
+    meta_sources: dict[str, str] = {}
     categories: dict[str, CategoryFactor] = {}
     for line, row in enumerate(reader, start=2):
         kind = (row.get("kind") or "").strip()
@@ -213,6 +226,7 @@ def parse_factor_set_csv(text: str) -> FactorSet:
             at[key] = line
             if source:
                 sources.setdefault(source, None)
+                meta_sources[key] = source
         elif kind == "category":
             if key in categories:
                 raise FactorSetError("line %(line)s: category '%(key)s' given twice",
@@ -284,6 +298,7 @@ def parse_factor_set_csv(text: str) -> FactorSet:
         description=meta.get("description", ""),
         sources=tuple(sources),
         counted_outcomes=counted,
+        meta_sources=meta_sources,
     )
 
 
@@ -326,7 +341,8 @@ def load_material_credits(path: str | None = None) -> MaterialCredits:
             if low > central:
                 raise FactorSetError("line %(line)s: low (%(low)s) above central (%(central)s)",
                                      line=line, low=low, central=central)
-            if not r["central_source"].strip() or not r["low_source"].strip():
+            # A material credited nothing (residual waste) needs no source; any other does.
+            if central > 0 and (not r["central_source"].strip() or not r["low_source"].strip()):
                 raise FactorSetError("line %(line)s: material '%(material)s' has no source",
                                      line=line, material=r["material"])
             rows[r["material"]] = MaterialCredit(
@@ -361,6 +377,7 @@ def load_category_map() -> dict[str, CategoryMapping]:
                 weee_category=int(r["weee_category"]) if r["weee_category"] else None,
                 split_profile=r["split_profile"],
                 note=r["note"],
+                assumption=(r.get("assumption") or "").strip(),
             )
     return out
 

@@ -88,6 +88,30 @@ def _factor_for(category_slug: str | None, factor_set: FactorSet) -> CategoryFac
     return factor_set.category(mapping.restart_category)
 
 
+def category_row(category_slug: str | None, factor_set: FactorSet) -> CategoryFactor | None:
+    """The row of a set a category is scored with (None: no category, or one the set lacks)."""
+    try:
+        return _factor_for(category_slug, factor_set)
+    except FactorSetError:
+        return None
+
+
+def average_weight(category_slug: str | None, factor_set: FactorSet) -> float | None:
+    """The average weight a set credits for a category (None: no category, or a Misc row that
+    has none): what a recorded weight is compared with to judge whether it is plausible."""
+    factor = category_row(category_slug, factor_set)
+    if factor is None or factor.is_misc:
+        return None
+    return factor.avg_weight_kg
+
+
+def uses_per_kg_ratio(category_slug: str | None, factor_set: FactorSet) -> bool:
+    """Whether a recorded weight of this category is scored with the set's per-kg ratio (Misc,
+    non-electric or unknown categories) rather than with its category row alone."""
+    factor = category_row(category_slug, factor_set)
+    return factor is None or factor.is_misc or not factor.powered
+
+
 def _clean_weight(
     weight_kg: float | None, weight_source: str | None
 ) -> tuple[float | None, str | None]:

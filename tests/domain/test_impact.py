@@ -266,7 +266,8 @@ def test_materials_table_rows_have_low_central_source_and_year():
     assert must <= set(credits.rows)
     for r in credits.rows.values():
         assert 0 <= r.low <= r.central
-        assert r.central_source and r.low_source and 1990 < r.central_year < 2100
+        assert (r.central_source and r.low_source) or r.central == 0  # no credit, no source
+        assert 1990 < r.central_year < 2100
     assert credits.rows["glass"].low == 0.20 and credits.rows["glass"].central == 0.31
 
 
@@ -302,3 +303,31 @@ def test_shipped_files_are_only_data():
         with p.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         assert len({len(r) for r in rows}) == 1, p.name
+
+
+def test_categories_scored_through_another_row_say_how():
+    cmap = load_category_map()
+    substitutes = {s for s, m in cmap.items() if m.assumption == "substitute"}
+    sizes = {s for s, m in cmap.items() if m.assumption == "size"}
+    assert substitutes == {"battery-charger-adapter", "large-home-electrical",
+                           "small-home-electrical", "food-processor", "hair-dryer"}
+    assert sizes == {"laptop", "flat-screen"}
+    for slug, m in cmap.items():
+        own_row = m.restart_category == m.name or m.restart_category.startswith("Misc")
+        assert bool(m.assumption) != own_row, slug
+
+
+def test_material_sources_are_sources_not_notes():
+    credits = load_material_credits()
+    sources = credits.sources
+    assert not any("checked so far" in s or "single source" in s or s.startswith("no credit")
+                   for s in sources)
+    assert credits.sources_for(["other"]) == ()
+    assert len(credits.sources_for(["steel"])) == 1  # low = central: one source
+
+
+def test_average_weight_for_plausibility(restart):
+    from repaircafe.domain.impact import average_weight
+
+    assert average_weight("lamp", restart) == restart.categories["Lamp"].avg_weight_kg
+    assert average_weight("misc", restart) is None and average_weight(None, restart) is None

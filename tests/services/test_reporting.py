@@ -8,6 +8,7 @@ from itertools import islice
 import pytest
 
 from repaircafe.core.events import new_key
+from repaircafe.domain import codes
 from repaircafe.domain.errors import NotFound
 from repaircafe.objects.services import refurbish, repairs
 from repaircafe.reporting.services import reporting, scopes
@@ -169,3 +170,80 @@ def test_refurbished_and_handed_over_counts_as_eu_reuse(session, world):
     elsewhere = _report(session, scope="site:Swansea Hub").headline
     assert (elsewhere.back_in_use_objects, elsewhere.objects_received) == (1, 1)
     assert _report(session, period="2025-07").headline.back_in_use_objects == 0
+
+
+# ------------------------------------------------------------------ what a report discloses
+
+
+def _fixed(session, world, category, weight=None, **kw):
+    item = make_item(session, world, category=category, weight=weight, **kw)
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                  actor=world.actor(), now=NOW, key=new_key())
+    return item
+
+
+def test_a_stand_in_category_is_disclosed_with_its_exact_share(session, world):
+    _fixed(session, world, "battery-charger-adapter")
+    _fixed(session, world, "toaster", 1.2)
+    report = _report(session)
+    # Restart 2021: PC accessory 15.94 kg CO2e stands in for the charger; toaster 8.13; x 0.5.
+    charger, toaster = 15.94 * 0.5, 8.13 * 0.5
+    assert report.headline.co2e_avoided_kg == pytest.approx(charger + toaster)
+    row = report.assumptions.set_index("category").loc["battery-charger-adapter"]
+    assert row["scored_as"] == "PC accessory" and row["kind"] == "substitute"
+    assert row["share_of_co2e"] == pytest.approx(charger / (charger + toaster), abs=1e-12)
+    assert list(report.assumptions["category"]) == ["battery-charger-adapter"]
+
+
+def test_the_report_says_which_weight_its_credits_rest_on(session, world):
+    _fixture(session, world)
+    report = _report(session)
+    # toaster (weighed 1.2 kg), laptop and bicycle: all three credited a category average
+    assert report.meta.weight_policy == "restart"
+    assert report.meta.weight_basis == {"category_average": 3, "recorded": 0, "none": 0}
+    _fixed(session, world, "misc", 2.0)  # Misc: scored by its recorded weight
+    assert _report(session).meta.weight_basis["recorded"] == 1
+
+
+def test_a_499_kg_lamp_is_flagged_by_its_code(session, world):
+    from repaircafe.tags.services.tags import current_tag
+
+    lamp = _fixed(session, world, "lamp", 499)
+    _fixed(session, world, "lamp", 0.8)
+    report = _report(session)
+    (doubt,) = report.meta.doubtful_weights
+    tag = current_tag(session, item_id=lamp.id)
+    expected = codes.display(tag.code) if tag else f"#{lamp.id}"
+    assert doubt.code == expected
+    assert (doubt.category_name, doubt.weight_kg, doubt.kind) == ("Lamp", 499.0, "too_heavy")
+    assert _report(session, scope="site:Swansea Hub").meta.doubtful_weights == ()
+
+
+def test_flows_never_recorded_read_not_recorded(session, world):
+    _fixture(session, world)
+    report = _report(session)
+    assert report.meta.recorded_flows == frozenset()
+    assert not report.headline.recycling_recorded and not report.headline.parts_recorded
+
+
+def test_imported_records_bring_their_licence_attribution(session, world):
+    _fixture(session, world)
+    assert _report(session).meta.data_providers == ()
+    own = make_item(session, world, category="kettle")
+    own.source_provider, own.source_id = "sheet:1", "row:1"
+    imported = make_item(session, world, category="kettle")
+    imported.source_provider, imported.source_id = "Repair Café Wales", "rcwales_1"
+    session.add_all([own, imported])
+    session.commit()
+    assert _report(session).meta.data_providers == ("Repair Café Wales",)
+    assert _report(session, scope="site:Swansea Hub").meta.data_providers == ()
+    assert _report(session, period="2025-05").meta.data_providers == ()
+
+
+def test_sources_name_only_what_the_figures_use(session, world):
+    _fixture(session, world)
+    sources = _report(session).meta.sources
+    assert any("zenodo.5900046" in s for s in sources)
+    assert not any("WARM" in s for s in sources)  # nothing recycled
+    assert not any("no credit" in s or "checked so far" in s for s in sources)
+    assert not any(s.startswith("repaircafe:") for s in sources)

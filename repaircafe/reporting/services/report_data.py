@@ -38,7 +38,7 @@ class Frames:
     recycling: pd.DataFrame
 
 
-def _in_scope(table: Any, scope_ids: list[int] | None, scope: Scope) -> Any:
+def in_scope(table: Any, scope_ids: list[int] | None, scope: Scope) -> Any:
     """Rows of a report table inside the scope: its group, or its sites."""
     if scope.kind == "group":
         return col(table.group_id) == scope.id
@@ -89,7 +89,7 @@ def _rollup_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
                   func.sum(r.co2e_avoided_conservative_kg), func.sum(r.back_in_use_objects),
                   func.sum(r.back_in_use_kg))
         .where(col(r.month) >= first, col(r.month) <= last,
-               _in_scope(r, scope_sites(session, scope), scope))
+               in_scope(r, scope_sites(session, scope), scope))
         .group_by(*keys)
         .having(func.sum(r.objects) > 0)
     )
@@ -106,7 +106,7 @@ def _visit_rows(session: Session, scope: Scope, period: Period) -> list[Any]:
                   func.sum(v.co2e_avoided_conservative_kg), func.sum(v.back_in_use_objects),
                   func.sum(v.back_in_use_kg))
         .where(col(v.occurred_on) >= period.start, col(v.occurred_on) <= period.end,
-               _in_scope(v, scope_sites(session, scope), scope))
+               in_scope(v, scope_sites(session, scope), scope))
         .group_by(*keys)
     )
     return list(session.execute(stmt).all())
@@ -132,7 +132,7 @@ def _recomputed_rows(session: Session, scope: Scope, period: Period,
                       col(r.factor_version) == factor_set.version, col(r.is_void).is_(False)),
               isouter=True)
         .where(col(v.occurred_on) >= period.start, col(v.occurred_on) <= period.end,
-               _in_scope(v, scope_sites(session, scope), scope))
+               in_scope(v, scope_sites(session, scope), scope))
         .group_by(*keys)
     )
     rows = session.execute(stmt).all()
@@ -170,7 +170,7 @@ def _flow_frames(session: Session, scope: Scope, period: Period) -> tuple[pd.Dat
             sa_select(*keys, func.sum(f.count), func.sum(f.kg), func.sum(f.co2e_kg),
                       func.sum(f.co2e_low_kg))
             .where(col(f.month) >= first, col(f.month) <= last,
-                   _in_scope(f, scope_sites(session, scope), scope))
+                   in_scope(f, scope_sites(session, scope), scope))
             .group_by(*keys)
         ).all()
     else:

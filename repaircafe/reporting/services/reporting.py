@@ -23,7 +23,7 @@ from repaircafe.domain.periods import Scope as Scope
 from repaircafe.domain.periods import parse_period as parse_period
 from repaircafe.domain.periods import period_of as period_of
 from repaircafe.domain.periods import previous_period as previous_period
-from repaircafe.reporting.services import factor_sets, rollup
+from repaircafe.reporting.services import disclosures, factor_sets, rollup
 from repaircafe.reporting.services import impact as impact_service
 from repaircafe.reporting.services.report_data import Frames, report_frames
 from repaircafe.reporting.services.scopes import scope_label
@@ -45,18 +45,29 @@ NAMES = reports.Names(outcomes=lifecycle.OUTCOME_LABELS, barriers=lifecycle.BARR
 
 def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
                 central: factor_set_files.FactorSet, conservative: factor_set_files.FactorSet,
-                recomputed: bool, title: str | None = None) -> reports.ReportMeta:
-    credits = factor_set_files.load_material_credits()
-    sources = dict.fromkeys([*central.sources, *conservative.sources, *credits.sources])
+                recomputed: bool, title: str | None = None, frames: Frames | None = None,
+                notes: disclosures.Disclosures | None = None,
+                period_label: str | None = None) -> reports.ReportMeta:
+    """What a report states about itself. With `frames`, the sources are those behind the
+    figures shown (the categories and materials present); with `notes`, the report also
+    discloses the weights its credits rest on, doubtful weights, unrecorded flows and the
+    providers of imported records."""
+    records = frames.records if frames is not None else None
+    categories = list(records["category"]) if records is not None else []
+    materials = list(frames.recycling["material"]) if frames is not None else []
     label = None
     if recomputed:
         label = i18n.translations(language).gettext(RECOMPUTED) % {
             "label": central.label, "day": now.date().isoformat(),
             "central": impact_service.CENTRAL_SET}
+    extra: dict[str, object] = {}
+    if notes is not None:
+        extra = {"weight_basis": notes.weight_basis, "doubtful_weights": notes.doubtful_weights,
+                 "data_providers": notes.data_providers, "recorded_flows": notes.recorded_flows}
     return reports.ReportMeta(
         title=title or i18n.translations(language).gettext(TITLE),
         scope_label=scope_label(scope, language),
-        period_label=period.label(language),
+        period_label=period_label or period.label(language),
         period_start=period.start,
         period_end=period.end,
         language=language,
@@ -65,17 +76,22 @@ def report_meta(*, scope: Scope, period: Period, language: str, now: datetime,
         displacement=central.displacement,
         conservative_set_name=conservative.name,
         conservative_displacement=conservative.displacement,
-        sources=tuple(s for s in sources if s),
+        sources=disclosures.sources_used(categories, materials, central, conservative),
         generated_at=now,
         recomputed_label=label,
         names=NAMES,
+        weight_policy=central.weight_policy,
+        ratio_powered=central.ratio_powered,
+        ratio_unpowered=central.ratio_unpowered,
+        assumptions=disclosures.assumptions(central),
+        **extra,  # type: ignore[arg-type]
     )
 
 
 def make_report(
     session: Session, *, scope: Scope, period: Period, now: datetime, language: str = "en",
     factor_set: str | None = None, title: str | None = None, category: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, period_label: str | None = None,
 ) -> reports.Report:
     """Fold the rollup, read the frames and build the report.
 
@@ -95,9 +111,12 @@ def make_report(
     if category:
         records = frames.records[frames.records["category"] == category]
         frames = Frames(records, frames.parts.iloc[0:0], frames.recycling.iloc[0:0])
+    notes = disclosures.disclosures(session, scope=scope, period=period, factor_set=central,
+                                    category=category)
     meta = report_meta(scope=scope, period=period, language=language, now=now, central=central,
                        conservative=impact_service.factor_set(impact_service.CONSERVATIVE_SET),
-                       recomputed=recompute, title=title)
+                       recomputed=recompute, title=title, frames=frames, notes=notes,
+                       period_label=period_label)
     session.rollback()  # release the read snapshot
     return reports.build_report(frames.records, frames.parts, frames.recycling, meta,
                                 i18n.translations(language))
