@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     from repaircafe.interop.ords.views import exports
     from repaircafe.interop.sheets.views import imports
     from repaircafe.objects.views import bench, intake, items, owners, public
+    from repaircafe.offline.views import worker
     from repaircafe.parts.views import parts, stock
     from repaircafe.recycling.views import recycling
     from repaircafe.reporting.views import reports
@@ -57,7 +58,7 @@ def init_app(app: Flask) -> None:
     # Before any rule is added: rules look their converters up when they are registered.
     app.url_map.converters["int"] = RecordIdConverter
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
-                   owners, labels, printers, parts, stock, recycling, reports):
+                   owners, labels, printers, parts, stock, recycling, reports, worker):
         app.register_blueprint(module.bp)
     for module in (api, exports, imports, tokens, followups):
         app.register_blueprint(module.bp)

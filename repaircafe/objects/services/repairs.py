@@ -128,7 +128,7 @@ def record_repair_attempt(
 def hand_over(
     session: Session, *, item_id: int, to: str = "owner", return_due_on: str | None = None,
     public_note: str = "", actor: Actor, now: datetime, key: str,
-    follow_up_months: Sequence[int] = (),
+    follow_up_months: Sequence[int] = (), occurred_at: datetime | None = None,
 ) -> LifecycleEvent:
     """The object leaves the café: back to its owner, or sold, donated or lent to someone new.
 
@@ -147,7 +147,8 @@ def hand_over(
             item = locked_item(session, item_id, actor)
             fixed = item.state == "fixed"
             event = ev.item_event(session, item, kind="handed_over", payload=payload,
-                                  actor=actor, now=now, key=key, public_note=public)
+                                  actor=actor, now=now, key=key, occurred_at=occurred_at,
+                                  public_note=public)
             followups.plan(session, item=item, handover=event, fixed=fixed,
                            months=follow_up_months)
             return event
@@ -157,7 +158,7 @@ def hand_over(
 
 def check_in(
     session: Session, *, item_id: int, repair_session_id: int | None, problem: str = "",
-    actor: Actor, now: datetime, key: str,
+    actor: Actor, now: datetime, key: str, occurred_at: datetime | None = None,
 ) -> LifecycleEvent:
     """An object seen before comes back for another visit (today's session at its group)."""
     text = values.clean_text(problem, limit=2000, field=N_("Problem"))
@@ -175,14 +176,15 @@ def check_in(
             if text:
                 item.problem = text
             return ev.item_event(session, item, kind="checked_in", payload={"problem": text},
-                                 actor=actor, now=now, key=key, repair_session_id=repair_session_id)
+                                 actor=actor, now=now, key=key, occurred_at=occurred_at,
+                                 repair_session_id=repair_session_id)
 
     return ev.once(session, key, "checked_in", act)
 
 
 def add_note(
     session: Session, *, item_id: int, public_note: str = "", internal_note: str = "",
-    actor: Actor, now: datetime, key: str,
+    actor: Actor, now: datetime, key: str, occurred_at: datetime | None = None,
 ) -> LifecycleEvent:
     """A remark for the history; public notes show on the owner's page, internal ones never."""
     public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
@@ -194,7 +196,8 @@ def add_note(
         with write_transaction(session):
             item = locked_item(session, item_id, actor)
             return ev.item_event(session, item, kind="note", actor=actor, now=now, key=key,
-                                 public_note=public, internal_note=internal)
+                                 occurred_at=occurred_at, public_note=public,
+                                 internal_note=internal)
 
     return ev.once(session, key, "note", act)
 
@@ -248,7 +251,7 @@ def correct_event(
 
 def replace_tag(
     session: Session, *, item_id: int, new_code: str | None = None, actor: Actor,
-    now: datetime, key: str,
+    now: datetime, key: str, occurred_at: datetime | None = None,
 ) -> Tag:
     """A damaged label: the old tag is retired (it still resolves), a new one is linked."""
 
@@ -268,7 +271,7 @@ def replace_tag(
             session.add(tag)
             return ev.item_event(session, item, kind="tag_replaced",
                                  payload={"old": old.code if old else None, "new": tag.code},
-                                 actor=actor, now=now, key=key)
+                                 actor=actor, now=now, key=key, occurred_at=occurred_at)
 
     event = ev.once(session, key, "tag_replaced", act)
     found = tag_service.tag_by_code(session, event.payload["new"])

@@ -18,6 +18,7 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.objects.services import items as item_service
 from repaircafe.objects.services import repairs
+from repaircafe.offline.views.sent import sent_at_for
 from repaircafe.web.access import actor, refusal_text, requires
 
 bp = Blueprint("bench", __name__, template_folder="../templates", url_prefix="/bench")
@@ -49,7 +50,7 @@ def _act(page: int, action: Callable[..., Any], done: str, anchor: str, /,
     """Run one service call; a refusal is shown with its reason and nothing was written."""
     try:
         action(get_session(), actor=actor(), now=utc_now(),
-               key=request.form.get("key") or uuid.uuid4().hex, **fields)
+               key=request.form.get("key") or uuid.uuid4().hex, **fields, **sent_at_for(action))
     except Refused as exc:
         flash(refusal_text(exc), "error")
         return redirect(url_for("bench.show", item_id=page, _anchor=anchor), code=303)

@@ -28,6 +28,7 @@ from repaircafe.models import utc_now
 from repaircafe.objects.services import intake as intake_service
 from repaircafe.objects.services import items as item_service
 from repaircafe.objects.services import suggestions
+from repaircafe.offline.views.sent import sent_at
 from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import whole_number
 
@@ -82,6 +83,7 @@ def create() -> ResponseReturnValue:
                 phone=form.get("owner_phone", ""), consent=form.get("consent") == "yes"),
             is_donor=form.get("is_donor") == "yes",
             actor=actor(), now=utc_now(), key=form.get("key") or uuid.uuid4().hex,
+            occurred_at=sent_at(),
         )
     except Refused as exc:
         return _form(form.to_dict(), form.get("repair_session_id", 0, type=whole_number),

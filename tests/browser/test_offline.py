@@ -1,0 +1,295 @@
+"""The tablet keeps working when the Wi-Fi drops: writes are kept on the tablet, survive a
+reload, and reach the server once, in order, when it answers again.
+
+These tests run their own server on a fixed port, so that it can be stopped (the network is
+gone) and started again on the same address and database (the network is back).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from repaircafe import create_app
+from repaircafe.accounts.services import accounts
+from repaircafe.core.events import new_key
+from repaircafe.domain import codes
+from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import CheckCharacterError, CodeError
+from repaircafe.models import LifecycleEvent, Tag, User, utc_now
+from repaircafe.objects.services import intake, repairs
+from repaircafe.tags.services.tags import current_tag
+from tests.browser.conftest import LiveServer, new_context, sign_in
+from tests.browser.tablet import blank_labels, make_team, open_today
+from tests.conftest import app_config
+from tests.factories import build_world
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class Server:
+    """The app on one loopback port, which can be cut and brought back."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app, self.port = app, port
+        self.url = f"http://127.0.0.1:{port}"
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            assert self._thread is not None
+            self._thread.join(timeout=10)
+            self._server = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path: str, sqlite_template: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, LiveServer]]:
+    folder = tmp_path_factory.mktemp("offline")
+    database = folder / "offline.sqlite"
+    shutil.copyfile(sqlite_template, database)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(app_config(
+        f"sqlite:///{database}",
+        app={"environment": "testing", "secret_key": "offline-secret", "public_base_url": url,
+             "instance_path": str(folder / "instance")},
+        TESTING=False, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False,
+    ))
+    engine = app.extensions["repaircafe.engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        world = build_world(session)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    running = Server(app, port)
+    running.start()
+    try:
+        yield running, LiveServer(url, app, engine, world)
+    finally:
+        running.stop()
+        engine.dispose()
+
+
+@pytest.fixture
+def tablet(browser: Any, server: tuple[Server, LiveServer]) -> Iterator[Any]:
+    context = new_context(browser, server[1])
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _register(live: LiveServer, team: Any, session_id: int, problem: str) -> tuple[int, str]:
+    with live.session() as session:
+        item = intake.register_item(
+            session, repair_session_id=session_id, category="lamp", problem=problem,
+            actor=_actor(session, team.fixer), now=utc_now(), key=new_key())
+        return item.id, current_tag(session, item_id=item.id).code
+
+
+def _actor(session: Session, username: str) -> Actor:
+    return accounts.actor_for(session.exec(select(User).where(User.username == username)).one())
+
+
+def _online_and_kept(page: Any, paths: list[str]) -> None:
+    """Wait until the service worker controls the page, then visit the pages it should keep."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    for path in paths:
+        page.goto(path)
+        expect(page.locator("[data-offline-badge]")).to_be_attached()
+
+
+def _open(page: Any, action: str) -> Any:
+    form = page.locator(f'form[action$="/{action}"]')
+    page.locator(f'details:has(form[action$="/{action}"]) > summary').click()
+    return form
+
+
+def _events(live: LiveServer, **where: Any) -> list[LifecycleEvent]:
+    with live.session() as session:
+        query = select(LifecycleEvent).order_by(col(LifecycleEvent.id))
+        for name, value in where.items():
+            query = query.where(getattr(LifecycleEvent, name) == value)
+        return list(session.exec(query).all())
+
+
+def test_writes_made_offline_survive_a_reload_and_are_stored_once_in_order(tablet, server):
+    running, live = server
+    team = make_team(live, "Offline")
+    blank = blank_labels(live, team, 1)[0]
+    page = tablet
+    sign_in(page, team.fixer)
+    open_today(page, team)
+    session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    item_id, _code = _register(live, team, session_id, "Flickers")
+    _online_and_kept(page, ["/intake/", f"/bench/{item_id}", "/scan/"])
+
+    running.stop()
+    pressed_from = datetime.now(UTC)
+
+    page.goto("/intake/")
+    form = page.locator("form[data-offline=intake]")
+    form.locator('input[name="category"][value="kettle"]').check(force=True)
+    form.locator('input[name="brand"]').fill("Russell Hobbs")
+    form.locator('textarea[name="problem"]').fill("Does not heat")
+    form.locator("[data-save]").click()
+    expect(form.locator("[data-offline-notice=error]")).to_contain_text("pre-printed blank label")
+    typo = blank[:3] + ("1" if blank[3] != "1" else "2") + blank[4:]
+    form.locator('input[name="tag_code"]').fill(typo)
+    form.locator("[data-save]").click()
+    expect(form.locator("[data-offline-notice=error]")).to_contain_text("looks like a typo")
+    # nothing typed is lost by a refusal
+    expect(form.locator('input[name="brand"]')).to_have_value("Russell Hobbs")
+    form.locator('input[name="tag_code"]').fill(codes.display(blank).lower())
+    form.locator("[data-save]").click()
+    expect(page.locator("[data-offline-notice=info]")).to_contain_text("not sent yet")
+    expect(page.locator("[data-offline-count]")).to_have_text("1")
+
+    page.goto(f"/bench/{item_id}")
+    diagnosis = _open(page, "diagnosis")
+    diagnosis.locator('textarea[name="diagnosis"]').fill("Loose wire in the plug")
+    diagnosis.locator("button[type=submit]").click()
+    expect(page.locator("[data-offline-count]")).to_have_text("2")
+    note = _open(page, "note")
+    note.locator('textarea[name="internal_note"]').fill("Rewired the plug")
+    note.locator("button[type=submit]").click()
+    expect(page.locator("[data-offline-count]")).to_have_text("3")
+
+    page.reload()
+    badge = page.locator("[data-offline-badge]")
+    expect(page.locator("[data-offline-count]")).to_have_text("3")
+    expect(badge.locator("[data-offline-status]")).to_be_visible()
+    expect(page.locator("[data-offline-entry=pending]")).to_have_count(3)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "offline-01-queued.png"), full_page=False)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert _events(live, item_id=item_id, kind="diagnosed") == []
+
+    back_at = datetime.now(UTC)
+    running.start()
+    expect(badge).to_be_hidden(timeout=30_000)
+
+    with live.session() as session:
+        tag = session.exec(select(Tag).where(Tag.code == blank)).one()
+        new_item = tag.item_id
+    registered = _events(live, item_id=new_item)
+    diagnosed = _events(live, item_id=item_id, kind="diagnosed")
+    notes = _events(live, item_id=item_id, kind="note")
+    assert [e.kind for e in registered] == ["registered"]
+    assert [e.payload["diagnosis"] for e in diagnosed] == ["Loose wire in the plug"]
+    assert [e.internal_note for e in notes] == ["Rewired the plug"]
+    sent = [registered[0], diagnosed[0], notes[0]]
+    assert [e.id for e in sent] == sorted(e.id for e in sent)
+    for event in sent:
+        # when Save was pressed, not when the server heard of it
+        assert pressed_from <= event.occurred_at <= back_at <= event.recorded_at
+
+    # nothing is sent a second time, whatever the tablet does next
+    page.reload()
+    page.wait_for_timeout(1500)
+    assert len(_events(live, item_id=item_id, kind="diagnosed")) == 1
+    assert len(_events(live, item_id=new_item)) == 1
+
+
+def test_a_queued_action_refused_after_sync_says_why_and_links_to_the_object(tablet, server):
+    running, live = server
+    team = make_team(live, "Conflict")
+    page = tablet
+    sign_in(page, team.fixer)
+    open_today(page, team)
+    session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    item_id, _code = _register(live, team, session_id, "Hums")
+    _online_and_kept(page, [f"/bench/{item_id}"])
+
+    running.stop()
+    page.goto(f"/bench/{item_id}")
+    diagnosis = _open(page, "diagnosis")
+    diagnosis.locator('textarea[name="diagnosis"]').fill("Transformer hums")
+    diagnosis.locator("button[type=submit]").click()
+    expect(page.locator("[data-offline-count]")).to_have_text("1")
+
+    # meanwhile another tablet, still online, repaired the object and gave it back
+    with live.session() as session:
+        other = _actor(session, team.coordinator)
+        repairs.record_repair_attempt(session, item_id=item_id, outcome="fixed", actor=other,
+                                      now=utc_now(), key=new_key())
+        repairs.hand_over(session, item_id=item_id, to="owner", actor=other, now=utc_now(),
+                          key=new_key())
+
+    running.start()
+    failed = page.locator("[data-offline-entry=failed]")
+    expect(failed).to_have_count(1, timeout=30_000)
+    expect(failed.locator("[data-offline-message]")).not_to_be_empty()
+    assert failed.locator("[data-offline-place]").get_attribute("href") == f"/bench/{item_id}"
+    assert _events(live, item_id=item_id, kind="diagnosed") == []
+    failed.locator("[data-offline-dismiss]").click()
+    expect(page.locator("[data-offline-queue]")).to_be_hidden()
+
+
+def _python_parse(text: str) -> dict[str, Any]:
+    try:
+        return {"code": codes.parse(text)}
+    except CheckCharacterError as exc:
+        return {"error": "typo", "code": exc.params["code"]}
+    except CodeError as exc:
+        if "bad" in exc.params:
+            return {"error": "invalid", "bad": exc.params["bad"]}
+        if "count" in exc.params:
+            return {"error": "length", "count": exc.params["count"]}
+        return {"error": "empty"}
+
+
+def _samples() -> list[str]:
+    rng = random.Random(20261204)
+    samples = ["", "   ", "7K3M-9QXA-2", "https://rc.example.org/I/abcd-efgh-j", "I0L0-oo11-x",
+               "12345678", "1234567890", "ABCD*EFG!", "abcd efgh j", "ÄBCD-EFGH-1"]
+    for code in codes.new_codes(300):
+        samples.append(code)
+        position = rng.randrange(9)
+        wrong = rng.choice([c for c in codes.ALPHABET if c != code[position]])
+        samples.append(code[:position] + wrong + code[position + 1:])
+        swap = rng.randrange(8)
+        samples.append(code[:swap] + code[swap + 1] + code[swap] + code[swap + 2:])
+        samples.append(f"https://rc.example.org/I/{codes.display(code).lower()}?via=qr")
+        samples.append(code[:-1])
+    return samples
+
+
+def test_the_tablet_checks_codes_as_the_server_does(page, live_server):
+    page.goto(live_server.url + "/login")
+    page.add_script_tag(url="/static/js/offline.js")
+    samples = _samples()
+    in_browser = page.evaluate("texts => texts.map(t => window.repaircafeCodes.parse(t))", samples)
+    for text, js in zip(samples, in_browser, strict=True):
+        assert js == _python_parse(text), text
+    data = [code[:8] for code in codes.new_codes(500)]
+    checks = page.evaluate("data => data.map(d => window.repaircafeCodes.checkCharacter(d))", data)
+    assert checks == [codes.check_character(d) for d in data]
