@@ -13,7 +13,14 @@ from repaircafe.cli.imports import import_
 from repaircafe.db import session_scope
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import NotFound, Refused
-from repaircafe.interop.sheets.services.sheet_mapping import DATE_ORDERS, FIELDS
+from repaircafe.interop.sheets.services.sheet_mapping import (
+    DATE_ORDERS,
+    FIELDS,
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    describe,
+    required_fields,
+)
 from repaircafe.models import RepairGroup, Site, utc_now
 
 
@@ -26,13 +33,18 @@ from repaircafe.models import RepairGroup, Site, utc_now
 @click.option("--key", help="The column that identifies a row (default: the row's content).")
 @click.option("--date-order", type=click.Choice(DATE_ORDERS), help="How dates are written.")
 @click.option("--site", "site_name", help="Site for rows that name none.")
-@click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
+@click.option("--require", "required", multiple=True, type=click.Choice(OPTIONAL_FIELDS),
+              help="A field whose unreadable cell rejects the row, beside "
+                   f"{', '.join(REQUIRED_FIELDS)}; repeat as needed. Other unreadable cells are "
+                   "left empty, with a note.")
+@click.option("--dry-run", is_flag=True,
+              help="Show the column mapping and what would happen; write nothing.")
 @click.option("--errors", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write rejected rows (default: FILE.errors.csv).")
 @with_appcontext
 def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
-          date_order: str | None, site_name: str | None, dry_run: bool,
-          errors: Path | None) -> None:
+          date_order: str | None, site_name: str | None, required: tuple[str, ...],
+          dry_run: bool, errors: Path | None) -> None:
     """Import a spreadsheet of repairs (idempotent by the key column)."""
     from repaircafe.interop.sheets.services import sheet_import, sheet_planning, sheet_reading
 
@@ -61,6 +73,12 @@ def sheet(file: Path, group_name: str, pairs: tuple[str, ...], key: str | None,
                 raise NotFound("No site called “%(site)s” in %(group)s.", site=site_name,
                                group=group.name)
             mapping.site_id = site.id
+        sites = session.exec(select(Site).where(Site.group_id == group.id)).all()
+        default_site = next((s.name for s in sites if s.id == mapping.site_id),
+                            sites[0].name if len(sites) == 1 else "")
+        if required:
+            mapping.required = required_fields(required)
+        click.echo("\n".join(describe(mapping, read.headers, default_site=default_site)))
         report = sheet_import.import_sheet(session, read, mapping, group_id=group.id,
                                            actor=Actor.system("spreadsheet import"),
                                            now=utc_now(), dry_run=dry_run)

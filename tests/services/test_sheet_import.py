@@ -62,26 +62,33 @@ def test_dry_run_shows_what_would_be_created_and_every_rejected_row(session, wor
     mapping = sheet_import.mapping_for(session, sheet, group_id=world.group.id)
     mapping.key = "N°"
     report = run(session, world, sheet, mapping, dry_run=True)
-    assert [p.line for p in report.planned] == [2, 3, 5], report.rejected
+    assert [p.line for p in report.planned] == [2, 3, 5, 7, 11, 12], report.rejected
     reasons = {r.line: r.reason for r in report.rejected}
-    assert set(reasons) == {6, 7, 8, 9, 10, 11, 12}
+    assert set(reasons) == {6, 8, 9, 10}
     assert "not a date" in reasons[6]
-    assert "not a category" in reasons[7]
     assert "not an outcome" in reasons[8]
     assert "Same key as line 5" in reasons[9]
     assert "future" in reasons[10]
-    assert "not a weight" in reasons[11]
-    assert "barrier only goes with" in reasons[12]
+    notes = {n.line: str(n) for n in report.notes}
+    assert set(notes) == {7, 11, 12}
+    assert notes[7].startswith("Category “Chose bizarre” dropped") and "not a category" in notes[7]
+    assert notes[11].startswith("Weight (kg) “abc” dropped") and "not a weight" in notes[11]
+    assert notes[12].startswith("Barrier (End of life) “Trop usé” dropped")
+    assert "barrier only goes with" in notes[12]
     assert report.blank == 1
     assert report.rows_read + report.blank == len(sheet.rows)
-    toaster, lamp, bike = report.planned
+    odd, fan, radio = report.planned[3:]
+    assert (odd.category, fan.weight_kg, radio.barrier, radio.outcome) == (
+        None, None, None, "fixed")
+    toaster, lamp, bike = report.planned[:3]
     assert (toaster.category, toaster.weight_kg, toaster.outcome, toaster.age_years) == (
         "toaster", 1.2, "fixed", 5.0)
     assert (lamp.category, lamp.weight_kg, lamp.outcome, lamp.barrier, lamp.age_years) == (
         "lamp", 0.8, "end_of_life", 2, 10.0)
     assert (bike.category, bike.outcome, bike.held_on) == ("bicycle", "repairable",
                                                           date(2025, 6, 7))
-    assert report.new_sessions == [("Cathays Library", date(2025, 6, 7))]
+    assert report.new_sessions == [("Cathays Library", date(2025, 6, 7)),
+                                   ("Cathays Library", date(2025, 6, 13))]
     assert session.exec(select(func.count()).select_from(Item)).one() == 0
 
 
@@ -90,15 +97,16 @@ def test_import_creates_objects_attempts_and_sessions_once(session, world, tmp_p
     mapping = sheet_import.mapping_for(session, sheet, group_id=world.group.id)
     mapping.key = "N°"
     report = run(session, world, sheet, mapping)
-    assert report.written and len(report.planned) == 3 and report.attempts == 3
+    assert report.written and len(report.planned) == 6 and report.attempts == 6
     items = session.exec(select(Item).order_by(Item.id)).all()
     assert [(i.state, i.source_id) for i in items] == [
-        ("fixed", "1"), ("end_of_life", "2"), ("awaiting_part", "3")]
-    assert session.exec(select(func.count()).select_from(LifecycleEvent)).one() == 6
-    assert session.exec(select(func.count()).select_from(RepairSession)).one() == 3
+        ("fixed", "1"), ("end_of_life", "2"), ("awaiting_part", "3"), ("fixed", "5"),
+        ("fixed", "8"), ("fixed", "9")]
+    assert session.exec(select(func.count()).select_from(LifecycleEvent)).one() == 12
+    assert session.exec(select(func.count()).select_from(RepairSession)).one() == 4
     again = run(session, world, sheet, mapping)
-    assert again.planned == [] and again.existing == [2, 3, 5]
-    assert session.exec(select(func.count()).select_from(Item)).one() == 3
+    assert again.planned == [] and again.existing == [2, 3, 5, 7, 11, 12]
+    assert session.exec(select(func.count()).select_from(Item)).one() == 6
     saved = session.exec(select(SheetMapping)).one()
     assert saved.mapping["key"] == "N°" and saved.mapping["columns"]["date"] == "Date"
 

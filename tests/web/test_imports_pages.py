@@ -16,10 +16,11 @@ from repaircafe.core.events import new_key
 from repaircafe.models import ApiToken, Item
 from repaircafe.objects.services import repairs
 from tests.factories import NOW, make_item
+from tests.sheet_files import write_dutch_xlsx
 
 SHEET = ("Numéro;Date;Objet;Réparé ?;Poids\n"
          "1;01/06/2025;Grille-pain;oui;1,5\n"
-         "2;02/06/2025;Soucoupe volante;non;\n")
+         "2;02/06/2025;Soucoupe volante;peut-être;\n")
 
 
 def upload(client):
@@ -48,7 +49,7 @@ def test_upload_map_dry_run_import_and_error_file(login_as, session, world):
     form["key"] = "Numéro"
     dry = client.post(f"/imports/{token}/check", data=form).get_data(as_text=True)
     assert "Dry run" in dry
-    assert "is not a category we know" in dry
+    assert "is not an outcome" in dry
     assert session.exec(select(func.count()).select_from(Item)).one() == 0
     errors = client.post(f"/imports/{token}/errors.csv", data=form)
     assert errors.mimetype == "text/csv" and "Soucoupe volante" in errors.get_data(as_text=True)
@@ -62,6 +63,50 @@ def test_upload_map_dry_run_import_and_error_file(login_as, session, world):
     session.rollback()
     assert session.exec(select(func.count()).select_from(Item)).one() == 1
     assert upload(client) != token
+
+
+def mapping_table(page: str) -> list[tuple[str, str]]:
+    """The dry run's column mapping as (our field, their column) pairs, tags removed."""
+    table = re.search(r'<table class="data-table" id="column-mapping">(.*?)</table>', page, re.S)
+    assert table, page
+    rows = re.findall(r"<tr><td>(.*?)</td><td>← (.*?)</td></tr>", table.group(1), re.S)
+    return [(re.sub(r"<[^>]+>", "", field).strip(), column) for field, column in rows]
+
+
+def test_dry_run_of_a_dutch_workbook_shows_the_mapping_and_the_notes(
+        login_as, session, world, tmp_path):
+    client = login_as("coordinator")
+    data = write_dutch_xlsx(tmp_path / "reparaties.xlsx").read_bytes()
+    response = client.post("/imports/", data={"file": (io.BytesIO(data), "reparaties.xlsx")},
+                           content_type="multipart/form-data")
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/imports/{token}").get_data(as_text=True)
+    form = mapping_form(page)
+    assert form["col_problem"] == "KLACHT" and form["col_outcome"] == "Resultaat"
+    assert 'name="required" value="weight"' in page
+    form["key"] = "Nr"
+    dry = client.post(f"/imports/{token}/check", data=form).get_data(as_text=True)
+    assert mapping_table(dry) == [
+        ("Date of the session (required)", "DATUM"), ("Category", "categorie"),
+        ("Brand", "Merk"), ("Problem", "KLACHT"), ("Weight (kg)", "Gewicht (kg)"),
+        ("Outcome (required)", "Resultaat"), ("Barrier (End of life)", "Reden"),
+        ("Age or year of manufacture", "Leeftijd"), ("Key", "Nr")]
+    assert "Ignored columns: Opmerking" in dry
+    assert "Not in the file: Site, Model" in dry
+    notes = re.search(r'<table class="data-table" id="notes">(.*?)</table>', dry, re.S).group(1)
+    assert "<td>3</td><td>Weight (kg) “ca. 2kg??” dropped, left empty: " in notes
+    assert "“misschien” is not an outcome" in dry
+    client.post("/language/fr", data={"next": "/imports/"})
+    french = client.post(f"/imports/{token}/check", data=form).get_data(as_text=True)
+    assert "Correspondance des colonnes" in french and "Colonnes ignorées : Opmerking" in french
+    assert "Poids (kg) « ca. 2kg?? » écarté, laissé vide : " in french
+    client.post("/language/en", data={"next": "/imports/"})
+    form["required"] = ["weight"]
+    strict = client.post(f"/imports/{token}/check", data=form).get_data(as_text=True)
+    assert ("Weight (kg) (required)", "Gewicht (kg)") in mapping_table(strict)
+    assert "“ca. 2kg??” is not a weight" in strict
+    assert 'name="required" value="weight"' in strict
+    assert session.exec(select(func.count()).select_from(Item)).one() == 0
 
 
 def test_import_pages_need_the_import_right_and_the_uploader(login_as, client, world):
@@ -153,8 +198,8 @@ def test_an_imported_upload_keeps_only_its_rejected_rows(login_as, session, worl
 
 def test_the_error_file_writes_formulas_as_text(login_as, session, world):
     client = login_as("coordinator")
-    sheet = ('Date;Objet;Marque\n01/06/2025;=HYPERLINK("http://evil.example","x");'
-             "+cmd|' /C calc'!A0\n02/06/2025;@SUM(1+1);-2+3\n")
+    sheet = ('Date;Objet;Marque;Réparé\n01/06/2025;=HYPERLINK("http://evil.example","x");'
+             "+cmd|' /C calc'!A0;peut-être\n02/06/2025;@SUM(1+1);-2+3;peut-être\n")
     response = client.post("/imports/", data={
         "file": (io.BytesIO(sheet.encode()), "evil.csv")}, content_type="multipart/form-data")
     token = response.headers["Location"].rsplit("/", 1)[1]

@@ -8,7 +8,6 @@ with a reason a volunteer can act on; nothing here touches the database.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,154 +15,52 @@ from typing import Any
 
 from repaircafe.domain import lifecycle, values
 from repaircafe.domain.errors import Refused
+from repaircafe.domain.messages import N_
+from repaircafe.interop.sheets.services.sheet_vocabulary import (
+    Vocabulary,
+    bare,
+    fold,
+    vocabulary,
+)
 
 # Our fields, in the order the mapping page shows them.
 FIELDS = ("date", "site", "category", "brand", "model", "problem", "weight", "outcome",
           "barrier", "age")
 FIELD_LABELS = {
-    "date": "Date of the session", "site": "Site", "category": "Category", "brand": "Brand",
-    "model": "Model", "problem": "Problem", "weight": "Weight (kg)", "outcome": "Outcome",
-    "barrier": "Barrier (End of life)", "age": "Age or year of manufacture",
+    "date": N_("Date of the session"), "site": N_("Site"), "category": N_("Category"),
+    "brand": N_("Brand"), "model": N_("Model"), "problem": N_("Problem"),
+    "weight": N_("Weight (kg)"), "outcome": N_("Outcome"), "barrier": N_("Barrier (End of life)"),
+    "age": N_("Age or year of manufacture"),
 }
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 ROW_KEY = ""  # no key column: a row is known by its content
 
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "date": ("date", "day", "eventdate", "sessiondate", "datum", "fecha", "jour", "data",
-             "dateofrepair", "datereparation", "dyddiad"),
-    "site": ("site", "location", "venue", "lieu", "ort", "locatie", "lugar", "place",
-             "groupidentifier", "cafe", "repaircafe"),
-    "category": ("category", "categorie", "kategorie", "categoria", "type", "object",
-                 "objet", "item", "product", "productcategory", "producttype", "appareil",
-                 "gerat", "voorwerp", "typeobjet", "partnerproductcategory"),
-    "brand": ("brand", "make", "marque", "marke", "merk", "marca", "manufacturer"),
-    "model": ("model", "modele", "modell", "modelo", "reference", "ref"),
-    "problem": ("problem", "probleme", "fault", "issue", "panne", "defaut", "description",
-                "symptom", "symptome", "defekt", "storing", "problema", "what", "comment",
-                "comments", "remarks", "notes"),
-    "weight": ("weight", "weightkg", "poids", "poidskg", "gewicht", "peso", "kg", "masse"),
-    "outcome": ("outcome", "result", "status", "repairstatus", "repaired", "fixed",
-                "resultat", "repare", "reparation", "reparé", "ergebnis", "repariert",
-                "gerepareerd", "resultado", "reparado", "success", "statut", "etat"),
-    "barrier": ("barrier", "reason", "repairbarrier", "repairbarrierifendoflife", "whynot",
-                "raison", "cause", "pourquoi", "grund", "reden", "motivo", "obstacle"),
-    "age": ("age", "productage", "ageyears", "years", "yearofmanufacture", "year", "annee",
-            "alter", "leeftijd", "edad", "ans", "anneedachat"),
-}
-
-_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "fixed": ("fixed", "yes", "y", "oui", "o", "ja", "j", "si", "sí", "1", "true", "vrai",
-              "ok", "repaired", "repare", "reparee", "repariert", "gerepareerd", "reparado",
-              "success", "done", "fait", "gelukt"),
-    "repairable": ("repairable", "half", "partly", "partial", "partially", "2", "½",
-                   "enpartie", "partiellement", "partiel", "reparable", "areparer",
-                   "asuivre", "piece", "pieceacommander", "needspart", "teilweise",
-                   "gedeeltelijk", "parcial", "later", "tofollow"),
-    "end_of_life": ("endoflife", "no", "n", "non", "nein", "nee", "3", "false", "faux",
-                    "notfixed", "irreparable", "hs", "horsservice", "dead", "eol",
-                    "nonrepare", "nichtrepariert", "nietgerepareerd", "fin", "findevie"),
-    "unknown": ("unknown", "?", "0", "inconnu", "nsp", "unbekannt", "onbekend",
-                "desconocido", "na", "n/a", "-"),
-}
-
-_BARRIERS: dict[int, tuple[str, ...]] = {
-    1: ("sparepartsnotavailable", "nospareparts", "piecesindisponibles", "pasdepiece",
-        "pasdepieces", "keineersatzteile"),
-    2: ("sparepartstooexpensive", "toexpensive", "tooexpensive", "piecestropcheres",
-        "tropcher", "zuteuer"),
-    3: ("nowaytoopenproduct", "cannotopen", "cantopen", "impossibledouvrir",
-        "indemontable", "nichtzuoffnen"),
-    4: ("repairinformationnotavailable", "noinformation", "nodocumentation",
-        "pasdinformation", "pasdedocumentation", "schema"),
-    5: ("lackofequipment", "noequipment", "manquedoutils", "manquedoutil",
-        "pasdoutil", "werkzeugfehlt"),
-    6: ("itemtoowornout", "toowornout", "worn", "wornout", "tropuse", "trouse",
-        "usé", "use", "vetuste", "verschlissen"),
-}
-
-_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "toaster": ("grillepain", "toaster", "tostadora"),
-    "kettle": ("bouilloire", "wasserkocher", "waterkoker", "hervidor"),
-    "lamp": ("lampe", "lamp", "luminaire", "lampara", "lamparas"),
-    "vacuum": ("aspirateur", "staubsauger", "stofzuiger", "aspiradora", "hoover",
-               "vacuumcleaner"),
-    "coffee-maker": ("cafetiere", "machineacafe", "kaffeemaschine", "koffiezetapparaat",
-                     "cafetera", "coffeemachine", "expresso", "espresso"),
-    "iron": ("ferarepasser", "fer", "bugeleisen", "strijkijzer", "plancha"),
-    "portable-radio": ("radio", "poste"),
-    "hair-dryer": ("sechecheveux", "fohn", "fohnen", "fohnapparat", "fohn", "secador",
-                   "hairdryer", "fohnfrisur"),
-    "sewing-machine": ("machineacoudre", "nahmaschine", "naaimachine", "maquinadecoser"),
-    "food-processor": ("mixeur", "blender", "robot", "robotmenager", "mixer", "batteur",
-                       "centrifugeuse", "juicer", "licuadora"),
-    "fan": ("ventilateur", "ventilator", "ventilador"),
-    "laptop": ("ordinateurportable", "portable", "laptop", "notebook", "portatil"),
-    "desktop-computer": ("ordinateur", "pc", "computer", "ordenador", "unitecentrale"),
-    "mobile": ("telephone", "smartphone", "portablephone", "handy", "gsm", "movil",
-               "mobilephone", "phone"),
-    "flat-screen": ("television", "tele", "tv", "ecran", "fernseher", "monitor"),
-    "power-tool": ("perceuse", "visseuse", "outilelectrique", "bohrmaschine", "boormachine",
-                   "drill", "taladro"),
-    "printer-scanner": ("imprimante", "drucker", "printer", "impresora", "scanner"),
-    "watch-clock": ("montre", "horloge", "pendule", "reveil", "uhr", "klok", "reloj",
-                    "watch", "clock"),
-    "toy": ("jouetelectrique", "electronictoy"),
-    "headphones": ("casque", "ecouteurs", "kopfhorer", "koptelefoon", "auriculares"),
-    "bicycle": ("velo", "bicyclette", "fahrrad", "fiets", "bicicleta", "bike", "cycle"),
-    "furniture": ("meuble", "chaise", "table", "mobel", "stuhl", "meubel", "stoel",
-                  "mueble", "silla", "chair"),
-    "clothing-textile": ("vetement", "vetements", "textile", "couture", "pantalon", "veste",
-                         "kleidung", "kleding", "ropa", "clothes", "clothing", "garment"),
-    "jewellery": ("bijou", "bijoux", "collier", "schmuck", "sieraad", "sieraden", "joya",
-                  "jewelry", "necklace"),
-    "toy-unpowered": ("jouet", "peluche", "spielzeug", "speelgoed", "juguete"),
-    "hand-tool": ("outil", "outils", "werkzeug", "gereedschap", "herramienta", "tool"),
-    "household-unpowered": ("ustensile", "vaisselle", "parapluie", "umbrella", "haushalt",
-                            "huishoudelijk", "household"),
-}
-
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate((
-    ("jan", "january", "janvier", "januar", "januari", "enero", "janv"),
-    ("feb", "february", "fevrier", "februar", "februari", "febrero", "fev", "fevr"),
-    ("mar", "march", "mars", "marz", "maart", "marzo"),
-    ("apr", "april", "avril", "abril", "avr"),
-    ("may", "mai", "mei", "mayo"),
-    ("jun", "june", "juin", "juni", "junio"),
-    ("jul", "july", "juillet", "juli", "julio", "juil"),
-    ("aug", "august", "aout", "augustus", "agosto"),
-    ("sep", "sept", "september", "septembre", "septiembre"),
-    ("oct", "october", "octobre", "oktober", "octubre", "okt"),
-    ("nov", "november", "novembre", "noviembre"),
-    ("dec", "december", "decembre", "dezember", "diciembre", "dez"),
-), start=1):
-    for _name in _names:
-        _MONTHS[_name] = _number
-
-
-def fold(text: Any) -> str:
-    """Lower case, no accents, letters and digits only: how headers and values are compared."""
-    decomposed = unicodedata.normalize("NFKD", str(text or "").strip().lower())
-    return re.sub(r"[^a-z0-9?½/-]", "", "".join(c for c in decomposed
-                                                 if not unicodedata.combining(c)))
+# Fields whose unreadable cell always rejects the row: without a date or a site the row has
+# no café session, and the outcome is what the import is for. Any other cell that cannot be
+# read is left empty and the row kept with a note (as the ORDS import does), unless the
+# mapping marks that field required too.
+REQUIRED_FIELDS = ("date", "site", "outcome")
+OPTIONAL_FIELDS = tuple(f for f in FIELDS if f not in REQUIRED_FIELDS)
 
 
 def _bare(text: Any) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
+    return bare(text)
 
 
 @dataclass
 class ColumnMapping:
-    """Our field -> their header, the key column, how dates are written and the default site."""
+    """Our field -> their header, the key column, how dates are written, the default site and
+    the fields whose unreadable cell rejects the row."""
 
     columns: dict[str, str] = field(default_factory=dict)
     key: str = ROW_KEY
     date_order: str = "dmy"
     site_id: int | None = None
+    required: tuple[str, ...] = ()  # optional fields this mapping makes required
 
     def as_dict(self) -> dict[str, Any]:
         return {"columns": dict(self.columns), "key": self.key, "date_order": self.date_order,
-                "site_id": self.site_id}
+                "site_id": self.site_id, "required": list(self.required)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ColumnMapping:
@@ -173,31 +70,72 @@ class ColumnMapping:
         order: str = data["date_order"] if data.get("date_order") in DATE_ORDERS else "dmy"
         site = str(data.get("site_id") or "")
         return cls(columns, str(data.get("key") or ""), order,
-                   int(site) if site.isdigit() else None)
+                   int(site) if site.isdigit() else None,
+                   required_fields(data.get("required") or ()))
 
     def fitted_to(self, headers: Sequence[str]) -> ColumnMapping:
         """The same mapping with columns this file does not have left out."""
         present = set(headers)
         return ColumnMapping({k: v for k, v in self.columns.items() if v in present},
                              self.key if self.key in present else ROW_KEY,
-                             self.date_order, self.site_id)
+                             self.date_order, self.site_id, self.required)
+
+    def is_required(self, name: str) -> bool:
+        return name in REQUIRED_FIELDS or name in self.required
+
+    def ignored(self, headers: Sequence[str]) -> list[str]:
+        """The file's columns the import does not read, in the file's order."""
+        used = {*self.columns.values(), self.key}
+        return [h for h in headers if h not in used]
+
+
+def required_fields(names: Iterable[Any]) -> tuple[str, ...]:
+    """The optional fields among the names, in our order (unknown names are left out)."""
+    given = {str(n) for n in names}
+    return tuple(f for f in OPTIONAL_FIELDS if f in given)
+
+
+def describe(mapping: ColumnMapping, headers: Sequence[str], *, default_site: str = ""
+             ) -> list[str]:
+    """The mapping in words, one line each, for the command line: our field <- their column."""
+    lines = ["Column mapping:"]
+    for name in FIELDS:
+        header = mapping.columns.get(name)
+        if header is None:
+            continue
+        mark = " (required)" if mapping.is_required(name) else ""
+        lines.append(f"  {FIELD_LABELS[name]} ← {header}{mark}")
+    lines.append(f"  Key ← {mapping.key}" if mapping.key != ROW_KEY
+                 else "  Key ← the whole row")
+    if default_site:
+        lines.append(f"  Site for rows without one: {default_site}")
+    missing = [FIELD_LABELS[n] for n in FIELDS if n not in mapping.columns]
+    if missing:
+        lines.append("Not in the file: " + ", ".join(missing))
+    ignored = mapping.ignored(headers)
+    lines.append("Ignored columns: " + (", ".join(ignored) if ignored else "none"))
+    return lines
 
 
 def guess_columns(headers: Sequence[str]) -> dict[str, str]:
-    """Our field for each header we recognise; exact synonyms win over partial ones."""
+    """Our field for each header we recognise; whole headers win over words within them."""
+    words = vocabulary("header")
     found: dict[str, str] = {}
-    folded = [(h, _bare(h)) for h in headers]
-    for exact in (True, False):
-        for name in FIELDS:
-            if name in found:
-                continue
-            for header, key in folded:
-                if not key or header in found.values():
-                    continue
-                words = _SYNONYMS[name]
-                if (key in words) if exact else any(len(w) > 3 and w in key for w in words):
-                    found[name] = header
-                    break
+    for name in FIELDS:
+        header = next((h for h in headers if words.match(h) == name
+                       and h not in found.values()), None)
+        if header is not None:
+            found[name] = header
+    for name in FIELDS:
+        if name in found:
+            continue
+        phrases = [k for k, meaning in words.exact.items()
+                   if meaning == name and len(k) > 3 and k.isalnum()]
+        for header in headers:
+            key = _bare(header)
+            if key and header not in found.values() and any(p in key for p in phrases):
+                found[name] = header
+                break
     return found
 
 
@@ -256,7 +194,8 @@ def _date_from_text(text: str, order: str) -> date:
     words = re.findall(r"[^\W\d_]+", fold(text).replace("-", " "))
     try:
         numbers = [int(n) for n in re.findall(r"\d+", text)]
-        month_words = [_MONTHS[w] for w in words if w in _MONTHS]
+        months = vocabulary("month").exact
+        month_words = [int(months[w]) for w in words if w in months]
         if month_words and len(numbers) == 2:
             day, year = (numbers if numbers[0] <= 31 else numbers[::-1])
             return date(_year(year), month_words[0], day)
@@ -288,11 +227,11 @@ def parse_outcome(cell: Any) -> str:
         text = str(int(cell)) if -10 < cell < 10 else "not an outcome"  # inf and nan too
     if cell is None or not str(cell).strip():
         return "unknown"
-    bare = _bare(cell) or text
     raw = str(cell).strip().lower()
-    for outcome, words in _OUTCOMES.items():
-        if (text in words or bare in words or raw in words) and not _foreign_digits(raw):
-            return outcome
+    words = vocabulary("outcome")
+    found = words.exact.get(text) if isinstance(cell, int | float) else words.match(cell)
+    if found is not None and not _foreign_digits(raw):
+        return found
     raise Refused("“%(cell)s” is not an outcome: use fixed, repairable, end of life or unknown "
                   "(or yes / half / no).", cell=_shown(cell))
 
@@ -306,10 +245,11 @@ def parse_barrier(cell: Any) -> int | None:
     raw = str(cell).strip()
     if re.fullmatch(r"[0-9]", raw) and int(raw) in lifecycle.BARRIERS:
         return int(raw)
-    text = _bare(cell) if not _foreign_digits(raw) and not isinstance(cell, int | float) else ""
-    for code, words in _BARRIERS.items():
-        if text and (text in words or _bare(lifecycle.BARRIERS[code]) == text):
-            return code
+    if not _foreign_digits(raw) and not isinstance(cell, int | float):
+        words = vocabulary("barrier")
+        found = words.match(cell) or words.within(cell)
+        if found is not None:
+            return int(found)
     raise Refused("“%(cell)s” is not a barrier: use 1 to 6 or one of %(names)s.",
                   cell=_shown(cell), names=", ".join(lifecycle.BARRIERS.values()))
 
@@ -373,32 +313,26 @@ def _shown(cell: Any) -> str:
 
 @dataclass(frozen=True)
 class CategoryIndex:
-    """Finds our category from what a café wrote: slug, name, ORDS name or a common word."""
+    """Finds our category from what a café wrote: slug, name, ORDS name or a common word in
+    any of the vocabulary's languages (see sheet_vocabulary for how loosely)."""
 
-    by_word: Mapping[str, str]
+    words: Vocabulary
 
     @classmethod
     def build(cls, categories: Iterable[tuple[str, str]]) -> CategoryIndex:
-        words: dict[str, str] = {}
-        for slug, word_list in _CATEGORY_WORDS.items():
-            for word in word_list:
-                words.setdefault(word, slug)
-        for slug, name in categories:
-            words[_bare(slug)] = slug
-            words[_bare(name)] = slug
-        return cls(words)
+        own = [(text, slug) for slug, name in categories for text in (slug, name)]
+        return cls(vocabulary("category").with_first(own))
 
     def find(self, cell: Any) -> str | None:
         text = str(cell or "").strip()
         if not text:
             return None
         for candidate in (text, text.split("~")[-1], text.split("/")[0], text.split("(")[0]):
-            slug = self.by_word.get(_bare(candidate))
+            slug = self.words.match(candidate)
             if slug:
                 return slug
-        for word in re.split(r"[\s,;/~()-]+", fold(text)):
-            slug = self.by_word.get(_bare(word))
-            if slug and len(word) > 2:
-                return slug
+        slug = self.words.search(text)
+        if slug:
+            return slug
         raise Refused("“%(text)s” is not a category we know: use one of the category "
                       "names.", text=_shown(text))

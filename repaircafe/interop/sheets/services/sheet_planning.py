@@ -1,12 +1,20 @@
 """Planning a spreadsheet import: what each row would become (an object, a row imported before
-or a rejected row with its reason) and the error file of the rejected rows; writes nothing."""
+or a rejected row with its reason) and the error file of the rejected rows; writes nothing.
+
+A row is rejected only for a cell the import cannot do without: the date, the site, the key,
+the outcome and any field the mapping marks required. Any other cell that cannot be read
+(a weight "ca. 2kg??", an age "old", a category nobody knows, a barrier beside an outcome that
+is not End of life) is left empty, and the row kept with a note that names the cell and what
+was dropped; text longer than our columns hold is cut, with a note. This is the ORDS import's
+rule too, so a café's years of records are not lost to one stray cell.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +25,7 @@ from repaircafe.domain import values
 from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
 from repaircafe.interop.sheets.services.sheet_mapping import (
+    FIELD_LABELS,
     FIELDS,
     ROW_KEY,
     CategoryIndex,
@@ -32,6 +41,35 @@ from repaircafe.interop.spreadsheet_safety import safe_cell
 from repaircafe.models import Category, Item, RepairSession, Site
 
 ERROR_COLUMN = "Error"
+DROPPED = N_("%(field)s “%(cell)s” dropped, left empty: %(reason)s")
+CUT = N_("%(field)s cut to its first %(limit)s characters.")
+TEXT_LIMITS = {"brand": 120, "model": 120, "problem": 2000}
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Note:
+    """A row imported, but one cell not as written: which cell, what was dropped and why."""
+
+    line: int
+    field: str
+    cell: str
+    reason: Refused | None = None  # why the cell was dropped; None when it was cut to fit
+    limit: int = 0
+
+    def text(self, translate: Callable[[str], str] = _same) -> str:
+        """The note in words, in the reader's language when given the active gettext."""
+        label = translate(FIELD_LABELS[self.field])
+        if self.reason is None:
+            return translate(CUT) % {"field": label, "limit": f"{self.limit:,}"}
+        return translate(DROPPED) % {"field": label, "cell": self.cell,
+                                     "reason": self.reason.translated(translate)}
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -49,6 +87,7 @@ class PlannedRow:
     age_years: float | None
     outcome: str | None
     barrier: int | None
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +115,11 @@ class ImportReport:
         return sum(1 for p in self.planned if p.outcome is not None)
 
     @property
+    def notes(self) -> list[Note]:
+        """Every note of the rows to import, in line order."""
+        return [note for planned in self.planned for note in planned.notes]
+
+    @property
     def rows_read(self) -> int:
         return len(self.planned) + len(self.existing) + len(self.rejected)
 
@@ -83,7 +127,8 @@ class ImportReport:
         verb = "Imported" if self.written else "Would import"
         return (f"{verb} {len(self.planned)} objects ({self.attempts} repair attempts, "
                 f"{len(self.new_sessions)} new sessions); {len(self.existing)} already "
-                f"imported; {len(self.rejected)} rejected; {self.blank} blank lines.")
+                f"imported; {len(self.rejected)} rejected; {self.blank} blank lines."
+                + "".join(f"\n  line {note.line}: {note}" for note in self.notes))
 
 
 
@@ -172,31 +217,68 @@ def _plan_row(
     sites: dict[str, Site], default_site: Site | None, index: CategoryIndex, today: date,
 ) -> PlannedRow:
     columns = mapping.columns
-    held_on = parse_date(sheet.cell(row, columns.get("date")), mapping.date_order, today=today)
-    site_text = cell_text(sheet.cell(row, columns.get("site")))
+    notes: list[Note] = []
+
+    def cell(name: str) -> Any:
+        return sheet.cell(row, columns.get(name))
+
+    def optional(name: str, parse: Callable[[Any], Any]) -> Any:
+        """The parsed cell; an optional one that cannot be read is left empty, with a note."""
+        value = cell(name)
+        try:
+            parsed = parse(value)
+        except Refused as exc:
+            if mapping.is_required(name):
+                raise
+            notes.append(Note(line, name, _shown(value), exc))
+            return None
+        if parsed is None and mapping.is_required(name) and name in columns:
+            raise Refused("The %(field)s cell is empty.", field=FIELD_LABELS[name])
+        return parsed
+
+    def text(name: str) -> str:
+        value = cell_text(cell(name))
+        limit = TEXT_LIMITS[name]
+        if len(value) > limit and not mapping.is_required(name):
+            notes.append(Note(line, name, _shown(value), limit=limit))
+            value = value[:limit].strip()
+        checked = values.clean_text(value, limit=limit, field=FIELD_LABELS[name])
+        if not checked and mapping.is_required(name) and name in columns:
+            raise Refused("The %(field)s cell is empty.", field=FIELD_LABELS[name])
+        return checked
+
+    held_on = parse_date(cell("date"), mapping.date_order, today=today)
+    site_text = cell_text(cell("site"))
     site = sites.get(site_text.casefold()) if site_text else default_site
     if site is None:
         if site_text:
             raise Refused("Unknown site “%(site)s”.", site=site_text)
         raise Refused("No site: choose a default site for rows without one.")
-    outcome = parse_outcome(sheet.cell(row, columns["outcome"])) if "outcome" in columns \
-        else None
-    barrier = parse_barrier(sheet.cell(row, columns.get("barrier")))
+    outcome = optional("outcome", parse_outcome) if "outcome" in columns else None
+    barrier = optional("barrier", parse_barrier)
     if barrier is not None and outcome != "end_of_life":
-        raise Refused("A barrier only goes with the outcome End of life.")
+        reason = Refused("A barrier only goes with the outcome End of life.")
+        if mapping.is_required("barrier"):
+            raise reason
+        notes.append(Note(line, "barrier", _shown(cell("barrier")), reason))
+        barrier = None
     return PlannedRow(
         line=line, key=key, site_id=site.id or 0, site=site.name, held_on=held_on,
-        category=index.find(sheet.cell(row, columns.get("category"))),
-        brand=values.clean_text(cell_text(sheet.cell(row, columns.get("brand"))), limit=120,
-                                field=N_("Brand")),
-        model=values.clean_text(cell_text(sheet.cell(row, columns.get("model"))), limit=120,
-                                field=N_("Model")),
-        problem=values.clean_text(cell_text(sheet.cell(row, columns.get("problem"))), limit=2000,
-                                  field=N_("Problem")),
-        weight_kg=parse_weight_cell(sheet.cell(row, columns.get("weight"))),
-        age_years=parse_age(sheet.cell(row, columns.get("age")), held_on),
-        outcome=outcome, barrier=barrier,
+        category=optional("category", index.find),
+        brand=text("brand"), model=text("model"), problem=text("problem"),
+        weight_kg=optional("weight", parse_weight_cell),
+        age_years=optional("age", lambda value: parse_age(value, held_on)),
+        outcome=outcome, barrier=barrier, notes=tuple(notes),
     )
+
+
+def _shown(cell: Any) -> str:
+    """A cell as a note quotes it: short, one line."""
+    try:
+        text = " ".join(cell_text(cell).split())
+    except ValueError:  # an integer of thousands of digits
+        text = "9" * 61
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def error_file(sheet: Sheet, report: ImportReport) -> str:

@@ -24,8 +24,10 @@ from repaircafe.interop.sheets.services.sheet_mapping import (
     DATE_ORDERS,
     FIELD_LABELS,
     FIELDS,
+    OPTIONAL_FIELDS,
     ColumnMapping,
 )
+from repaircafe.interop.sheets.services.sheet_planning import Note
 from repaircafe.models import utc_now
 from repaircafe.web.access import actor, refusal_text, requires
 from repaircafe.web.forms import whole_number
@@ -43,13 +45,18 @@ def _mapping_from_form() -> ColumnMapping:
     return ColumnMapping.from_dict({
         "columns": {name: form.get(f"col_{name}", "") for name in FIELDS},
         "key": form.get("key", ""), "date_order": form.get("date_order", "dmy"),
-        "site_id": form.get("site_id") or None,
+        "site_id": form.get("site_id") or None, "required": form.getlist("required"),
     })
+
+
+def _note_text(note: Note) -> str:
+    return note.text(_)
 
 
 def _render(template: str, prepared: sheet_uploads.Prepared, **extra: object) -> str:
     return render_template(template, p=prepared, m=prepared.mapping, fields=FIELDS,
-                           labels=FIELD_LABELS, date_orders=DATE_ORDERS, **extra)
+                           optional=OPTIONAL_FIELDS, labels=FIELD_LABELS,
+                           date_orders=DATE_ORDERS, note_text=_note_text, **extra)
 
 
 @bp.route("/", methods=["GET", "POST"])
