@@ -358,3 +358,31 @@ def test_a_changed_partner_category_or_country_updates_the_record(session, tmp_p
     item = session.exec(select(Item)).one()
     assert (item.partner_category, item.country) == ("Kitchen ~ Electric kettle", "USA")
     assert check(session) == []
+
+
+def test_records_imported_before_countries_were_kept_are_filled_in_unchanged(session, tmp_path):
+    """Objects imported by an earlier version have no country, own category or group
+    identifier of their own; re-importing their file fills the first two in, in one statement,
+    without calling the records changed or writing corrections."""
+    path = write_csv(tmp_path / "f.csv", [row(id="p_1"), row(id="p_2", brand="Bosch")])
+    import_ords(session, path, group=None, now=NOW)
+    for item in session.exec(select(Item)).all():
+        item.country = item.partner_category = None
+        session.add(item)
+    for event in session.exec(select(LifecycleEvent).where(
+            LifecycleEvent.kind == "repair_attempted")).all():
+        event.payload = {k: v for k, v in event.payload.items() if k != "group_identifier"}
+        session.add(event)
+    session.commit()
+    again = import_ords(session, write_csv(tmp_path / "g.csv", [
+        row(id="p_1"), row(id="p_2", brand="Braun")]), group=None, now=NOW)
+    assert (again.updated, again.unchanged, again.rejected) == (1, 1, [])
+    session.expire_all()
+    items = {i.source_id: i for i in session.exec(select(Item)).all()}
+    assert {(i.country, i.partner_category) for i in items.values()} == {
+        ("CAN", "Kitchen ~ Kettle")}
+    corrections = session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.kind == "correction")).all()
+    assert [c.item_id for c in corrections] == [items["p_2"].id]
+    assert corrections[0].payload["changed"] == {"brand": ["Bosch", "Braun"]}
+    assert check(session) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from repaircafe.core import events as ev
@@ -24,6 +24,8 @@ from repaircafe.interop.ords.services.ords_report import Reject
 from repaircafe.interop.ords.services.ords_rows import OrdsRecord
 from repaircafe.models import Item, LifecycleEvent, Site
 from repaircafe.reporting.services import impact as impact_service
+
+ITEM = Item.__table__  # type: ignore[attr-defined]
 
 
 class Known(NamedTuple):
@@ -80,6 +82,7 @@ class Corrector:
                 fixes.setdefault(fix.corrects_id, []).append(fix)
         rejects: list[Reject] = []
         updated = unchanged = 0
+        filled: list[dict[str, Any]] = []
         sites = self._site_names([existing[(r.provider, r.source_id)] for r in records])
         for key, record in keys.items():
             row = existing[(record.provider, record.source_id)]
@@ -111,6 +114,16 @@ class Corrector:
                 "product_age_years": row.product_age_years, "country": row.country,
                 "partner_category": row.partner_category,
             }
+            if "group_identifier" not in current:
+                # Imported before objects kept their country and own category: the file
+                # fills them in, which is no change at source.
+                fill = {"item_id": row.id, "fill_country": row.country or record.country,
+                        "fill_partner": row.partner_category or record.partner_category}
+                if (fill["fill_country"], fill["fill_partner"]) != (row.country,
+                                                                    row.partner_category):
+                    filled.append(fill)
+                    have["country"], have["partner_category"] = (fill["fill_country"],
+                                                                 fill["fill_partner"])
             changed = {k: [have[k], v] for k, v in wanted.items() if have[k] != v}
             if not changed:
                 unchanged += 1
@@ -124,6 +137,11 @@ class Corrector:
                                       f"was recorded here since: {exc.message}"))
                 continue
             updated += 1
+        if filled:
+            self.session.execute(
+                update(ITEM).where(ITEM.c.id == bindparam("item_id"))
+                .values(country=bindparam("fill_country"),
+                        partner_category=bindparam("fill_partner")), filled)
         return Corrections(updated, unchanged, rejects)
 
     def _site_names(self, rows: list[Known]) -> dict[int, str]:
