@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     from repaircafe.accounts.views import auth, tokens
     from repaircafe.api import views as api
     from repaircafe.board.views import board
+    from repaircafe.cafe_sessions.views import cafe_sessions
     from repaircafe.followups.views import followups
     from repaircafe.interop.ords.views import exports
     from repaircafe.interop.sheets.views import imports
@@ -60,7 +61,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports, worker):
         app.register_blueprint(module.bp)
-    for module in (api, exports, imports, tokens, followups):
+    for module in (api, exports, imports, tokens, followups, cafe_sessions):
         app.register_blueprint(module.bp)
     rate_limits.init_app(app)
     app.before_request(refuse_nul_characters)

@@ -1,0 +1,1 @@
+"""Café sessions ahead and after the day: scheduling, attendance, paper-sheet entry, summaries."""
