@@ -25,7 +25,7 @@ def import_() -> None:
               help="Where to write rejected rows (default: FILE.rejects.csv).")
 @with_appcontext
 def ords(file: Path, group: str | None, rejects: Path | None) -> None:
-    """Import an Open Repair Data Standard v0.3 CSV file (idempotent)."""
+    """Import an Open Repair Data Standard v0.3 (or v0.2.1) CSV file (idempotent)."""
     from repaircafe.interop.ords.services.ords_import import import_ords
 
     rejects = rejects or file.with_suffix(".rejects.csv")

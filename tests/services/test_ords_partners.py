@@ -386,3 +386,21 @@ def test_records_imported_before_countries_were_kept_are_filled_in_unchanged(ses
     assert [c.item_id for c in corrections] == [items["p_2"].id]
     assert corrections[0].payload["changed"] == {"brand": ["Bosch", "Braun"]}
     assert check(session) == []
+
+
+def test_objects_from_other_sources_export_as_their_groups(session, world, tmp_path):
+    """Only a record imported from ORDS carries its own provider: an object keyed by another
+    source (a café's spreadsheet) goes out as its group's, like one entered here."""
+    item = make_item(session, world, category="kettle")
+    item.source_provider, item.source_id = f"sheet:{world.group.id}", "row:abc"
+    session.add(item)
+    session.commit()
+    event = repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed",
+                                          actor=world.actor(), now=APP_NOW, key=new_key())
+    world.territory.country = "BEL"
+    session.add(world.territory)
+    session.commit()
+    _result, rows = export_rows(session, tmp_path)
+    out = rows[f"cardifffixers_{event.id}"]
+    assert (out["data_provider"], out["country"]) == ("Cardiff Fixers", "BEL")
+    assert out["group_identifier"] == "Cathays Library"

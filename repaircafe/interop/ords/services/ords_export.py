@@ -305,9 +305,14 @@ def attempts(
             if not effective:
                 continue
             payload = effective[0].payload
-        outcome = (payload or {}).get("outcome") or "unknown"
+        payload = payload or {}
+        outcome = payload.get("outcome") or "unknown"
         status = lifecycle.OUTCOME_LABELS.get(outcome, "Unknown")
-        provider = source_provider or data_provider or group_name
+        # An attempt imported from ORDS keeps its record's group identifier; its object's
+        # source is then the record's data provider (a spreadsheet's is only a key).
+        kept_identifier = payload.get("group_identifier")
+        from_ords = kept_identifier is not None and bool(source_provider)
+        provider = (source_provider if from_ords else None) or data_provider or group_name
         if cat_name is not None and not powered:
             mapping = groups.get(slug)
             group = mapping.ords_unpowered_group if mapping and mapping.ords_unpowered_group \
@@ -325,9 +330,8 @@ def attempts(
         if age is not None and age >= 0:
             age_text = f"{round(age, 1):g}"
             year = str(event_on.year - round(age)) if age < event_on.year else ""
-        group_identifier = payload.get("group_identifier") if source_provider else None
-        if group_identifier is None:
-            group_identifier = site_name if source_provider and site_name else group_name
+        group_identifier = str(kept_identifier) if from_ords else (
+            site_name if source_provider and site_name else group_name)
         yield Attempt((
             record_id,
             provider,
