@@ -90,7 +90,8 @@ def test_dry_run_of_a_dutch_workbook_shows_the_mapping_and_the_notes(
         ("Date of the session (required)", "DATUM"), ("Category", "categorie"),
         ("Brand", "Merk"), ("Problem", "KLACHT"), ("Weight (kg)", "Gewicht (kg)"),
         ("Outcome (required)", "Resultaat"), ("Barrier (End of life)", "Reden"),
-        ("Age or year of manufacture", "Leeftijd"), ("Key", "Nr")]
+        ("Age or year of manufacture", "Leeftijd"), ("Key", "Nr"),
+        ("Site for rows without one", "Cathays Library")]
     assert "Ignored columns: Opmerking" in dry
     assert "Not in the file: Site, Model" in dry
     notes = re.search(r'<table class="data-table" id="notes">(.*?)</table>', dry, re.S).group(1)

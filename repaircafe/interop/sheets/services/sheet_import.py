@@ -1,7 +1,8 @@
 """Importing a café's own spreadsheet (CSV or XLSX): plan, dry run, import, error file.
 
-Every data row ends up in exactly one place: created, already imported (same key as before),
-or rejected with the reason. The import writes everything in one transaction or nothing, and
+Every data row ends up in exactly one place: created (with a note when a cell that is not
+required could not be read and was left empty), already imported (same key as before), or
+rejected with the reason. The import writes everything in one transaction or nothing, and
 a second run of the same file creates nothing new: each row is known by the key column the
 user picked (or by its content), stored as the object's source id.
 

@@ -1,8 +1,9 @@
 """Reading cafés' own spreadsheets: which column is which, and cell values as they type them.
 
-Headers come in any order and language ("Date", "Datum", "Réparé ?"); values in local forms
-(12/03/2024, "oui", "1,2 kg", "800 g"). Each parser returns a clean value or raises Refused
-with a reason a volunteer can act on; nothing here touches the database.
+Headers come in any order and language ("Date", "Datum", "Réparé ?", "Klacht"); values in
+local forms (12/03/2024, "oui", "Deels", "1,2 kg", "800 g"). The words are those of
+sheet_vocabulary. Each parser returns a clean value or raises Refused with a reason a
+volunteer can act on; nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -41,10 +42,6 @@ ROW_KEY = ""  # no key column: a row is known by its content
 # mapping marks that field required too.
 REQUIRED_FIELDS = ("date", "site", "outcome")
 OPTIONAL_FIELDS = tuple(f for f in FIELDS if f not in REQUIRED_FIELDS)
-
-
-def _bare(text: Any) -> str:
-    return bare(text)
 
 
 @dataclass
@@ -132,7 +129,7 @@ def guess_columns(headers: Sequence[str]) -> dict[str, str]:
         phrases = [k for k, meaning in words.exact.items()
                    if meaning == name and len(k) > 3 and k.isalnum()]
         for header in headers:
-            key = _bare(header)
+            key = bare(header)
             if key and header not in found.values() and any(p in key for p in phrases):
                 found[name] = header
                 break
