@@ -21,7 +21,7 @@ PERIOD_KINDS = ("month", "quarter", "year")
 SCOPE_KINDS = ("all", "territory", "group", "site")
 
 _YEAR = re.compile(r"(\d{4})")
-_QUARTER = re.compile(r"(\d{4})-?[Qq]([1-4])")
+_QUARTER = re.compile(r"(\d{4})-?[QqTt]([1-4])")  # T: "trimestre", as French writes it
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
 
@@ -95,8 +95,18 @@ def previous_period(kind: str, day: date) -> Period:
     return period_of(kind, period_of(kind, day).start - timedelta(days=1))
 
 
+def last_twelve_months(today: date) -> Period:
+    """The twelve months ending today, both days included: 5 Dec 2025 to 4 Dec 2026. Not the
+    calendar year, and never a day in the future."""
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return Period("range", year_ago + timedelta(days=1), today)
+
+
 def parse_period(value: str) -> Period:
-    """``2025``, ``2025-Q3`` (or ``2025Q3``), ``2025-05`` (or ``2025-5``), or a range of days
+    """``2025``, ``2025-Q3`` (or ``2025Q3``, or ``2025-T3`` as French writes it), ``2025-05`` (or ``2025-5``), or a range of days
     ``2025-01-01..2025-06-30`` with both days included."""
     value = (value or "").strip()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_login import login_required
 
 from repaircafe.db import get_session
@@ -17,12 +18,17 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """Home per role."""
+    """Home per role; the figures are the home scope's last twelve months, as the reports page
+    opens on them."""
     session, who = get_session(), actor()
-    today = utc_now().date()
+    now = utc_now()
+    today = now.date()
+    language = get_locale().language if get_locale() else "en"
     return render_template(
         "home/index.html",
-        figures=dashboard.figures(session, actor=who),
+        figures=dashboard.figures(session, actor=who, period=dashboard.default_period(today),
+                                  language=language if language in ("en", "fr") else "en",
+                                  now=now),
         sessions=dashboard.sessions_on(session, actor=who, day=today),
         sites=dashboard.sites_for(session, actor=who) if who.role != "viewer" else [],
         today=today,

@@ -80,3 +80,20 @@ def test_scope_keys_read_back():
     assert periods.ALL.key == "all"
     assert periods.Scope("territory", 3, "Cardiff").key == "territory:3"
     assert parse_scope(periods.Scope("site", 7, "Hub").key) == ScopeRef("site", id=7)
+
+
+@pytest.mark.parametrize("text", ["2025-T3", "2025T3", "2025-t3"])
+def test_quarters_written_the_french_way(text):
+    assert parse_period(text) == parse_period("2025-Q3")
+
+
+@pytest.mark.parametrize(("today", "start"), [
+    (date(2026, 12, 4), date(2025, 12, 5)),  # December: not the calendar year
+    (date(2026, 1, 31), date(2025, 2, 1)),
+    (date(2028, 2, 29), date(2027, 3, 1)),
+])
+def test_the_last_twelve_months_end_today(today, start):
+    period = periods.last_twelve_months(today)
+    assert (period.start, period.end) == (start, today)
+    assert period != parse_period(str(today.year))
+    assert (period.end - period.start).days in (364, 365)

@@ -2,6 +2,10 @@
 
 import dataclasses
 import io
+import re
+from datetime import timedelta
+
+import pytest
 
 from repaircafe.core.events import new_key
 from repaircafe.models import utc_now
@@ -94,3 +98,81 @@ def test_admin_adds_a_factor_set_from_csv(session, world, login_as):
     assert "missing column" in bad.get_data(as_text=True)
     client.post("/logout")
     assert login_as("coordinator").get("/reports/factors").status_code == 403
+
+
+# ------------------------------------------------------------------ one figure, one definition
+
+TODAY = NOW + timedelta(days=6)  # 20 June 2025: the data of 14 June is in its last 12 months
+
+
+@pytest.fixture
+def frozen_today(monkeypatch):
+    import repaircafe.reporting.views.reports as report_views
+    import repaircafe.web.home as home
+
+    monkeypatch.setattr(home, "utc_now", lambda: TODAY)
+    monkeypatch.setattr(report_views, "utc_now", lambda: TODAY)
+
+
+def _outcomes(session, world, plan):
+    for category, weight, outcome in plan:
+        item = make_item(session, world, category=category, weight=weight)
+        if outcome:
+            repairs.record_repair_attempt(session, item_id=item.id, outcome=outcome,
+                                          barrier=1 if outcome == "end_of_life" else None,
+                                          actor=world.actor(), now=NOW, key=new_key())
+
+
+def _rate(page: str) -> str:
+    return re.search(r"data-success-rate>([^<]*)<", page)[1]
+
+
+def test_home_and_dashboard_show_the_same_success_rate(session, world, login_as, frozen_today):
+    # 3 fixed, 1 repairable, 1 end of life, 2 not yet attempted: 3 / 5 known = 60.0%
+    _outcomes(session, world, [("toaster", 1.2, "fixed"), ("laptop", None, "fixed"),
+                               ("kettle", None, "fixed"), ("kettle", None, "repairable"),
+                               ("lamp", None, "end_of_life"), ("lamp", None, None),
+                               ("fan", None, None)])
+    client = login_as("viewer")
+    home = client.get("/").get_data(as_text=True)
+    dashboard_page = client.get("/reports/").get_data(as_text=True)
+    assert _rate(home) == _rate(dashboard_page) == "60.0%"
+    for page in (home, dashboard_page):
+        assert "60.0% of known outcomes; 28.6% unknown" in page
+    assert "Cardiff · Last 12 months, ending today (Jun 21, 2024 – Jun 20, 2025)" in home
+    assert "Last 12 months, ending today (Jun 21, 2024 – Jun 20, 2025)" in dashboard_page
+
+
+def test_a_bad_period_is_explained_on_the_form(session, world, login_as, frozen_today):
+    _data(session, world)
+    response = login_as("viewer").get("/reports/?period=2025-13")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "data-period-error" in page and "Unknown period" in page
+    assert 'value="2025-13"' in page and "Last 12 months, ending today" in page
+
+
+def test_quarters_can_be_typed_the_french_way(session, world, login_as):
+    _data(session, world)
+    page = login_as("viewer").get("/reports/?period=2025-T2", headers={"Accept-Language": "fr"})
+    assert page.status_code == 200 and "T2 2025" in page.get_data(as_text=True)
+
+
+def test_the_dashboard_discloses_stand_ins_doubtful_weights_and_the_licence(
+        session, world, login_as):
+    _outcomes(session, world, [("battery-charger-adapter", None, "fixed"),
+                               ("toaster", None, "fixed"), ("lamp", 499, "fixed")])
+    client = login_as("coordinator")
+    page = client.get("/reports/?period=2025-06").get_data(as_text=True)
+    assert 'data-assumption="battery-charger-adapter"' in page
+    assert "Battery/charger/adapter scored as PC accessory" in page
+    assert "data-doubtful-weights" in page and "(Lamp, 499\u00a0kg recorded)" in page
+    assert "Not recorded" in page  # no parts, no recycling recorded here
+    assert "data-licence" not in page
+    item = make_item(session, world, category="kettle")
+    item.source_provider, item.source_id = "Repair Café Wales", "rcwales_9"
+    session.add(item)
+    session.commit()
+    page = client.get("/reports/?period=2025-06").get_data(as_text=True)
+    assert "data-licence" in page and "Repair Café Wales, licensed under CC BY-SA 4.0" in page
+    assert "even when a weight was measured or estimated" in page  # the methodology

@@ -1,4 +1,5 @@
-"""Figures for home pages: today's sessions for volunteers, totals for viewers."""
+"""Figures for home pages (today's sessions for volunteers, the home scope's figures for
+everyone) and the impact dashboard of the reports page."""
 
 from __future__ import annotations
 
@@ -7,60 +8,78 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+import reports
+from repaircafe import i18n
 from repaircafe.core import access
-from repaircafe.domain import lifecycle
+from repaircafe.domain import lifecycle, periods
 from repaircafe.domain.actors import Actor
+from repaircafe.domain.errors import NotFound, Refused
+from repaircafe.domain.messages import N_
+from repaircafe.domain.periods import Period, Scope
 from repaircafe.models import (
-    ImpactRecord,
     Item,
-    LifecycleEvent,
     RepairSession,
+    ReportVisit,
     Site,
+    utc_now,
 )
-from repaircafe.reporting.services import impact as impact_service
-from repaircafe.reporting.services import reporting, scopes, subscriptions
+from repaircafe.reporting.services import report_data, reporting, rollup, scopes, subscriptions
 
 
 @dataclass(frozen=True)
 class Figures:
+    """Headline figures of one scope and period, read as a report reads them."""
+
+    scope: Scope
+    scope_label: str
+    period: Period | None  # None: everything recorded so far
+    period_label: str
     objects: int
-    repair_attempts: int
-    fixed: int
+    success: reports.SuccessRate
     co2e_avoided_kg: float
     waste_prevented_kg: float
 
     @property
+    def fixed(self) -> int:
+        return self.success.fixed
+
+    @property
     def success_rate(self) -> float | None:
-        return self.fixed / self.repair_attempts if self.repair_attempts else None
+        return self.success.rate
 
 
-def figures(session: Session, *, actor: Actor) -> Figures:
-    """Headline totals within the actor's scope, from stored impact records."""
-    scope = access.scope_filter(actor, Item)
-    objects = session.exec(select(func.count()).select_from(Item).where(scope)).one()
-    # Grouping on a sub-query column: PostgreSQL will not match two copies of a JSON path
-    # expression whose key is sent as a separate parameter.
-    attempts = (
-        select(LifecycleEvent.payload["outcome"].as_string().label("outcome"))
-        .join(Item, col(Item.id) == LifecycleEvent.item_id)
-        .where(LifecycleEvent.kind == "repair_attempted", scope)
-        .subquery()
+def figures(session: Session, *, actor: Actor, period: Period | None = None,
+            language: str = "en", now: datetime | None = None) -> Figures | None:
+    """The actor's home scope over a period (everything when None), from the same visit rows
+    and the same success-rate rule as the reports page: a viewer reads the same figures on the
+    home page and on the dashboard. None for an account attached to no group or territory."""
+    try:
+        scope = scopes.home_scope(session, actor)
+    except NotFound:
+        return None
+    rollup.fold(session, now=now or utc_now())
+    v = ReportVisit
+    where = [report_data.in_scope(v, scopes.scope_sites(session, scope), scope)]
+    if period is not None:
+        where += [col(v.occurred_on) >= period.start, col(v.occurred_on) <= period.end]
+    rows = session.execute(
+        sa_select(col(v.outcome), func.count(), func.sum(v.waste_prevented_kg),
+                  func.sum(v.co2e_avoided_kg))
+        .where(*where).group_by(col(v.outcome))
+    ).all()
+    session.rollback()  # release the read snapshot
+    counts = {outcome: int(n) for outcome, n, _w, _c in rows}
+    label = default_period_label(period, language) if period is not None else ""
+    return Figures(
+        scope=scope, scope_label=scopes.scope_label(scope, language), period=period,
+        period_label=label, objects=sum(counts.values()),
+        success=reports.success_rate(*(counts.get(o, 0) for o in lifecycle.OUTCOMES)),
+        co2e_avoided_kg=float(sum(c or 0.0 for _o, _n, _w, c in rows)),
+        waste_prevented_kg=float(sum(w or 0.0 for _o, _n, w, _c in rows)),
     )
-    outcomes = dict(session.exec(
-        select(attempts.c.outcome, func.count()).group_by(attempts.c.outcome)
-    ).all())
-    co2e, waste = session.exec(
-        select(func.coalesce(func.sum(ImpactRecord.co2e_avoided_kg), 0.0),
-               func.coalesce(func.sum(ImpactRecord.waste_prevented_kg), 0.0))
-        .join(Item, col(Item.id) == ImpactRecord.item_id)
-        .where(ImpactRecord.is_void == False, scope,  # noqa: E712
-               ImpactRecord.kind == "repair",
-               ImpactRecord.factor_set == impact_service.CENTRAL_SET)
-    ).one()
-    return Figures(objects, sum(outcomes.values()), outcomes.get("fixed", 0), float(co2e),
-                   float(waste))
 
 
 @dataclass(frozen=True)
@@ -116,36 +135,59 @@ class ImpactDashboard:
     site_keys: dict[str, str]  # site name -> scope key, for drill-down
     presets: list[tuple[str, str]]  # (period key, label)
     archived: list[Any]  # the latest archived reports the actor can open
+    period_error: Refused | None = None  # the typed period could not be read
 
 
-def default_period(today: date) -> reporting.Period:
-    """The last twelve months, the current one included (whole months: read from the rollup)."""
-    start = date(today.year, 1, 1)
-    if today.month < 12:
-        start = date(today.year - 1, today.month + 1, 1)
-    end = reporting.period_of("month", today).end
-    return reporting.Period("range", start, end)
+TWELVE_MONTHS = N_("Last 12 months")
+TWELVE_MONTHS_LABEL = N_("Last 12 months, ending today (%(range)s)")
+
+
+def default_period(today: date) -> Period:
+    """The twelve months ending today (not the calendar year)."""
+    return periods.last_twelve_months(today)
+
+
+def default_period_label(period: Period, language: str) -> str:
+    """How the default period is named: it says that it ends today, and which days it covers."""
+    text = i18n.translations(language).gettext(TWELVE_MONTHS_LABEL)
+    return text % {"range": period.label(language)}
 
 
 def impact_dashboard(session: Session, *, actor: Actor, scope: str | None, period: str | None,
                      category: str | None, language: str, now: datetime) -> ImpactDashboard:
-    """Figures and charts for a scope the actor may see; aggregates only, no personal data."""
+    """Figures and charts for a scope the actor may see; aggregates only, no personal data.
+
+    A period that cannot be read is not a dead end: the dashboard shows the default period and
+    says what was wrong beside the period field (`period_error`), keeping what was typed.
+    """
     chosen = (scopes.check_scope(session, actor, scopes.parse_scope(session, scope))
               if scope else scopes.home_scope(session, actor))
     today = now.date()
-    span = reporting.parse_period(period) if period else default_period(today)
+    period_error: Refused | None = None
+    span: Period | None = None
+    if period:
+        try:
+            span = reporting.parse_period(period)
+        except Refused as exc:
+            period_error = exc
+    label = None
+    if span is None:
+        span = default_period(today)
+        label = default_period_label(span, language)
     report = reporting.make_report(session, scope=chosen, period=span, now=now,
-                                   language=language, category=category or None)
+                                   language=language, category=category or None,
+                                   period_label=label)
     ids = scopes.scope_sites(session, chosen)
     stmt = select(Site.id, Site.name)
     if ids is not None:
         stmt = stmt.where(col(Site.id).in_(ids))
     site_keys = {name: f"site:{i}" for i, name in session.exec(stmt).all()}
     this_year, last = str(today.year), reporting.previous_period("month", today)
-    presets = [("", "12 months"), (this_year, this_year), (str(today.year - 1), str(today.year - 1)),
-               (reporting.previous_period("quarter", today).key,
-                reporting.previous_period("quarter", today).label(language)),
-               (last.key, last.label(language))]
+    quarter = reporting.previous_period("quarter", today)
+    presets = [("", TWELVE_MONTHS), (this_year, this_year),
+               (str(today.year - 1), str(today.year - 1)),
+               (quarter.key, quarter.label(language)), (last.key, last.label(language))]
     archived = subscriptions.list_runs(session, actor=actor, limit=6, status="done")
     return ImpactDashboard(report, chosen, span, category or None,
-                           scopes.scope_choices(session, actor=actor), site_keys, presets, archived)
+                           scopes.scope_choices(session, actor=actor), site_keys, presets, archived,
+                           period_error)

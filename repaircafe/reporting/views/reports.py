@@ -23,6 +23,8 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.reporting.services import dashboard, factor_sets, reporting, scopes, subscriptions
 from repaircafe.web.access import actor, refusal_text, requires
+from reports.pdf import attribution
+from reports.tables import methodology_lines
 
 bp = Blueprint("reports", __name__, template_folder="../templates", url_prefix="/reports")
 
@@ -40,8 +42,10 @@ def index() -> ResponseReturnValue:
         get_session(), actor=actor(), scope=request.args.get("scope") or None,
         period=request.args.get("period") or None, category=request.args.get("category"),
         language=_language(), now=utc_now())
+    error = refusal_text(view.period_error) if view.period_error else None
     return render_template("reports/index.html", d=view, r=view.report,
-                           formats=reporting.FORMATS)
+                           formats=reporting.FORMATS, period_error=error,
+                           attribution=attribution, methodology=methodology_lines)
 
 
 @bp.route("/download")
