@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import shutil
 import socket
 import threading
@@ -219,15 +220,17 @@ def test_writes_made_offline_survive_a_reload_and_are_stored_once_in_order(table
     assert len(_events(live, item_id=new_item)) == 1
 
 
-def test_a_queued_action_refused_after_sync_says_why_and_links_to_the_object(tablet, server):
+def test_writes_refused_after_sync_say_why_and_lead_back_to_the_object_or_the_form(
+        tablet, server):
     running, live = server
     team = make_team(live, "Conflict")
+    label = blank_labels(live, team, 1)[0]
     page = tablet
     sign_in(page, team.fixer)
     open_today(page, team)
     session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     item_id, _code = _register(live, team, session_id, "Hums")
-    _online_and_kept(page, [f"/bench/{item_id}"])
+    _online_and_kept(page, [f"/bench/{item_id}", "/intake/"])
 
     running.stop()
     page.goto(f"/bench/{item_id}")
@@ -235,23 +238,83 @@ def test_a_queued_action_refused_after_sync_says_why_and_links_to_the_object(tab
     diagnosis.locator('textarea[name="diagnosis"]').fill("Transformer hums")
     diagnosis.locator("button[type=submit]").click()
     expect(page.locator("[data-offline-count]")).to_have_text("1")
+    page.goto("/intake/")
+    form = page.locator("form[data-offline=intake]")
+    form.locator('input[name="tag_code"]').fill(label)
+    form.locator('input[name="brand"]').fill("Bosch")
+    form.locator('textarea[name="problem"]').fill("Will not start")
+    form.locator("[data-save]").click()
+    expect(page.locator("[data-offline-count]")).to_have_text("2")
 
-    # meanwhile another tablet, still online, repaired the object and gave it back
+    # meanwhile another tablet, still online, repaired the object and gave it back, and
+    # stuck the same blank label on another object
     with live.session() as session:
         other = _actor(session, team.coordinator)
         repairs.record_repair_attempt(session, item_id=item_id, outcome="fixed", actor=other,
                                       now=utc_now(), key=new_key())
         repairs.hand_over(session, item_id=item_id, to="owner", actor=other, now=utc_now(),
                           key=new_key())
+        intake.register_item(session, repair_session_id=session_id, category="fan",
+                             tag_code=label, actor=other, now=utc_now(), key=new_key())
 
     running.start()
     failed = page.locator("[data-offline-entry=failed]")
-    expect(failed).to_have_count(1, timeout=30_000)
-    expect(failed.locator("[data-offline-message]")).not_to_be_empty()
-    assert failed.locator("[data-offline-place]").get_attribute("href") == f"/bench/{item_id}"
+    expect(failed).to_have_count(2, timeout=30_000)
+    for entry in failed.all():
+        expect(entry.locator("[data-offline-message]")).not_to_be_empty()
+    assert failed.first.locator("[data-offline-place]").get_attribute("href") == f"/bench/{item_id}"
     assert _events(live, item_id=item_id, kind="diagnosed") == []
-    failed.locator("[data-offline-dismiss]").click()
+    expect(page.locator("[data-offline-badge]")).to_have_class(re.compile("has-failed"))
+
+    # what was typed at the door comes back in the form, with the reason
+    failed.nth(1).locator("[data-offline-place]").click()
+    page.wait_for_url("**/intake/?restore=*")
+    form = page.locator("form[data-offline=intake]")
+    expect(form.locator('input[name="brand"]')).to_have_value("Bosch")
+    expect(form.locator('textarea[name="problem"]')).to_have_value("Will not start")
+    expect(form.locator("[data-offline-notice=error]")).not_to_be_empty()
+
+    for _entry in range(2):
+        page.locator("[data-offline-dismiss]").first.click()
     expect(page.locator("[data-offline-queue]")).to_be_hidden()
+    expect(page.locator("[data-offline-badge]")).to_be_hidden()
+
+
+def test_a_code_scanned_offline_is_checked_on_the_tablet(tablet, server):
+    running, live = server
+    team = make_team(live, "Scan")
+    label = blank_labels(live, team, 1)[0]
+    page = tablet
+    sign_in(page, team.fixer)
+    open_today(page, team)
+    session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    item_id, code = _register(live, team, session_id, "Rattles")
+    _online_and_kept(page, ["/scan/", f"/bench/{item_id}", "/intake/"])
+
+    running.stop()
+    try:
+        page.goto("/scan/")
+        scan = page.locator("[data-scan-form] input[name=code]")
+        typo = code[:3] + ("1" if code[3] != "1" else "2") + code[4:]
+        scan.fill(typo)
+        scan.press("Enter")
+        expect(page.locator("[data-scan-result=offline]")).to_contain_text("typo")
+
+        page.locator("[data-scan-form] input[name=code]").fill(codes.display(label))
+        page.locator("[data-scan-form] input[name=code]").press("Enter")
+        result = page.locator("[data-scan-result=offline]")
+        expect(result).to_contain_text("has not seen this label")
+        result.get_by_role("link").click()
+        page.wait_for_url("**/intake/?code=*")
+        expect(page.locator('input[name="tag_code"]')).to_have_value(codes.display(label))
+
+        page.goto("/scan/")
+        page.locator("[data-scan-form] input[name=code]").fill(f"{live.url}/I/{code.lower()}")
+        page.locator("[data-scan-form] input[name=code]").press("Enter")
+        page.wait_for_url(f"**/bench/{item_id}")
+        expect(page.locator("[data-offline-badge] [data-offline-status]")).to_be_visible()
+    finally:
+        running.start()
 
 
 def _python_parse(text: str) -> dict[str, Any]:

@@ -470,8 +470,17 @@
   window.setInterval(function () {
     if (badge.getAttribute("data-offline-pending") !== "0") { sync(); }
   }, 5000);
+  // Whether the server answers, so the badge can say "Offline" even with nothing waiting.
+  function probe() {
+    return askState().then(function () { setReachable(true); }, function () { setReachable(false); })
+      .then(render);
+  }
+
+  window.addEventListener("offline", function () { setReachable(false); render(); });
   Promise.all([freshKeys(), rememberCode(), scanOffline(), refill()])
     .catch(function () {})
     .then(render)
-    .then(sync);
+    .then(function () {
+      return badge.getAttribute("data-offline-pending") === "0" ? probe() : sync();
+    });
 }());
