@@ -78,6 +78,11 @@ def _kg(value: float) -> str:
     return f"{value:,.2f} kg"
 
 
+def _count(lines: int) -> str:
+    """"1 item", "3 items"."""
+    return f"{lines} item" if lines == 1 else f"{lines} items"
+
+
 class QRCode(Flowable):
     """A QR symbol drawn as one filled vector path (no raster, sharp at any print size)."""
 
@@ -111,15 +116,15 @@ def _parties(note: TransferNote) -> Table:
         return [Paragraph(f"<b>{escape(title)}</b>", BODY),
                 *[Paragraph(escape(r), BODY) for r in rows if r]]
 
-    closed = note.closed_on.isoformat() if note.closed_on else "open"
+    batch = (f"Opened {note.opened_on.isoformat()}, closed {note.closed_on.isoformat()}"
+             if note.closed_on else f"Opened {note.opened_on.isoformat()}, still open")
     ticket = note.weight_ticket or "-"
     if note.ticket_kg is not None:
         ticket += f" ({_kg(note.ticket_kg)})"
     data = [[
         cell("From", note.sender, note.sender_address),
         cell("To", note.recycler, f"Permit: {note.permit_number or '-'}"),
-        cell("Batch", f"Opened {note.opened_on.isoformat()}, closed {closed}",
-             f"Weight ticket: {ticket}"),
+        cell("Batch", batch, f"Weight ticket: {ticket}"),
     ]]
     table = Table(data, colWidths=[(PAGE_W - 2 * MARGIN) / 3] * 3)
     table.setStyle(TableStyle([
@@ -188,7 +193,8 @@ def render_transfer_note(note: TransferNote) -> bytes:
                             title=f"Transfer note {note.number}", author=note.sender)
     story: list[Flowable] = [
         Paragraph(f"Waste transfer note {escape(note.number)}", H1),
-        Paragraph(f"{len(note.lines)} items, {_kg(sum(line.kg for line in note.lines))}", SMALL),
+        Paragraph(f"{_count(len(note.lines))}, {_kg(sum(line.kg for line in note.lines))}",
+                  SMALL),
         Spacer(1, 4 * mm), _parties(note), Spacer(1, 5 * mm), _lines(note), Spacer(1, 4 * mm),
     ]
     if any(line.is_estimated for line in note.lines):

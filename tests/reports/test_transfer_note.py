@@ -1,5 +1,6 @@
 """The transfer note PDF, checked as a recycler would read it: its text and its QR codes."""
 
+import dataclasses
 import io
 from datetime import date
 
@@ -55,3 +56,21 @@ def test_long_batch_flows_onto_more_pages_with_all_codes():
     assert len(texts) >= 2 and "Page 2" in texts[1]
     assert len(found) == 24
     assert "Difference" not in "".join(texts)
+
+
+def _text(pdf: bytes) -> str:
+    doc = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    text = " ".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    return " ".join(text.split())
+
+
+def test_counts_and_an_open_batch_read_as_english():
+    one = _text(render_transfer_note(_note(lines=1)))
+    assert "1 item, 4.00 kg" in one and "1 items" not in one
+    assert "3 items, 12.00 kg" in _text(render_transfer_note(_note(lines=3)))
+    closed = _text(render_transfer_note(_note(lines=1)))
+    assert "Opened 2025-06-01, closed 2025-06-14" in closed
+    still_open = dataclasses.replace(_note(lines=1), closed_on=None)
+    text = _text(render_transfer_note(still_open))
+    assert "Opened 2025-06-01, still open" in text and "closed open" not in text
