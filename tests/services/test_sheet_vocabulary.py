@@ -198,6 +198,9 @@ def test_the_dutch_workbook_writes_what_the_dry_run_showed(session, world, tmp_p
         ("1", "coffee-maker", 2.1, "fixed"), ("2", "coffee-maker", None, "awaiting_part"),
         ("3", "small-kitchen-item", 1.4, "end_of_life"), ("4", "headphones", 0.3, "fixed"),
         ("5", "bicycle", None, "end_of_life"), ("7", None, None, "awaiting_part")]
+    assert [i.partner_category for i in items] == [
+        "Koffiezetapparaat", "Koffie zetapparaat", "Small kitchen item", "Casque audio",
+        "Elektrische fiets", "Vliegende schotel"]
     barriers = [e.payload["barrier"] for e in session.exec(
         select(LifecycleEvent).where(LifecycleEvent.kind == "repair_attempted")
         .order_by(LifecycleEvent.id)).all()]
@@ -241,3 +244,13 @@ def test_the_mapping_in_words_names_each_field_its_column_and_the_ignored_ones(t
     assert "  Site for rows without one: Cathays Library" in lines
     assert "Not in the file: Site, Model" in lines
     assert lines[-1] == "Ignored columns: Opmerking"
+
+
+def test_the_fields_marked_required_are_kept_for_the_groups_next_file(session, world, tmp_path):
+    sheet = german_sheet(tmp_path)
+    plan(session, world, sheet, dry_run=False, required=["weight", "date", "nonsense"])
+    saved = sheet_import.mapping_for(session, sheet, group_id=world.group.id)
+    assert saved.required == ("weight",)
+    assert saved.is_required("weight") and saved.is_required("outcome")
+    assert not saved.is_required("age")
+    assert sheet_mapping.ColumnMapping.from_dict({"columns": {}}).required == ()

@@ -78,6 +78,7 @@ def _create(
         brand=planned.brand, model=planned.model, problem=planned.problem,
         weight_kg=planned.weight_kg,
         weight_source="estimated" if planned.weight_kg is not None else None,
+        partner_category=planned.own_category,
         product_age_years=planned.age_years, state="", current_session_id=repair_session.id,
         registered_at=at, updated_at=now, source_provider=provider,
         source_id=source_id(planned.key),

@@ -6,7 +6,8 @@ the outcome and any field the mapping marks required. Any other cell that cannot
 (a weight "ca. 2kg??", an age "old", a category nobody knows, a barrier beside an outcome that
 is not End of life) is left empty, and the row kept with a note that names the cell and what
 was dropped; text longer than our columns hold is cut, with a note. This is the ORDS import's
-rule too, so a café's years of records are not lost to one stray cell.
+rule too, so a café's years of records are not lost to one stray cell. The category cell is
+also kept as written, as the object's own (partner) category, whatever it maps to.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ ERROR_COLUMN = "Error"
 DROPPED = N_("%(field)s “%(cell)s” dropped, left empty: %(reason)s")
 CUT = N_("%(field)s cut to its first %(limit)s characters.")
 TEXT_LIMITS = {"brand": 120, "model": 120, "problem": 2000}
+OWN_CATEGORY_LIMIT = 200  # Item.partner_category
 
 
 def _same(text: str) -> str:
@@ -88,6 +90,7 @@ class PlannedRow:
     outcome: str | None
     barrier: int | None
     notes: tuple[Note, ...] = ()
+    own_category: str | None = None  # the café's category as written, kept whatever it maps to
 
 
 @dataclass(frozen=True)
@@ -269,6 +272,7 @@ def _plan_row(
         weight_kg=optional("weight", parse_weight_cell),
         age_years=optional("age", lambda value: parse_age(value, held_on)),
         outcome=outcome, barrier=barrier, notes=tuple(notes),
+        own_category=cell_text(cell("category"))[:OWN_CATEGORY_LIMIT].strip() or None,
     )
 
 
