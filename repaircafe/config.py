@@ -37,6 +37,7 @@ class AppSettings:
     instance_path: str = ""
     default_language: str = "en"
     max_upload_mb: int = 32
+    photo_quota_mb: int = 500
     proxies: int = 0
 
 
