@@ -3,7 +3,7 @@
 Design §8: an admin sees and changes everything; a coordinator or fixer sees and changes their
 own group's records; a viewer (a municipality officer) reads what happened at the sites of
 their territory and changes nothing. Every service that loads an object, part, bin, batch,
-café session, site, recycler or label by an id a request gave goes through `load`, and every
+café session, site, recycler, label or account by an id a request gave goes through `load`, and every
 list query adds `scope_filter`, so the rule is written once, as SQL, and a write path cannot
 skip it. Role capabilities (who may record repairs, manage labels, ...) stay in
 `domain.permissions`; this module decides *which* records a permitted action may touch.
@@ -38,6 +38,7 @@ from repaircafe.models import (
     StockBin,
     Tag,
     Territory,
+    User,
 )
 
 T = TypeVar("T")
@@ -55,6 +56,7 @@ _NOT_FOUND: dict[type, str] = {
     RepairGroup: N_("That group does not exist or is not yours."),
     Territory: N_("That territory does not exist or your group has no site there."),
     LabelBatch: N_("That label batch does not exist or belongs to another group."),
+    User: N_("That account does not exist or belongs to another group."),
 }
 
 
@@ -95,6 +97,8 @@ def _group_rule(model: type, group_id: int | None) -> ColumnElement[bool]:
         return col(Territory.id).in_(_group_territories(group_id))
     if model is RepairGroup:
         return col(RepairGroup.id) == group_id
+    if model is User:
+        return col(User.group_id) == group_id
     if model in (Item, Part, StockBin, RecyclingBatch, RecyclingRecord, Tag, LabelBatch):
         return col(model.group_id) == group_id  # type: ignore[attr-defined]
     raise TypeError(f"no access rule for {model.__name__}")
@@ -127,7 +131,7 @@ def _territory_rule(model: type, territory_id: int | None) -> ColumnElement[bool
             select(Recycler.id).where(Recycler.territory_id == territory_id))
     if model in (RepairSession, StockBin, PrinterProfile):
         return col(model.site_id).in_(sites)  # type: ignore[attr-defined]
-    if model in (Tag, LabelBatch):
+    if model in (Tag, LabelBatch, User):
         return false()
     raise TypeError(f"no access rule for {model.__name__}")
 

@@ -41,7 +41,7 @@ _ACTIVE_USER = (
 
 
 def init_app(app: Flask) -> None:
-    from repaircafe.accounts.views import auth, tokens
+    from repaircafe.accounts.views import auth, tokens, users
     from repaircafe.api import views as api
     from repaircafe.board.views import board
     from repaircafe.cafe_sessions.views import cafe_sessions
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from repaircafe.objects.views import bench, intake, items, owners, public
     from repaircafe.offline.views import worker
     from repaircafe.parts.views import parts, stock
+    from repaircafe.places.views import places
     from repaircafe.photos.views import photos
     from repaircafe.recycling.views import recycling
     from repaircafe.reporting.views import reports
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports, worker):
         app.register_blueprint(module.bp)
-    for module in (api, exports, imports, tokens, followups, cafe_sessions, photos):
+    for module in (api, exports, imports, tokens, places, users, followups, cafe_sessions, photos):
         app.register_blueprint(module.bp)
     rate_limits.init_app(app)
     app.before_request(refuse_nul_characters)

@@ -147,6 +147,23 @@ ACCESS: dict[str, Access] = {
     "reports.factors": Access(ADMINS),
     "tokens.index": Access(STAFF),
     "tokens.revoke": Access(STAFF),
+    "places.index": Access(COORDINATORS),
+    "places.new_site": Access(COORDINATORS),
+    "places.edit_site": Access(COORDINATORS),
+    "places.move_site": Access(ADMINS),
+    "places.new_territory": Access(ADMINS),
+    "places.edit_territory": Access(ADMINS),
+    "places.new_group": Access(ADMINS),
+    "places.edit_group": Access(ADMINS),
+    "places.assign": Access(ADMINS),
+    "users.index": Access(COORDINATORS),
+    "users.invite": Access(COORDINATORS),
+    "users.show": Access(COORDINATORS),
+    "users.role": Access(COORDINATORS),
+    "users.deactivate": Access(COORDINATORS),
+    "users.reactivate": Access(COORDINATORS),
+    "users.new_link": Access(COORDINATORS),
+    "users.welcome": PUBLIC,
 }
 
 

@@ -94,6 +94,14 @@ def _locked_user(session: Session, username: str) -> User:
     return user
 
 
+def find_user(session: Session, *, username: str) -> User:
+    """The account with this user name (the command line names accounts, pages use ids)."""
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise NotFound("No user called “%(name)s”.", name=username.strip())
+    return user
+
+
 def end_sessions(session: Session, *, user_id: int) -> None:
     """Sign the account out everywhere: every session cookie issued so far stops working.
 
@@ -114,9 +122,29 @@ def deactivate_user(session: Session, *, username: str) -> User:
     """
     with write_transaction(session):
         user = _locked_user(session, username)
-        user.is_active = False
-        user.session_version += 1
+        close_account(user)
     return user
+
+
+def reactivate_user(session: Session, *, username: str) -> User:
+    """Open a closed account again: it signs in with its old password (its API tokens, which
+    were never revoked, work again too)."""
+    with write_transaction(session):
+        user = _locked_user(session, username)
+        user.is_active = True
+    return user
+
+
+def close_account(user: User) -> None:
+    """No more sign-ins, and every session cookie issued so far stops working."""
+    user.is_active = False
+    user.session_version += 1
+
+
+def give_role(user: User, role: str, group_id: int | None, territory_id: int | None) -> None:
+    """A new role and scope; the account's sessions end so that it signs in under them."""
+    user.role, user.group_id, user.territory_id = role, group_id, territory_id
+    user.session_version += 1
 
 
 def change_role(session: Session, *, username: str, role: str, group: str | None = None,
@@ -125,9 +153,7 @@ def change_role(session: Session, *, username: str, role: str, group: str | None
     _check_scope(role, group, territory)
     with write_transaction(session):
         user = _locked_user(session, username)
-        user.group_id, user.territory_id = _scope_ids(session, group, territory)
-        user.role = role
-        user.session_version += 1
+        give_role(user, role, *_scope_ids(session, group, territory))
     return user
 
 

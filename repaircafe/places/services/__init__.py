@@ -1,0 +1,1 @@
+"""What the feature does, one function per user action."""

@@ -1,0 +1,1 @@
+"""The feature's pages: thin views over its services."""
