@@ -195,14 +195,15 @@ def _kpis(report: Report) -> Table:
         (credit, _("Recycling credit, low to central")),
         (_.mass(h.eu_reused_tonnes * 1000, unit), _("Back in use (EU 2021/19 re-use)")),
     ]
-    grid, row = [], []
+    grid: list[list[list[Paragraph]]] = []
+    row: list[list[Paragraph]] = []
     for value, label in cells:
         row.append([Paragraph(co2(value), KPI_V), Paragraph(co2(label), KPI_L)])
         if len(row) == 3:
             grid.append(row)
             row = []
     if row:
-        grid.append(row + [""] * (3 - len(row)))
+        grid.append(row + [[] for _blank in range(3 - len(row))])
     width = (PAGE_W - 2 * MARGIN) / 3
     table = Table(grid, colWidths=[width] * 3, hAlign="LEFT")
     table.setStyle(

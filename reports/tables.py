@@ -26,6 +26,7 @@ SHEETS = (
     "Recycling",
     "EU re-use",
     "Coverage",
+    "Assumptions",
     "Data",
     "Methodology",
 )
@@ -187,6 +188,24 @@ def _no_formulas(sheet: Worksheet) -> None:
                 cell.data_type = "s"
 
 
+def _shown(value: object) -> str:
+    """Roughly what a cell shows once formatted, to size its column."""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _assumptions_sheet(report: Report) -> pd.DataFrame:
+    """Stand-in categories with their share of the CO2e, then recorded weights to check (by
+    object code)."""
+    rows = [("stand_in", r.category, r.category_name, r.kind, r.scored_as, r.co2e_avoided_kg,
+             r.share_of_co2e, None) for r in report.assumptions.itertuples()]
+    rows += [("weight_to_check", d.code, d.category_name, d.kind, "", None, None, d.weight_kg)
+             for d in report.meta.doubtful_weights]
+    return pd.DataFrame(rows, columns=["what", "key", "category_name", "kind", "scored_as",
+                                       "co2e_avoided_kg", "share_of_co2e", "weight_kg"])
+
+
 def _formats(sheet: Worksheet, frame: pd.DataFrame, row_formats: list[str | None] | None
              ) -> None:
     """Give number cells their format: by column, or (summary sheets) by row."""
@@ -238,18 +257,21 @@ def render_xlsx(report: Report) -> bytes:
         "Recycling": report.recycling_by_material,
         "EU re-use": report.eu_reuse,
         "Coverage": coverage,
+        "Assumptions": _assumptions_sheet(report),
         "Data": report.tidy,
         "Methodology": method,
     }
-    row_formats = {"Summary": [f for _l, _v, f in rows],
-                   "Coverage": [f for _k, _v, f in coverage_rows]}
+    row_formats: dict[str, list[str | None]] = {
+        "Summary": [f for _l, _v, f in rows],
+        "Coverage": [f for _k, _v, f in coverage_rows],
+    }
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name in SHEETS:
             frame = safe_frame(frames[name])
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             for i, col in enumerate(frame.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+                width = max([len(str(col))] + [len(_shown(v)) for v in frame[col].head(200)])
                 sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(
                     max(10, width + 2), 90
                 )

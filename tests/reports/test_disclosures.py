@@ -203,3 +203,17 @@ def test_meta_defaults_keep_older_callers_working(records, meta):
     plain = dataclasses.replace(meta)
     r = build_report(records, None, None, plain)
     assert r.assumptions.empty and r.headline.recycling_recorded is False
+
+
+def test_xlsx_lists_stand_ins_and_weights_to_check(records, meta_for):
+    lamp = DoubtfulWeight("WXSK-B4BY-D", "Lamp", 499.0, 0.7, "too_heavy")
+    r = build_report(_with_charger(records), None, None,
+                     meta_for(assumptions=(CHARGER,), doubtful_weights=(lamp,)))
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(r)))
+    rows = list(book["Assumptions"].iter_rows(values_only=True))
+    head = rows[0]
+    stand_in = dict(zip(head, rows[1], strict=True))
+    check = dict(zip(head, rows[2], strict=True))
+    assert stand_in["key"] == "battery-charger-adapter" and stand_in["scored_as"] == "PC accessory"
+    assert stand_in["share_of_co2e"] == pytest.approx(22.16 / r.headline.co2e_avoided_kg)
+    assert (check["key"], check["weight_kg"]) == ("WXSK-B4BY-D", 499.0)
