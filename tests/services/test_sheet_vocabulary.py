@@ -150,6 +150,14 @@ def test_dutch_and_german_headers_with_odd_spacing_and_case():
         "problem": "Probleem", "outcome": "Resultaat"}
 
 
+def test_a_header_of_several_words_goes_by_its_first_word():
+    assert sheet_mapping.guess_columns(["Merk/Type", "Reden niet gerepareerd", "Gerepareerd?",
+                                        "Leeftijd apparaat", "Datum reparatie",
+                                        "Omschrijving klacht"]) == {
+        "brand": "Merk/Type", "barrier": "Reden niet gerepareerd", "outcome": "Gerepareerd?",
+        "age": "Leeftijd apparaat", "date": "Datum reparatie", "problem": "Omschrijving klacht"}
+
+
 def test_dutch_month_names_in_dates():
     assert sheet_mapping.parse_date("7 juni 2025") == date(2025, 6, 7)
     assert sheet_mapping.parse_date("3. März 2025") == date(2025, 3, 3)

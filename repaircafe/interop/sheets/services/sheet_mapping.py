@@ -115,7 +115,12 @@ def describe(mapping: ColumnMapping, headers: Sequence[str], *, default_site: st
 
 
 def guess_columns(headers: Sequence[str]) -> dict[str, str]:
-    """Our field for each header we recognise; whole headers win over words within them."""
+    """Our field for each header we recognise.
+
+    Whole headers first ("Klacht", "Gewicht (kg)"); then the words a header starts with win
+    over words further in, so "Reden niet gerepareerd" is the barrier and "Leeftijd apparaat"
+    the age, and among words at the same place the longer one wins.
+    """
     words = vocabulary("header")
     found: dict[str, str] = {}
     for name in FIELDS:
@@ -123,16 +128,18 @@ def guess_columns(headers: Sequence[str]) -> dict[str, str]:
                        and h not in found.values()), None)
         if header is not None:
             found[name] = header
-    for name in FIELDS:
-        if name in found:
+    candidates = []
+    for order, header in enumerate(headers):
+        key = bare(header)
+        if not key or header in found.values():
             continue
-        phrases = [k for k, meaning in words.exact.items()
-                   if meaning == name and len(k) > 3 and k.isalnum()]
-        for header in headers:
-            key = bare(header)
-            if key and header not in found.values() and any(p in key for p in phrases):
-                found[name] = header
-                break
+        for phrase, name in words.exact.items():
+            place = key.find(phrase) if len(phrase) > 3 and phrase.isalnum() else -1
+            if place >= 0 and name not in found:
+                candidates.append((place, -len(phrase), order, FIELDS.index(name), name, header))
+    for *_, name, header in sorted(candidates):
+        if name not in found and header not in found.values():
+            found[name] = header
     return found
 
 
