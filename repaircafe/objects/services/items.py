@@ -153,3 +153,10 @@ def item_by_code(session: Session, *, code: str) -> Item:
 
 def categories(session: Session) -> list[Category]:
     return list(session.exec(select(Category).order_by(col(Category.sort_order), col(Category.name))).all())
+
+
+def latest_event_id(session: Session, *, item_id: int) -> int | None:
+    """The object's newest history entry, to show it after a save."""
+    return session.exec(
+        select(func.max(LifecycleEvent.id)).where(LifecycleEvent.item_id == item_id)
+    ).one()

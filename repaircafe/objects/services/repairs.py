@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, func, select
 
@@ -24,6 +25,63 @@ from repaircafe.models import Item, LifecycleEvent, Part, RepairSession, Site, T
 from repaircafe.parts.services import stock as stock_service
 from repaircafe.reporting.services import impact as impact_service
 from repaircafe.tags.services import tags as tag_service
+
+# Where a needed spare part comes from, and what happens next to a repairable object: the
+# Fixometer/ORDS questions a fixer answers after an attempt.
+PART_SOURCES = {
+    "stock": N_("from the café's stock"),
+    "owner": N_("ordered by the owner"),
+    "manufacturer": N_("from the manufacturer"),
+    "second_hand": N_("second-hand"),
+}
+NEXT_STEPS = {
+    "owner_buys_part": N_("the owner buys a part"),
+    "next_session": N_("back at the next session"),
+    "more_time": N_("more time needed"),
+    "professional": N_("to a professional repairer"),
+    "diy": N_("the owner repairs it at home"),
+}
+
+
+def repair_info_url(text: str | None) -> str | None:
+    """A link to the repair guide or manual used; only web addresses are kept."""
+    value = values.clean_text(text, limit=500, field=N_("Repair information"))
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
+        raise Refused("“%(text)s” is not a web address: paste a link that starts with "
+                      "http:// or https://.", text=value[:80])
+    return value
+
+
+def attempt_details(
+    *, outcome: str, spare_parts: str | None, parts_source: str | None,
+    next_steps: str | None, repair_info: str | None,
+) -> dict[str, Any]:
+    """The optional Fixometer fields of an attempt, checked; only those given are kept."""
+    details: dict[str, Any] = {}
+    if spare_parts not in (None, "", "yes", "no"):
+        raise Refused("Say whether spare parts were needed: yes or no.")
+    if parts_source and parts_source not in PART_SOURCES:
+        raise Refused("Unknown source of spare parts “%(source)s”.", source=parts_source[:40])
+    if parts_source and spare_parts == "no":
+        raise Refused("A source of spare parts only goes with “spare parts needed”.")
+    if spare_parts:
+        details["spare_parts_needed"] = spare_parts == "yes"
+    if parts_source:
+        details["spare_parts_needed"] = True
+        details["parts_source"] = parts_source
+    if next_steps:
+        if next_steps not in NEXT_STEPS:
+            raise Refused("Unknown next step “%(step)s”.", step=next_steps[:40])
+        if outcome != "repairable":
+            raise Refused("Next steps only go with the outcome Repairable.")
+        details["next_steps"] = next_steps
+    link = repair_info_url(repair_info)
+    if link:
+        details["repair_info_url"] = link
+    return details
 
 
 def locked_item(session: Session, item_id: int, actor: Actor) -> Item:
@@ -95,8 +153,17 @@ def record_repair_attempt(
     now: datetime,
     key: str,
     occurred_at: datetime | None = None,
+    spare_parts: str | None = None,
+    parts_source: str | None = None,
+    next_steps: str | None = None,
+    repair_info: str | None = None,
+    require_barrier: bool = False,
 ) -> LifecycleEvent:
-    """An attempt with its outcome (ORDS Fixed / Repairable / End of life / Unknown)."""
+    """An attempt with its outcome (ORDS Fixed / Repairable / End of life / Unknown).
+
+    `require_barrier` refuses an End of life without its ORDS barrier, as the bench does:
+    reports count those as "no barrier recorded". Imported records may lack it.
+    """
     barrier_code = values.parse_barrier(barrier)
     payload: dict[str, Any] = {
         "outcome": outcome,
@@ -104,10 +171,15 @@ def record_repair_attempt(
         "minutes": values.parse_minutes(minutes),
         "fixer": actor.name,
     }
-    public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
-    internal = values.clean_text(internal_note, limit=4000, field=N_("Internal note"))
     if outcome != "end_of_life" and barrier_code is not None:
         raise Refused("A barrier can only be given when the outcome is End of life.")
+    if require_barrier and outcome == "end_of_life" and barrier_code is None:
+        raise Refused("Choose the barrier that made it end of life.")
+    payload.update(attempt_details(outcome=outcome, spare_parts=spare_parts,
+                                   parts_source=parts_source, next_steps=next_steps,
+                                   repair_info=repair_info))
+    public = values.clean_text(public_note, limit=2000, field=N_("Public note"))
+    internal = values.clean_text(internal_note, limit=4000, field=N_("Internal note"))
 
     def act() -> LifecycleEvent:
         with write_transaction(session):
@@ -204,11 +276,13 @@ def add_note(
 
 def correct_event(
     session: Session, *, event_id: int, replace: dict[str, Any] | None = None, void: bool = False,
-    reason: str, actor: Actor, now: datetime, key: str,
+    reason: str, actor: Actor, now: datetime, key: str, require_barrier: bool = False,
 ) -> LifecycleEvent:
     """Fix a mistake with a correction event; the original stays as it was recorded.
 
     The corrected history must still be a valid lifecycle, else the correction is refused.
+    A barrier given alone corrects an End of life attempt's barrier. With `require_barrier`
+    an outcome corrected to End of life needs its barrier too, as at the bench.
     """
     reason = values.clean_text(reason, limit=1000, field=N_("Reason"))
     if not reason:
@@ -217,6 +291,9 @@ def correct_event(
         raise Refused("Nothing to correct.")
     if replace and "barrier" in replace:
         replace = {**replace, "barrier": values.parse_barrier(replace["barrier"])}
+    if (require_barrier and replace and replace.get("outcome") == "end_of_life"
+            and replace.get("barrier") is None):
+        raise Refused("Choose the barrier that made it end of life.")
 
     def act() -> LifecycleEvent:
         with write_transaction(session):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -36,8 +38,12 @@ def index() -> ResponseReturnValue:
 @requires("view_items")
 def show(item_id: int) -> ResponseReturnValue:
     """One object, history first."""
-    detail = item_service.item_detail(get_session(), item_id=item_id, actor=actor())
-    return render_template("items/show.html", d=detail, barriers=lifecycle.BARRIERS)
+    session = get_session()
+    detail = item_service.item_detail(session, item_id=item_id, actor=actor())
+    return render_template("items/show.html", d=detail, barriers=lifecycle.BARRIERS,
+                           categories=item_service.categories(session),
+                           keys={"intake": uuid.uuid4().hex}, failed=None, values={},
+                           back_to="item")
 
 
 @bp.route("/code/<code>")
