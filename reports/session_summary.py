@@ -26,6 +26,7 @@ HEAD_BG = colors.HexColor("#eceff1")
 FIGURE_BG = colors.HexColor("#e8f5e9")
 
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13)
+BOLD = ParagraphStyle("bold", parent=BODY, fontName="Helvetica-Bold")
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=GREY)
 H1 = ParagraphStyle("h1", parent=BODY, fontName="Helvetica-Bold", fontSize=18, leading=22)
 H2 = ParagraphStyle("h2", parent=BODY, fontName="Helvetica-Bold", fontSize=12, leading=15,
@@ -108,18 +109,18 @@ def _outcomes(sheet: SessionSheet, _: Words) -> Table:
     for row in sheet.outcomes:
         rows.append([_p(_.name(row.outcome)), _p(_.number(row.objects)),
                      _p(_.kg(row.kg_in_use)), _p(_.kg(row.co2e_avoided_kg))])
-    rows.append([_p(_("Total")), _p(_.number(sheet.objects)), _p(_.kg(sheet.kg_in_use)),
-                 _p(_.kg(sheet.co2e_avoided_kg))])
+    rows.append([_p(_("Total"), BOLD), _p(_.number(sheet.objects), BOLD),
+                 _p(_.kg(sheet.kg_in_use), BOLD), _p(_.kg(sheet.co2e_avoided_kg), BOLD)])
     return _grid(rows, [70 * mm, 30 * mm, 37 * mm, 37 * mm])
 
 
-def _grid(rows: list[list[Paragraph]], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.5, LINE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+def _grid(rows: list[list[Paragraph]], widths: list[float], *, header: bool = True) -> Table:
+    """A ruled table; with `header` its first row is the column names, else rows are pairs."""
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [("LINEBELOW", (0, 0), (-1, -1), 0.5, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_BG))
+    table.setStyle(TableStyle(style))
     return table
 
 
@@ -135,7 +136,7 @@ def _attendance(sheet: SessionSheet, _: Words) -> Table:
         [_p(_("Volunteer hours")), _p(_count(hours, _, 0 if hours is None or hours.is_integer()
                                              else 1))],
     ]
-    return _grid(rows, [70 * mm, 104 * mm])
+    return _grid(rows, [70 * mm, 104 * mm], header=False)
 
 
 def _parts(sheet: SessionSheet, _: Words) -> Table:
@@ -144,7 +145,7 @@ def _parts(sheet: SessionSheet, _: Words) -> Table:
         [_p(_("Weight of the parts")), _p(_.kg(sheet.parts_reused_kg))],
         [_p(_("CO2e avoided by the parts")), _p(_.kg(sheet.parts_co2e_avoided_kg))],
     ]
-    return _grid(rows, [70 * mm, 104 * mm])
+    return _grid(rows, [70 * mm, 104 * mm], header=False)
 
 
 def render_session_summary(sheet: SessionSheet, catalogue: Catalogue | None = None,
