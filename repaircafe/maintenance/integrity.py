@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -72,8 +72,34 @@ def state_mismatches(session: Session) -> Iterator[tuple[str, Item | Part, str |
                     )
 
 
+def field_mismatches(session: Session) -> Iterator[tuple[Item, dict[str, Any]]]:
+    """Objects whose intake fields differ from what their latest corrections say."""
+    from repaircafe.objects.services import corrections
+
+    corrected = session.exec(
+        select(LifecycleEvent.item_id).where(LifecycleEvent.kind == "correction",
+                                             col(LifecycleEvent.item_id).is_not(None))
+        .distinct()).all()
+    ids = sorted(i for i in corrected if i is not None)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        events = _events_by(session, "item_id", chunk)
+        for item_id in chunk:
+            item = session.get(Item, item_id)
+            expected = corrections.corrected_fields(events.get(item_id, []))
+            if item is None or not expected:
+                continue
+            now = corrections.current_values(session, item)
+            wrong = {k: v for k, v in expected.items() if now.get(k) != v}
+            if wrong:
+                yield item, wrong
+
+
 def rebuild_states(session: Session) -> int:
-    """Recompute every state from events alone; returns how many rows changed."""
+    """Recompute every state (and every corrected intake field) from events alone; returns
+    how many rows changed."""
+    from repaircafe.objects.services import corrections
+
     changed = 0
     with write_transaction(session):
         for _kind, row, expected, _message in list(state_mismatches(session)):
@@ -81,6 +107,9 @@ def rebuild_states(session: Session) -> int:
                 row.state = expected
                 session.add(row)
                 changed += 1
+        for item, wrong in list(field_mismatches(session)):
+            corrections.apply_fields(session, item, wrong)
+            changed += 1
     return changed
 
 
@@ -100,4 +129,8 @@ def check(session: Session) -> list[Problem]:
     return [
         Problem("state", f"{kind} {row.id}", message)
         for kind, row, _expected, message in state_mismatches(session)
+    ] + [
+        Problem("fields", f"item {item.id}",
+                "intake fields differ from its corrections: " + ", ".join(sorted(wrong)))
+        for item, wrong in field_mismatches(session)
     ] + mass_balance.check(session) + rollup_problems(session)

@@ -102,3 +102,51 @@ def test_replace_tag_retires_old_one(session, world):
     assert old.status == "retired" and new.status == "linked" and new.item_id == item.id
     assert tags.resolve(session, old.code).result == "retired"
     assert tags.resolve(session, new.code).result == "item"
+
+
+def test_an_attempt_keeps_spare_parts_next_steps_and_the_repair_guide(session, world):
+    item = make_item(session, world)
+    event = repairs.record_repair_attempt(
+        session, item_id=item.id, outcome="repairable", spare_parts="yes",
+        parts_source="owner", next_steps="owner_buys_part",
+        repair_info="https://www.ifixit.com/Guide/Toaster", actor=world.actor("fixer"),
+        now=NOW, key=new_key())
+    assert {k: event.payload[k] for k in ("spare_parts_needed", "parts_source", "next_steps",
+                                          "repair_info_url")} == {
+        "spare_parts_needed": True, "parts_source": "owner", "next_steps": "owner_buys_part",
+        "repair_info_url": "https://www.ifixit.com/Guide/Toaster"}
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"outcome": "fixed", "next_steps": "next_session"}, "only go with the outcome Repairable"),
+    ({"outcome": "repairable", "repair_info": "javascript:alert(1)"}, "not a web address"),
+    ({"outcome": "repairable", "repair_info": "ftp://example.org/x"}, "not a web address"),
+    ({"outcome": "fixed", "spare_parts": "no", "parts_source": "stock"}, "only goes with"),
+    ({"outcome": "fixed", "parts_source": "shop"}, "Unknown source"),
+    ({"outcome": "end_of_life", "require_barrier": True}, "Choose the barrier"),
+])
+def test_attempt_details_that_do_not_fit_are_refused(session, world, fields, message):
+    item = make_item(session, world)
+    with pytest.raises(Refused, match=message):
+        repairs.record_repair_attempt(session, item_id=item.id, actor=world.actor("fixer"),
+                                      now=NOW, key=new_key(), **fields)
+    session.rollback()
+    assert session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.kind == "repair_attempted")).all() == []
+
+
+def test_a_barrier_alone_corrects_an_end_of_life_attempt(session, world):
+    item = make_item(session, world)
+    attempt = repairs.record_repair_attempt(session, item_id=item.id, outcome="end_of_life",
+                                            barrier=1, actor=world.actor("fixer"), now=NOW,
+                                            key=new_key())
+    repairs.correct_event(session, event_id=attempt.id, replace={"barrier": "3"},
+                          reason="No way to open it, not parts", actor=world.actor("fixer"),
+                          now=NOW, key=new_key(), require_barrier=True)
+    with pytest.raises(Refused, match="Choose the barrier"):
+        repairs.correct_event(session, event_id=attempt.id,
+                              replace={"outcome": "end_of_life", "barrier": None},
+                              reason="x", actor=world.actor("fixer"), now=NOW, key=new_key(),
+                              require_barrier=True)
+    session.rollback()
+    assert check(session) == []

@@ -209,3 +209,41 @@ def test_a_retried_scan_is_logged_once(client, session, world, tokens):
     session.rollback()
     logged = session.exec(select(ScanLog).where(ScanLog.channel == "api")).all()
     assert sorted(s.idempotency_key for s in logged) == ["scan-next", "scan-retry"]
+
+
+def test_intake_details_are_corrected_with_a_correction_entry(client, session, world, tokens):
+    item = make_item(session, world, category="lamp", brand="Ikae", weight="499")
+    body = {"reason": "Typo at the door", "brand": "Ikea", "weight_kg": 1.2,
+            "product_age_years": 4}
+    response = call(client, "PATCH", f"/api/v1/items/{item.id}", tokens["fixer"], "p-1",
+                    json=body)
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert (data["brand"], data["weight_kg"], data["product_age_years"]) == ("Ikea", 1.2, 4.0)
+    kinds = [h["kind"] for h in data["history"]]
+    assert kinds == ["registered", "correction"]
+    correction = data["history"][1]
+    assert correction["corrects_id"] == data["history"][0]["id"]
+    assert correction["payload"]["previous"]["brand"] == "Ikae"
+    again = call(client, "PATCH", f"/api/v1/items/{item.id}", tokens["fixer"], "p-1", json=body)
+    assert [h["kind"] for h in again.get_json()["history"]] == kinds
+    same = call(client, "PATCH", f"/api/v1/items/{item.id}", tokens["fixer"], "p-2", json=body)
+    assert same.status_code == 422 and "Nothing to correct" in same.get_json()["detail"]
+    viewer = call(client, "PATCH", f"/api/v1/items/{item.id}", tokens["viewer"], "p-3",
+                  json={"reason": "x", "brand": "Y"})
+    assert viewer.status_code == 403
+    cleared = call(client, "PATCH", f"/api/v1/items/{item.id}", tokens["fixer"], "p-4",
+                   json={"reason": "unknown age", "product_age_years": None})
+    assert cleared.status_code == 200 and cleared.get_json()["product_age_years"] is None
+
+
+def test_an_empty_intake_is_refused_by_the_api(client, world, tokens):
+    response = call(client, "POST", "/api/v1/items", tokens["fixer"], "k-empty",
+                    json={"repair_session_id": world.repair_session.id})
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+
+
+def test_the_openapi_document_describes_corrections(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "patch" in document["paths"]["/api/v1/items/{item_id}"]
+    assert "correction" in document["info"]["description"]

@@ -1,5 +1,7 @@
 """Parts, stock and recycling pages: each renders, each form does its one thing."""
 
+import re
+
 from sqlmodel import select
 
 from repaircafe.models import Part, RecyclingRecord
@@ -82,3 +84,53 @@ def test_recyclers_are_managed_per_territory(client, session, world, login_as):
     refused = client.post("/recycling/recyclers", follow_redirects=True,
                           data={"territory_id": str(world.other_territory.id), "name": "Elsewhere"})
     assert "Choose one of your territories" in refused.get_data(as_text=True)
+
+
+def test_from_the_bench_each_parts_flow_returns_to_the_bench(client, session, world, login_as):
+    login_as("fixer")
+    donor = make_donor(session, world, weight=6.0)
+    belts = make_bin(session, world, "Belts B")
+    make_recycler(session, world)
+    bench = client.get(f"/bench/{donor.id}").get_data(as_text=True)
+    assert f"/parts/harvest/{donor.id}?back=bench" in bench
+    assert f"/recycling/item/{donor.id}?back=bench" in bench
+    harvested = client.post(f"/parts/harvest/{donor.id}?back=bench", data={
+        "key": "k-h", "name_0": "Belt", "weight_0": "0.1", "bin_0": str(belts.id)})
+    assert harvested.headers["Location"].endswith(f"/bench/{donor.id}#history")
+    belt = session.exec(select(Part).where(Part.name == "Belt")).one()
+    recipient = make_item(session, world, category="vacuum")
+    install_page = client.get(f"/parts/install/{recipient.id}?back=bench").get_data(as_text=True)
+    assert f"/parts/install/{recipient.id}?back=bench" in install_page  # the stock list's buttons
+    assert f'href="/bench/{recipient.id}"' in install_page
+    fitted = client.post(f"/parts/install/{recipient.id}?back=bench", data={
+        "key": "k-i", "part_code": code_of(session, part_id=belt.id)})
+    assert fitted.headers["Location"].endswith(f"/bench/{recipient.id}#history")
+    plain = client.post(f"/parts/harvest/{donor.id}", data={
+        "key": "k-h2", "name_0": "Motor", "weight_0": "1", "bin_0": str(belts.id)})
+    assert plain.headers["Location"].endswith(f"/items/{donor.id}#parts")
+
+
+def test_a_refused_recycling_names_the_material_and_keeps_every_mass(client, session, world,
+                                                                   login_as):
+    login_as("fixer")
+    donor = make_donor(session, world, weight=6.0)
+    recycler = make_recycler(session, world)
+    response = client.post(f"/recycling/item/{donor.id}?back=bench", data={
+        "key": "k-r", "recycler_id": str(recycler.id), "kg_steel": "2", "kg_plastics": "-1"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Mixed WEEE plastics: The weight must be more than 0 kg" in page
+    assert 'name="kg_steel" inputmode="decimal" autocomplete="off" value="2"' in page
+    assert re.search(r'name="kg_plastics"[^>]*value="-1"[^>]*aria-invalid="true"', page)
+    assert session.exec(select(RecyclingRecord)).all() == []
+    done = client.post(f"/recycling/item/{donor.id}?back=bench", data={
+        "key": "k-r2", "recycler_id": str(recycler.id), "kg_steel": "2"})
+    assert done.headers["Location"].endswith(f"/bench/{donor.id}#history")
+
+
+def test_code_fields_carry_the_shared_scanner_script(client, session, world, login_as):
+    login_as("fixer")
+    donor = make_donor(session, world)
+    page = client.get(f"/parts/harvest/{donor.id}").get_data(as_text=True)
+    assert "js/codefields.js" in page and page.count("data-code-field") == 6
+    assert "js/codefields.js" in client.get("/stock/").get_data(as_text=True)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from repaircafe.core import access
 from repaircafe.domain.actors import Actor
 from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
-from repaircafe.objects.services import intake, repairs
+from repaircafe.objects.services import corrections, intake, repairs
 from repaircafe.reporting.services.impact import CENTRAL_SET
 from repaircafe.tags.services import scanning
 from repaircafe.tags.services import tags as tag_service
@@ -124,6 +124,14 @@ def register_item(session: Session, *, repair_session_id: int, actor: Actor, now
     access.require(actor, "register_items")
     return intake.register_item(session, repair_session_id=repair_session_id, actor=actor,
                                 now=now, key=key, **fields)
+
+
+def correct_intake(session: Session, *, item_id: int, actor: Actor, now: datetime, key: str,
+                   **fields: Any) -> LifecycleEvent:
+    """Intake details corrected through the API: only on an object in the actor's scope."""
+    access.require(actor, "record_repairs")
+    return corrections.correct_intake(session, item_id=item_id, actor=actor, now=now, key=key,
+                                      **fields)
 
 
 def record_repair_attempt(session: Session, *, item_id: int, actor: Actor, now: datetime,

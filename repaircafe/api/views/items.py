@@ -9,6 +9,7 @@ from repaircafe.api.views import api_actor, bp, object_id, page_meta
 from repaircafe.api.views.models import (
     AttemptIn,
     AttemptOut,
+    CorrectionIn,
     HistoryEvent,
     IdempotencyHeaders,
     IntakeIn,
@@ -21,6 +22,7 @@ from repaircafe.api.views.models import (
 from repaircafe.api.views.spec import api_spec, responses
 from repaircafe.db import get_session
 from repaircafe.models import Item, LifecycleEvent, Part, utc_now
+from repaircafe.objects.services import intake as intake_service
 from repaircafe.objects.services import items as item_service
 
 
@@ -37,6 +39,7 @@ def _item_out(item_id: int) -> ItemOut:
         id=item.id or 0, code=d.code, category=d.category.slug if d.category else None,
         brand=item.brand, model=item.model, state=item.state, registered_at=item.registered_at,
         site=d.site.name if d.site else None, problem=item.problem, weight_kg=item.weight_kg,
+        product_age_years=item.product_age_years,
         history=[HistoryEvent(id=h.id, kind=h.kind, occurred_at=h.occurred_at,
                               payload=h.payload, public_note=h.public_note,
                               corrects_id=h.corrects_id, corrected_by=h.corrected_by)
@@ -78,9 +81,30 @@ def register_item(json: IntakeIn, headers: IdempotencyHeaders) -> Any:
     item: Item = api_access.register_item(
         get_session(), repair_session_id=json.repair_session_id, category=json.category,
         brand=json.brand, model=json.model, problem=json.problem, weight=json.weight_kg,
-        tag_code=json.tag_code, actor=actor, now=utc_now(),
-        key=f"api:{actor.id}:{headers.idempotency_key}")
+        tag_code=json.tag_code, product_age=json.product_age_years, require_description=True,
+        actor=actor, now=utc_now(), key=f"api:{actor.id}:{headers.idempotency_key}")
     return _item_out(item.id or 0).model_dump(mode="json"), 201
+
+
+@bp.patch("/items/<item_id>")
+@api_spec.validate(resp=responses("HTTP_409", HTTP_200=ItemOut), operation_id="correct_item", tags=["objects"])
+def correct_item(item_id: str, json: CorrectionIn, headers: IdempotencyHeaders) -> Any:
+    """Correct intake details typed wrong: category, brand, model, problem, weight, age, owner.
+
+    The object's history gains a `correction` entry naming each replaced field with its old
+    and new value; the `registered` entry is never changed. Only the fields sent are corrected.
+    Owner contact details are kept only with consent and never written into the history.
+    """
+    actor = api_actor()
+    owner = None
+    if json.owner is not None:
+        owner = intake_service.OwnerContact(name=json.owner.name, email=json.owner.email,
+                                            phone=json.owner.phone, consent=json.owner.consent)
+    api_access.correct_intake(
+        get_session(), item_id=object_id(item_id), changes=json.changes(), owner=owner,
+        reason=json.reason, actor=actor, now=utc_now(),
+        key=f"api:{actor.id}:{headers.idempotency_key}")
+    return _item_out(object_id(item_id)).model_dump(mode="json"), 200
 
 
 @bp.post("/items/<item_id>/repair-attempts")

@@ -99,6 +99,7 @@ class PartOut(BaseModel):
 class ItemOut(ItemSummary):
     problem: str
     weight_kg: float | None
+    product_age_years: float | None = None
     history: list[HistoryEvent]
     parts_taken: list[PartOut]
     parts_installed: list[PartOut]
@@ -164,6 +165,38 @@ class IntakeIn(BaseModel):
     problem: str = Field("", max_length=2000)
     weight_kg: float | None = Field(None, gt=0, le=500)
     tag_code: str | None = Field(None, max_length=40, description="A blank label to claim.")
+    product_age_years: float | None = Field(None, ge=0, le=150,
+                                            description="The object's age in years.")
+
+
+class OwnerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=120)
+    email: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    consent: bool = Field(False, description="The owner agrees that these details are kept.")
+
+
+class CorrectionIn(BaseModel):
+    """Intake details typed wrong. Only the fields sent are corrected; `null` clears one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, description="What was wrong.")
+    category: str | None = Field(None, max_length=60, description="Category slug.")
+    brand: str | None = Field(None, max_length=120)
+    model: str | None = Field(None, max_length=120)
+    problem: str | None = Field(None, max_length=2000)
+    weight_kg: float | None = Field(None, gt=0, le=500)
+    product_age_years: float | None = Field(None, ge=0, le=150)
+    owner: OwnerIn | None = Field(None, description="Owner contact, replaced as a whole; kept "
+                                                    "only with consent, never in the history.")
+
+    def changes(self) -> dict[str, Any]:
+        """The intake fields the client sent (an explicit null included)."""
+        sent = self.model_fields_set - {"reason", "owner"}
+        return {name: getattr(self, name) for name in sent}
 
 
 class AttemptIn(BaseModel):

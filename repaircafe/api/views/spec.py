@@ -45,8 +45,9 @@ api_spec = SpecTree(
     mode="strict",
     title="repaircafe API",
     version="1",
-    description="Objects with their history, café sessions, parts and totals; scans, intake "
-                "and repair attempts. Authenticate with a token created in the app "
+    description="Objects with their history, café sessions, parts and totals; scans, intake, "
+                "corrections of intake details (PATCH /items/{item_id}, recorded as correction "
+                "entries in the history) and repair attempts. Authenticate with a token created in the app "
                 "(Authorization: Bearer …); writes need an Idempotency-Key header. Errors are "
                 "RFC 9457 problem details.",
     path="api/v1/spectree",

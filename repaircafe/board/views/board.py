@@ -17,6 +17,7 @@ from repaircafe.web.forms import whole_number
 
 bp = Blueprint("board", __name__, template_folder="../templates", url_prefix="/board")
 _CHOSEN = "repair_session_id"
+CHOSEN_SESSION = _CHOSEN  # the café session this tablet works in, also chosen from the intake
 
 
 def current_session_id() -> int | None:

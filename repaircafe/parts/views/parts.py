@@ -27,6 +27,14 @@ bp = Blueprint("parts", __name__, template_folder="../templates", url_prefix="/p
 HARVEST_ROWS = 3
 
 
+def came_back_to(item_id: int, anchor: str | None = None) -> str:
+    """Where a fixer returns after a parts or recycling form: the bench they came from, else
+    the object's page."""
+    if request.values.get("back") == "bench":
+        return url_for("bench.show", item_id=item_id, _anchor="history")
+    return url_for("items.show", item_id=item_id, _anchor=anchor)
+
+
 def run(action: Callable[..., Any], done: str, back: str, **fields: Any) -> ResponseReturnValue:
     """Call one service; a refusal is flashed with its reason (nothing was written)."""
     try:
@@ -76,7 +84,7 @@ def harvest(item_id: int) -> ResponseReturnValue:
             flash(refusal_text(exc), "error")
         else:
             flash(_("%(n)d parts taken and put in stock.", n=len(taken)), "success")
-            return redirect(url_for("items.show", item_id=item_id, _anchor="parts"), code=303)
+            return redirect(came_back_to(item_id, "parts"), code=303)
     return render_template(
         "parts/harvest.html", d=detail, rows=range(HARVEST_ROWS), key=uuid.uuid4().hex,
         bins=stock.bins(session, actor=who), categories=item_service.categories(session),
@@ -95,10 +103,10 @@ def install(item_id: int) -> ResponseReturnValue:
         code = request.form.get("part_code", "").strip()
         if not code and part_id is None:
             flash(_("Scan the part's label first."), "error")
-            return redirect(url_for("parts.install", item_id=item_id), code=303)
-        return run(parts.install_part, _("Part installed."),
-                   url_for("items.show", item_id=item_id, _anchor="parts"), item_id=item_id,
-                   part_code=code or None, part_id=part_id)
+            return redirect(url_for("parts.install", item_id=item_id,
+                                    back=request.values.get("back") or None), code=303)
+        return run(parts.install_part, _("Part installed."), came_back_to(item_id, "parts"),
+                   item_id=item_id, part_code=code or None, part_id=part_id)
     detail = item_service.item_detail(session, item_id=item_id, actor=who)
     query = request.args.get("q", "")
     slug = detail.category.slug if detail.category and not query else None
@@ -192,8 +200,7 @@ def handover(item_id: int) -> ResponseReturnValue:
 @requires("record_repairs")
 def take_back(item_id: int) -> ResponseReturnValue:
     """A lent object is back."""
-    return run(refurbish.take_back, _("Loan returned."), url_for("items.show", item_id=item_id),
-               item_id=item_id)
+    return run(refurbish.take_back, _("Loan returned."), came_back_to(item_id), item_id=item_id)
 
 
 @bp.app_template_global()

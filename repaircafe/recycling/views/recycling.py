@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -18,11 +20,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from repaircafe.db import get_session
+from repaircafe.domain import values
 from repaircafe.domain.errors import Refused
 from repaircafe.models import MATERIALS, utc_now
 from repaircafe.objects.services import items as item_service
 from repaircafe.parts.services import parts as part_service
-from repaircafe.parts.views.parts import run
+from repaircafe.parts.views.parts import came_back_to
 from repaircafe.recycling.services import recycling, recycling_batches
 from repaircafe.reporting.services import dashboard
 from repaircafe.web.access import actor, refusal_text, requires
@@ -44,7 +47,9 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _form_page(template_args: dict, plan: recycling.Plan, back: str) -> ResponseReturnValue:
+def _form_page(template_args: dict, plan: recycling.Plan, back: str, *,
+               error: str | None = None, error_field: str | None = None,
+               status: int = 200) -> ResponseReturnValue:
     session, who = get_session(), actor()
     open_batches = [b for b in recycling_batches.batches(session, actor=who)
                     if b.batch.closed_at is None]
@@ -52,8 +57,39 @@ def _form_page(template_args: dict, plan: recycling.Plan, back: str) -> Response
         "recycling/recycle.html", plan=plan, materials=MATERIALS, key=uuid.uuid4().hex,
         recyclers=recycling.recyclers(session, actor=who), weee=recycling.WEEE_CATEGORIES,
         batches=open_batches, label=recycling.material_label, back=back, form=request.form,
-        **template_args,
-    )
+        error=error, error_field=error_field, **template_args,
+    ), status
+
+
+def _material_problem() -> tuple[str, str] | None:
+    """The first material whose mass cannot be read, with the message naming it."""
+    for material in MATERIALS:
+        typed = request.form.get(f"kg_{material}", "")
+        try:
+            values.parse_weight(typed)
+        except Refused as exc:
+            return (_("%(material)s: %(problem)s",
+                      material=_(recycling.material_label(material)),
+                      problem=refusal_text(exc)), f"kg_{material}")
+    return None
+
+
+def _recycle(action: Callable[..., Any], done: str, back: str, page: Callable[..., Any],
+             **fields: Any) -> ResponseReturnValue:
+    """Recycle, or show the form again with everything typed and the message beside the
+    field it concerns (a material's mass names the material)."""
+    problem = _material_problem()
+    if problem is None:
+        try:
+            action(get_session(), actor=actor(), now=utc_now(),
+                   key=request.form.get("key") or uuid.uuid4().hex, **fields)
+        except Refused as exc:
+            get_session().rollback()
+            problem = (refusal_text(exc), "")
+        else:
+            flash(done, "success")
+            return redirect(back, code=303)
+    return page(error=problem[0], error_field=problem[1] or None, status=422)
 
 
 def _fields() -> dict:
@@ -69,12 +105,18 @@ def _fields() -> dict:
 def recycle_item(item_id: int) -> ResponseReturnValue:
     """Recycle what is left of an object."""
     session, who = get_session(), actor()
-    back = url_for("items.show", item_id=item_id)
+    back = came_back_to(item_id)
+
+    def page(**shown: Any) -> ResponseReturnValue:
+        detail = item_service.item_detail(session, item_id=item_id, actor=who)
+        return _form_page({"d": detail, "subject": "item"},
+                          recycling.plan_for_item(session, item_id=item_id, actor=who), back,
+                          **shown)
+
     if request.method == "POST":
-        return run(recycling.recycle_item, _("Recycled."), back, item_id=item_id, **_fields())
-    detail = item_service.item_detail(session, item_id=item_id, actor=who)
-    return _form_page({"d": detail, "subject": "item"},
-                      recycling.plan_for_item(session, item_id=item_id, actor=who), back)
+        return _recycle(recycling.recycle_item, _("Recycled."), back, page, item_id=item_id,
+                        **_fields())
+    return page()
 
 
 @bp.route("/part/<int:part_id>", methods=["GET", "POST"])
@@ -83,12 +125,17 @@ def recycle_part(part_id: int) -> ResponseReturnValue:
     """Recycle a part from stock, a written-off part, or one taken out of an object."""
     session, who = get_session(), actor()
     back = url_for("parts.show", part_id=part_id)
+
+    def page(**shown: Any) -> ResponseReturnValue:
+        detail = part_service.part_detail(session, part_id=part_id, actor=who)
+        return _form_page({"p": detail, "subject": "part"},
+                          recycling.plan_for_part(session, part_id=part_id, actor=who), back,
+                          **shown)
+
     if request.method == "POST":
-        return run(recycling.recycle_part, _("Part recycled."), back, part_id=part_id,
-                   reason=request.form.get("reason", ""), **_fields())
-    detail = part_service.part_detail(session, part_id=part_id, actor=who)
-    return _form_page({"p": detail, "subject": "part"},
-                      recycling.plan_for_part(session, part_id=part_id, actor=who), back)
+        return _recycle(recycling.recycle_part, _("Part recycled."), back, page,
+                        part_id=part_id, reason=request.form.get("reason", ""), **_fields())
+    return page()
 
 
 @bp.route("/batches", methods=["POST"])

@@ -1,27 +1,43 @@
-/* The intake form: a scanned label moves on to the category, model suggestions follow the
- * brand, the category search filters the long list. The form works without it. */
+/* The intake form: model suggestions follow the brand, the category search filters the long
+ * list, Enter (the keyboard's Next) moves from field to field instead of saving, and a refused
+ * or doubtful value is brought into view with its field focused. The label field is handled by
+ * codefields.js. The form works without it. */
 (function () {
   "use strict";
 
-  function codeOf(text) {
-    var match = /\/i\/([^/?#]+)/i.exec(text);
-    return (match ? match[1] : text).trim().toUpperCase();
-  }
-
   var form = document.querySelector("[data-intake]");
   if (form) {
-    var label = form.querySelector("[data-label-input]");
-    var firstCategory = function () { return form.querySelector('input[name="category"]'); };
-    var accept = function () {
-      label.value = codeOf(label.value);
-      var next = firstCategory();
-      if (next) { next.focus(); }
+    var fields = function () {
+      return Array.prototype.filter.call(form.querySelectorAll("[data-next-on-enter], input[type=checkbox]"),
+        function (el) { return el.offsetParent !== null; });
     };
-    // A scanner ends with Enter: take the code, do not submit a half-filled form.
-    label.addEventListener("keydown", function (e) {
-      if (e.key === "Enter") { e.preventDefault(); accept(); }
+    form.querySelectorAll("[data-next-on-enter]").forEach(function (field) {
+      field.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter" || e.shiftKey || e.isComposing) { return; }
+        e.preventDefault();
+        var all = fields();
+        var next = all[all.indexOf(field) + 1];
+        (next || form.querySelector("[data-save]")).focus();
+      });
     });
-    label.addEventListener("scanned", accept);
+    var picked = function () {
+      var brand = form.querySelector("[data-brand-input]");
+      if (brand && !brand.value) { brand.focus(); }
+    };
+    form.querySelectorAll('input[name="category"]').forEach(function (radio) {
+      radio.addEventListener("click", picked);
+    });
+
+    var problem = document.querySelector("[data-field-error], [data-weight-warning]");
+    if (problem) {
+      problem.scrollIntoView({ block: "center" });
+      var bad = form.querySelector("[data-invalid]") ||
+        (document.querySelector("[data-weight-warning]") && form.querySelector('input[name="weight"]'));
+      if (bad) {
+        var target = bad.matches("input, textarea, select") ? bad : bad.querySelector("input");
+        if (target) { target.focus({ preventScroll: true }); }
+      }
+    }
 
     var search = form.querySelector("[data-category-search]");
     if (search) {
