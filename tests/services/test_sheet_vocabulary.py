@@ -104,6 +104,8 @@ def categories() -> sheet_mapping.CategoryIndex:
     ("Telefoon", "mobile"), ("Mobiele telefoon", "mobile"), ("Handy", "mobile"),
     ("Staafmixer", "food-processor"), ("Electrical ~ Lamp", "lamp"), ("TV", "flat-screen"),
     ("Household (non-electric)", "household-unpowered"),
+    ("Telefoonoplader", "battery-charger-adapter"), ("Wasmachine", "large-home-electrical"),
+    ("Lichterkette", "decorative-safety-lights"), ("Fer à lisser", "hair-beauty-item"),
 ])
 def test_category_words_and_their_variants(categories, cell, slug):
     assert categories.find(cell) == slug
