@@ -31,7 +31,7 @@ from repaircafe.domain.errors import CheckCharacterError, CodeError
 from repaircafe.models import LifecycleEvent, Tag, User, utc_now
 from repaircafe.objects.services import intake, repairs
 from repaircafe.tags.services.tags import current_tag
-from tests.browser.conftest import LiveServer, new_context, sign_in
+from tests.browser.conftest import LiveServer, new_context, save_screenshot, sign_in
 from tests.browser.tablet import blank_labels, make_team, open_today
 from tests.conftest import app_config
 from tests.factories import build_world
@@ -265,6 +265,7 @@ def test_writes_refused_after_sync_say_why_and_lead_back_to_the_object_or_the_fo
     assert failed.first.locator("[data-offline-place]").get_attribute("href") == f"/bench/{item_id}"
     assert _events(live, item_id=item_id, kind="diagnosed") == []
     expect(page.locator("[data-offline-badge]")).to_have_class(re.compile("has-failed"))
+    save_screenshot(page, "offline-02-refused")
 
     # what was typed at the door comes back in the form, with the reason
     failed.nth(1).locator("[data-offline-place]").click()
@@ -289,7 +290,7 @@ def test_a_code_scanned_offline_is_checked_on_the_tablet(tablet, server):
     open_today(page, team)
     session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     item_id, code = _register(live, team, session_id, "Rattles")
-    _online_and_kept(page, ["/scan/", f"/bench/{item_id}", "/intake/"])
+    _online_and_kept(page, ["/scan/", f"/bench/{item_id}", "/intake/", f"/board/{session_id}"])
 
     running.stop()
     try:
@@ -313,8 +314,27 @@ def test_a_code_scanned_offline_is_checked_on_the_tablet(tablet, server):
         page.locator("[data-scan-form] input[name=code]").press("Enter")
         page.wait_for_url(f"**/bench/{item_id}")
         expect(page.locator("[data-offline-badge] [data-offline-status]")).to_be_visible()
+
+        # the board as last seen, and a page never opened here says so instead of an error
+        page.goto(f"/board/{session_id}")
+        expect(page.locator("[data-offline-badge] [data-offline-status]")).to_be_visible()
+        assert page.locator("main").inner_text().strip()
+        response = page.goto("/items/")
+        assert response is not None and response.status == 503
+        expect(page.locator("main")).to_contain_text("not on this tablet yet")
     finally:
         running.start()
+
+    # signing out takes the kept pages, with owners' details, off the tablet
+    page.goto("/scan/")
+    assert "repaircafe-pages" in page.evaluate("caches.keys()")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login*")
+    for _attempt in range(50):
+        if "repaircafe-pages" not in page.evaluate("caches.keys()"):
+            break
+        page.wait_for_timeout(100)
+    assert "repaircafe-pages" not in page.evaluate("caches.keys()")
 
 
 def _python_parse(text: str) -> dict[str, Any]:

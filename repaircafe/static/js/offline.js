@@ -249,7 +249,7 @@
       var actions = el("p", { "class": "offline-actions" });
       actions.appendChild(el("a", { "class": "btn", href: entry.place, "data-offline-place": "" },
         entry.kind === "intake" ? say("open_form") : say("open_object")));
-      var dismiss = el("button", { "class": "btn ghost", type: "button", "data-offline-dismiss": String(entry.id) }, say("dismiss"));
+      var dismiss = el("button", { "class": "btn", type: "button", "data-offline-dismiss": String(entry.id) }, say("dismiss"));
       actions.appendChild(dismiss);
       row.appendChild(actions);
     } else if (entry.user !== me) {
@@ -264,8 +264,12 @@
       var failed = entries.filter(function (e) { return e.status === "failed"; });
       badge.hidden = entries.length === 0 && reachable;
       badge.querySelector("[data-offline-status]").hidden = reachable;
-      badge.querySelector("[data-offline-waiting]").hidden = entries.length === 0;
+      badge.querySelector("[data-offline-waiting]").hidden = pending.length === 0;
       badge.querySelector("[data-offline-count]").textContent = String(pending.length);
+      badge.querySelector("[data-offline-refused]").hidden = failed.length === 0;
+      badge.querySelector("[data-offline-refused-count]").textContent = String(failed.length);
+      var sentNotice = document.querySelector("[data-offline-notice=info]");
+      if (sentNotice && pending.length === 0) { sentNotice.remove(); }
       badge.classList.toggle("has-failed", failed.length > 0);
       badge.setAttribute("data-offline-pending", String(pending.length));
       if (!panel) { return; }

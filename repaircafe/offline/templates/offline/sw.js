@@ -92,5 +92,7 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(assetFirst(request));
   } else if (request.mode === "navigate" && kept(url.pathname)) {
     event.respondWith(networkFirst(request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(notKept));
   }
 });
