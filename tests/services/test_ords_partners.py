@@ -165,6 +165,10 @@ def test_an_unknown_country_is_noted_and_not_stored(session, tmp_path):
     countries = {i.source_id: i.country for i in session.exec(select(Item)).all()}
     assert countries == {"p_1": None, "p_2": "CAN", "p_3": None}
     assert "country 'XYZ'" in str(report)
+    # On export, as ORDS does, a record without a country gets its provider's main one.
+    _result, rows = export_rows(session, tmp_path)
+    assert {r["id"]: r["country"] for r in rows.values()} == {
+        "p_1": "CAN", "p_2": "CAN", "p_3": "CAN"}
 
 
 def test_existing_sites_keep_their_territory_and_new_ones_wait_unassigned(session, tmp_path):

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -274,6 +274,24 @@ def _country_by_group(session: Session) -> dict[str, str]:
     return found
 
 
+def _country_by_provider(session: Session) -> dict[str, str]:
+    """Each data provider's main country: the one most of its imported records name.
+
+    ORDS fills a record's missing country with its provider's main country; an imported record
+    whose country could not be kept (not an ISO code) goes out so, instead of empty.
+    """
+    rows = session.execute(
+        select(col(Item.source_provider), col(Item.country), func.count())
+        .where(col(Item.source_provider).is_not(None), col(Item.country).is_not(None))
+        .group_by(col(Item.source_provider), col(Item.country))
+        .order_by(func.count().desc(), col(Item.country))
+    ).all()
+    found: dict[str, str] = {}
+    for provider, country, _count in rows:
+        found.setdefault(provider, country)
+    return found
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One exported repair attempt: its ORDS row, or its unpowered summary key."""
@@ -290,6 +308,7 @@ def attempts(
     clause = scope_clause(session, actor=actor, scope=scope)
     fixes = _corrections(session, clause)
     countries = _country_by_group(session)
+    provider_countries = _country_by_provider(session)
     groups = factor_sets.load_category_map()
     seen_source: set[int] = set()
     result = session.execute(
@@ -330,12 +349,13 @@ def attempts(
         if age is not None and age >= 0:
             age_text = f"{round(age, 1):g}"
             year = str(event_on.year - round(age)) if age < event_on.year else ""
+        country = item_country or (provider_countries.get(provider, "") if from_ords else "")
         group_identifier = str(kept_identifier) if from_ords else (
             site_name if source_provider and site_name else group_name)
         yield Attempt((
             record_id,
             provider,
-            item_country or _territory_country(territory_name, territory_country)
+            country or _territory_country(territory_name, territory_country)
             or countries.get(group_name, ""),
             partner_category or cat_name or "Unknown",
             cat_name if ords_id else "",
