@@ -101,11 +101,14 @@ class Words:
         return "t" if top >= 10_000 else "kg"
 
     def mass(self, value: float | None, unit: str) -> str:
-        """A mass in the unit chosen for its table: kg with up to one decimal, t with two."""
+        """A mass in the unit chosen for its table: kg with up to one decimal; tonnes with
+        enough decimals that a small mass beside large ones does not read as zero."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "–"
         if unit == "t":
-            return f"{self.number(value / 1000, 2)}{NBSP}t"
+            tonnes = value / 1000
+            decimals = 1 if abs(tonnes) >= 100 else 2 if abs(tonnes) >= 1 else 3
+            return f"{self.number(tonnes, decimals)}{NBSP}t"
         return f"{self.number(value, 0 if abs(value) >= 100 else 1)}{NBSP}kg"
 
     def kg(self, value: float | None) -> str:
