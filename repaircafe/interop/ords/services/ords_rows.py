@@ -145,11 +145,11 @@ def _partner_category(value: str, notes: list[str]) -> str | None:
 
 def _country(value: str, notes: list[str]) -> str | None:
     code = countries.alpha3(value)
-    if code is None:
-        shown = value.strip()
-        notes.append(f"country {shown!r} is not an ISO 3166-1 alpha-3 code such as GBR; "
-                     "imported without a country" if shown else
-                     "no country; imported without one")
+    if code is None and value.strip():
+        notes.append(f"country {value.strip()!r} is not an ISO 3166-1 alpha-3 code such as "
+                     "GBR; imported without a country")
+    elif code is None:
+        notes.append("no country; imported without one")
     return code
 
 

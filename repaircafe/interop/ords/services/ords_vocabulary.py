@@ -39,8 +39,6 @@ CATEGORY_ALIASES = {"blender": 37}
 V02_COLUMNS = {"product_category_ords": "product_category"}
 # Columns only a v0.3 file has.
 V03_ONLY_COLUMNS = ("product_category_id", "product_age")
-# The value v0.2 files write for a year of manufacture nobody knew.
-V02_UNKNOWN_YEAR = "????"
 
 _SPACES = re.compile(r"\s+")
 
