@@ -173,7 +173,9 @@ def test_a_paper_sheet_saves_good_rows_refuses_a_bad_one_and_records_nothing_twi
 
 @pytest.mark.parametrize(("row", "message"), [
     ({"category": "kettle"}, "Choose an outcome"),
-    ({"outcome": "fixed", "weight": "2"}, "Describe the object"),
+    ({"outcome": "fixed", "weight": "2"}, "Choose a category or write the brand"),
+    ({"category": "kettle", "outcome": "end_of_life"},
+     "Choose the barrier that made it end of life."),
     ({"category": "kettle", "outcome": "fixed", "barrier": "2"},
      "A barrier can only be given when the outcome is End of life."),
     ({"category": "spaceship", "outcome": "fixed"}, "Unknown category “spaceship”."),

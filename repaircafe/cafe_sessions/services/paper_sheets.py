@@ -78,13 +78,12 @@ def held_at(repair_session: RepairSession) -> datetime:
 
 def check_row(row: SheetRow) -> None:
     """Refuse a row the services would refuse half-way, before anything is written."""
-    if not (row.category.strip() or row.brand.strip() or row.model.strip()
-            or row.problem.strip()):
-        raise Refused("Describe the object: choose a category or write its brand, model or "
-                      "problem.")
+    intake.check_described(row.category.strip() or None, row.brand, row.model, row.problem)
     if row.outcome not in lifecycle.OUTCOMES:
         raise Refused("Choose an outcome: Fixed, Repairable, End of life or Unknown.")
     barrier = values.parse_barrier(row.barrier)
+    if barrier is None and row.outcome == "end_of_life":
+        raise Refused("Choose the barrier that made it end of life.")
     if barrier is not None and row.outcome != "end_of_life":
         raise Refused("A barrier can only be given when the outcome is End of life.")
     if barrier is not None and barrier not in lifecycle.BARRIERS:
@@ -130,9 +129,9 @@ def _enter(session: Session, repair_session_id: int, row: SheetRow, *, actor: Ac
         session, repair_session_id=repair_session_id, category=row.category.strip() or None,
         brand=row.brand, model=row.model, problem=row.problem, weight=row.weight,
         tag_code=row.tag_code.strip() or None, actor=actor, now=now, key=f"{row.key}:in",
-        occurred_at=when)
+        occurred_at=when, require_description=True)
     repairs.record_repair_attempt(
         session, item_id=item.id or 0, outcome=row.outcome, barrier=row.barrier or None,
-        actor=actor, now=now, key=f"{row.key}:out", occurred_at=when)
+        actor=actor, now=now, key=f"{row.key}:out", occurred_at=when, require_barrier=True)
     tag = tag_service.current_tag(session, item_id=item.id)
     return RowResult(row, item.id, tag.code if tag else None)
