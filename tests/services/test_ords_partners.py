@@ -328,6 +328,9 @@ def test_a_changed_event_date_or_group_is_reported_as_changed(session, tmp_path)
         "changed at source: group_identifier 'Repair Café Toronto East' → "
         "'Repair Café Scarborough'.")
     assert all("record left as it is" in reason for reason in reasons.values())
+    assert [r.record_id for r in report.rejected if r.changed] == ["p_1", "p_2"]
+    assert ("2 of the rejected rows changed at source in their event date or group: "
+            "not applied.") in str(report).splitlines()
     with rejects.open(encoding="utf-8", newline="") as handle:
         assert [r["id"] for r in csv.DictReader(handle)] == ["p_1", "p_2"]
     session.expire_all()

@@ -99,7 +99,8 @@ class Corrector:
                     record.line, record.source_id,
                     f"changed at source: {'; '.join(moved)}. Not applied: an imported repair "
                     "keeps the day and place of the café session it was first imported into, "
-                    "because its events are never edited; record left as it is"))
+                    "because its events are never edited; record left as it is",
+                    changed=True))
                 continue
             category = self.categories.get(record.category_ords_id or 0)
             wanted = {

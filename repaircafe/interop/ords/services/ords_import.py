@@ -194,7 +194,8 @@ def import_ords(
                     for reject in late:
                         raw = RawRow(reject.line, list(chunk.values[reject.line]),
                                       reject.record_id)
-                        _reject(report, rejects_writer, raw, reject.reason)
+                        _reject(report, rejects_writer, raw, reject.reason,
+                                changed=reject.changed)
                 if progress is not None:
                     progress(chunk.bytes_read, total)
         finally:
@@ -233,6 +234,7 @@ def _read_version(header: list[str], report: ImportReport) -> list[str]:
     return [renamed.get(c, c) for c in header]
 
 
-def _reject(report: ImportReport, writer: RejectsWriter, raw: RawRow, reason: str) -> None:
-    report.rejected.append(Reject(raw.line, raw.record_id, reason))
+def _reject(report: ImportReport, writer: RejectsWriter, raw: RawRow, reason: str, *,
+            changed: bool = False) -> None:
+    report.rejected.append(Reject(raw.line, raw.record_id, reason, changed))
     writer.write(raw, reason)

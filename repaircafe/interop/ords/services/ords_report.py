@@ -12,6 +12,8 @@ class Reject:
     line: int
     record_id: str
     reason: str
+    # A record imported before whose day or group changed at source: refused, not unchanged.
+    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class ImportReport:
             f"{self.rows:,} rows: {self.created:,} created, {self.updated:,} updated, "
             f"{self.unchanged:,} unchanged, {len(self.rejected):,} rejected."
         )
+        changed = sum(1 for reject in self.rejected if reject.changed)
+        if changed:
+            lines.append(f"{changed:,} of the rejected rows changed at source in their event "
+                         "date or group: not applied.")
         if self.groups or self.sites or self.sessions:
             lines.append(f"New: {self.groups} groups, {self.sites} sites, "
                          f"{self.sessions:,} café sessions.")
