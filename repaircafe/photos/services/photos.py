@@ -71,6 +71,7 @@ def add_photo(session: Session, storage: Storage, *, item_id: int, data: bytes, 
         try:
             with write_transaction(session):
                 item = access.load(session, Item, item_id, actor, write=True, lock=True)
+                assert item.id is not None  # a loaded row always has its key
                 _lock_group(session, item.group_id)
                 size = len(processed.photo) + len(processed.thumb)
                 _check_quota(session, storage, group_id=item.group_id, adding=size)
