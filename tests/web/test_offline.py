@@ -143,3 +143,22 @@ def test_a_bench_action_with_a_far_off_time_is_recorded_at_the_servers_time(
     client.post(f"/bench/{item.id}/diagnosis", data={
         "key": key, "diagnosis": "Fuse blown", "occurred_at": "2001-01-01T00:00:00Z"})
     assert _event(session, key).occurred_at >= before
+
+
+def test_two_tablets_writing_to_one_object_both_stay_in_the_history_with_their_times(
+        client, session, world, login_as):
+    item = make_item(session, world)
+    login_as("fixer")
+    now = datetime.now(UTC).replace(microsecond=0)
+    offline_tablet = (new_key(), now - timedelta(minutes=30), "Checked the fuse")
+    online_tablet = (new_key(), now - timedelta(minutes=10), "Replaced the cable")
+    # the tablet that was online sends first; the one that was offline catches up later
+    for key, pressed, text in (online_tablet, offline_tablet):
+        response = client.post(f"/bench/{item.id}/note", data={
+            "key": key, "internal_note": text, "occurred_at": pressed.isoformat()})
+        assert response.status_code == 303
+    session.rollback()
+    notes = session.exec(select(LifecycleEvent).where(
+        LifecycleEvent.item_id == item.id, LifecycleEvent.kind == "note")).all()
+    assert sorted((n.occurred_at, n.internal_note) for n in notes) == [
+        (offline_tablet[1], offline_tablet[2]), (online_tablet[1], online_tablet[2])]

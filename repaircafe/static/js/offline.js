@@ -388,9 +388,10 @@
     }).then(function () { window.setTimeout(sync, 0); });
   }
 
+  // Listening on the document, after the page's own handlers: a submit they stopped stays stopped.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-offline")) { return; }
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !form.hasAttribute("data-offline")) { return; }
     event.preventDefault();
     var submitter = event.submitter;
     mustQueue().then(function (queue) {
