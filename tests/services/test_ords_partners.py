@@ -353,6 +353,14 @@ def test_a_renamed_site_does_not_make_its_records_changed(session, tmp_path):
     _result, rows = export_rows(session, tmp_path)
     assert rows["p_1"]["group_identifier"] == "Repair Café Toronto East"
     assert rows["p_2"]["group_identifier"] == ""
+    # A new record of the same group identifier joins the renamed site.
+    later = import_ords(session, write_csv(tmp_path / "g.csv", [
+        row(id="p_3", event_date="2024-06-01")]), group=None, now=NOW)
+    assert (later.created, later.sites) == (1, 0)
+    session.expire_all()
+    newest = session.exec(select(Item).where(Item.source_id == "p_3")).one()
+    assert newest.site_id == site.id
+    assert check(session) == []
 
 
 def test_a_changed_partner_category_or_country_updates_the_record(session, tmp_path):

@@ -83,6 +83,9 @@ class Places:
         return found
 
     def site(self, group_id: int, record: OrdsRecord) -> int:
+        """The site of a group identifier: the group's site of that name or, once an admin has
+        renamed it, the site whose café sessions an import titled so (each session an import
+        creates is titled with its group identifier); else a new site."""
         name = record.group_identifier or record.provider[:120]
         key = (group_id, name)
         if key not in self.sites:
@@ -90,6 +93,13 @@ class Places:
                 select(col(Site.id)).where(col(Site.group_id) == group_id,
                                           col(Site.name) == name)
             )
+            if found is None:
+                found = self._scalar(
+                    select(col(Site.id)).join(RepairSession,
+                                              col(RepairSession.site_id) == Site.id)
+                    .where(col(Site.group_id) == group_id, col(RepairSession.title) == name)
+                    .order_by(col(Site.id)).limit(1)
+                )
             if found is None:
                 found = self._insert(Site, {"name": name, "group_id": group_id,
                                             "territory_id": self.territory(UNASSIGNED_TERRITORY),
