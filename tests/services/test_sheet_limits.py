@@ -280,3 +280,21 @@ def test_malformed_optional_numbers_are_dropped_with_a_short_note(session, world
         assert line in planned and notes[line].field == field, (field, bad)
         assert len(str(notes[line])) < 400
     assert {r.line for r in report.rejected} == {len(BAD_CELLS) + 1}
+
+
+def test_long_category_and_barrier_cells_are_matched_quickly(session, world):
+    many_words = " ".join(["schotel"] * 4000)
+    one_word = "x" * 30_000
+    headers = ["Date", "Objet", "Réparé", "Raison"]
+    rows = [(line, ["01/06/2025", f"{cell} {line}", "non", f"{cell} {line}"])
+            for line, cell in enumerate([many_words, one_word] * 20, start=2)]
+    sheet = sheet_reading.Sheet("long.csv", headers, rows)
+    mapping = ColumnMapping({"date": "Date", "category": "Objet", "outcome": "Réparé",
+                             "barrier": "Raison"}, "", "dmy", world.site.id)
+    started = time.perf_counter()
+    report = sheet_planning.plan_import(session, sheet, mapping, group_id=world.group.id,
+                                        today=NOW.date())
+    assert time.perf_counter() - started < 3
+    assert len(report.planned) == 40 and report.rejected == []
+    assert {n.field for n in report.notes} == {"category", "barrier"}
+    assert all(len(str(n)) < 400 for n in report.notes)

@@ -264,3 +264,11 @@ def test_the_fields_marked_required_are_kept_for_the_groups_next_file(session, w
     assert saved.is_required("weight") and saved.is_required("outcome")
     assert not saved.is_required("age")
     assert sheet_mapping.ColumnMapping.from_dict({"columns": {}}).required == ()
+
+
+def test_no_phrase_is_longer_than_the_stems_look_at():
+    longest = max(len(sheet_vocabulary.bare(phrase)) for *_, phrase in sheet_vocabulary.rows())
+    assert longest <= sheet_vocabulary.LONGEST_PHRASE
+    assert sheet_mapping.parse_outcome("½") == "repairable"
+    with pytest.raises(sheet_mapping.Refused):
+        sheet_mapping.parse_outcome("12")

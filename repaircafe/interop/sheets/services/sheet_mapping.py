@@ -303,7 +303,7 @@ def parse_age(cell: Any, on: date) -> float | None:
 def _foreign_digits(text: str) -> bool:
     """Whether the text has digits other than 0-9 (², ٣): Python would read some of them as
     numbers, but in a café's sheet they are typing slips, so the cell is refused."""
-    return any(c.isdigit() and not c.isascii() for c in text)
+    return not text.isascii() and any(c.isdigit() and not c.isascii() for c in text)
 
 
 def _shown(cell: Any) -> str:

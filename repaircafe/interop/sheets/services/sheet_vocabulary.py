@@ -34,13 +34,30 @@ KINDS = ("header", "outcome", "barrier", "category", "month")
 _PLURALS = ("en", "es", "s", "n", "e")
 _MIN_STEM = 5  # words shorter than this are only matched exactly
 _MIN_PART = 4  # the shortest phrase found inside a longer word
+# How far search looks, so a cell of thousands of words costs no more than a short one: the
+# first words of a cell, runs of a few of them, and words no longer than a compound can be.
+_SEARCH_WORDS = 12
+_RUN_WORDS = 4
+_LONGEST_WORD = 40
+LONGEST_PHRASE = 60  # no phrase is longer: a longer cell has no stem worth looking up
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the accents NFKD splits from their letters
+_NOT_FOLDED = re.compile(r"[^a-z0-9?½/-]")
+
+
+def _plain(text: Any) -> str:
+    """Lower case without accents ("½" kept whole: NFKD would make it "1⁄2")."""
+    lowered = str(text or "").strip().lower()
+    if lowered.isascii():
+        return lowered
+    return "½".join(_COMBINING.sub("", unicodedata.normalize("NFKD", part))
+                    for part in lowered.split("½"))
 
 
 def fold(text: Any) -> str:
     """Lower case, no accents, letters and digits only: how headers and values are compared."""
-    decomposed = unicodedata.normalize("NFKD", str(text or "").strip().lower())
-    return re.sub(r"[^a-z0-9?½/-]", "", "".join(c for c in decomposed
-                                                 if not unicodedata.combining(c)))
+    return _NOT_FOLDED.sub("", _plain(text))
 
 
 def bare(text: Any) -> str:
@@ -50,15 +67,13 @@ def bare(text: Any) -> str:
 
 def words_of(text: Any) -> list[str]:
     """The cell's words, folded, in order: "Lampe de chevet" -> lampe, de, chevet."""
-    decomposed = unicodedata.normalize("NFKD", str(text or "").lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.findall(r"[a-z0-9]+", plain)
+    return re.findall(r"[a-z0-9]+", _plain(text))
 
 
 def stems(key: str) -> set[str]:
     """The forms a bare word is also known by: doubled letters made single, with and without
     a plural ending."""
-    if len(key) < _MIN_STEM:
+    if not _MIN_STEM <= len(key) <= LONGEST_PHRASE:
         return set()
     single = re.sub(r"(.)\1+", r"\1", key)
     found = {single}
@@ -111,8 +126,8 @@ class Vocabulary:
 
     def search(self, cell: Any) -> str | None:
         """The meaning of a phrase within the cell (step 3): runs of words, then word ends."""
-        words = words_of(cell)
-        for size in range(len(words), 0, -1):
+        words = words_of(cell)[:_SEARCH_WORDS]
+        for size in range(min(len(words), _RUN_WORDS), 0, -1):
             for start in range(len(words) - size + 1):
                 key = "".join(words[start:start + size])
                 if size == 1 and len(key) < 3 and len(words) > 1:
@@ -120,7 +135,7 @@ class Vocabulary:
                 found = self.lookup(key)
                 if found is not None:
                     return found
-        for word in words:
+        for word in (w for w in words if len(w) <= _LONGEST_WORD):
             for start in range(1, len(word) - _MIN_PART + 1):
                 found = self.lookup(word[start:])
                 if found is not None:
