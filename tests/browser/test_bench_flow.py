@@ -34,7 +34,7 @@ def test_fixer_records_a_visit_from_a_scan(page, live_server, team, screenshot):
     page.keyboard.type(code, delay=5)
     page.keyboard.press("Enter")
     page.wait_for_url("**/bench/*")
-    expect(page.get_by_text("Flickers when touched")).to_be_visible()
+    expect(page.locator("dl.facts").get_by_text("Flickers when touched")).to_be_visible()
     screenshot(page, "bench-01-arrived")
     assert fits_the_width(page)
 
@@ -63,14 +63,10 @@ def test_fixer_records_a_visit_from_a_scan(page, live_server, team, screenshot):
     page.get_by_role("button", name="Hand over").click()
     expect(page.get_by_text("Hand-over recorded.")).to_be_visible()
 
-    # an impossible action is refused with its reason and the history does not grow
-    entries = history.locator("li.event").count()
-    page.get_by_text("Repair attempt", exact=True).click()
-    page.locator("label.o-fixed").click()
-    page.get_by_role("button", name="Save repair attempt").click()
-    expect(page.get_by_text("Cannot record a repair attempt")).to_be_visible()
-    assert page.locator("#history li.event").count() == entries
-    screenshot(page, "bench-03-refused")
+    # once it went home, only what still fits is offered
+    expect(page.locator("#attempt")).to_have_count(0)
+    expect(page.locator("#diagnosis")).to_have_count(0)
+    expect(page.locator("#handover")).to_have_count(0)
 
     page.get_by_text("Replace a damaged label", exact=True).click()
     page.get_by_role("button", name="Replace label").click()
@@ -87,3 +83,94 @@ def test_fixer_records_a_visit_from_a_scan(page, live_server, team, screenshot):
     expect(page.locator("li.k-correction").get_by_text("Repairable")).to_be_visible()
     screenshot(page, "bench-04-history")
     assert fits_the_width(page)
+
+
+def in_view(locator) -> bool:
+    """Whether the element is inside the visible part of the page."""
+    return bool(locator.evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }"))
+
+
+def test_a_refused_save_keeps_everything_typed_and_shows_why_in_view(page, live_server, team,
+                                                                      screenshot):
+    sign_in(page, team.fixer)
+    open_today(page, team)
+    code = _register(page, "Dualit")
+    page.goto(f"/scan/?code={code}")
+    page.wait_for_url("**/bench/*")
+
+    page.get_by_text("Repair attempt", exact=True).click()
+    page.locator("label.o-repairable").click()
+    page.get_by_label("Next steps (Repairable only)").select_option("owner_buys_part")
+    page.get_by_label("Minutes spent").fill("700")
+    page.locator("#attempt label.choice").filter(has_text="Yes").click()
+    page.get_by_label("Where the part comes from").select_option("owner")
+    page.get_by_label("Repair information used (link, optional)").fill(
+        "https://www.ifixit.com/Guide/Toaster")
+    page.get_by_label("What was done (public)").fill("Cleaned the lever catch")
+    page.get_by_label("Notes for fixers (never public)").fill("Spring 12 mm needed")
+    entries = page.locator("#history li.event").count()
+    page.get_by_role("button", name="Save repair attempt").click()
+
+    error = page.locator("#error-attempt-minutes")
+    expect(error).to_have_text("Minutes must be between 0 and 600.")
+    assert in_view(error)
+    minutes = page.get_by_label("Minutes spent")
+    expect(minutes).to_be_focused()
+    expect(minutes).to_have_value("700")
+    expect(page.locator("#attempt")).to_have_attribute("open", "")
+    assert page.locator('input[name="outcome"][value="repairable"]').is_checked()
+    expect(page.get_by_label("Next steps (Repairable only)")).to_have_value("owner_buys_part")
+    expect(page.get_by_label("Where the part comes from")).to_have_value("owner")
+    expect(page.get_by_label("What was done (public)")).to_have_value("Cleaned the lever catch")
+    expect(page.get_by_label("Notes for fixers (never public)")).to_have_value(
+        "Spring 12 mm needed")
+    assert page.locator("#history li.event").count() == entries
+    screenshot(page, "bench-05-refused-in-view")
+    assert fits_the_width(page)
+
+    minutes.fill("35")
+    page.get_by_role("button", name="Save repair attempt").click()
+    saved = page.locator("[data-saved]")
+    expect(saved).to_contain_text("Repair attempt saved.")
+    assert in_view(saved)
+    entry = page.locator("li.k-repair_attempted")
+    expect(entry).to_contain_text("Spare parts needed (ordered by the owner)")
+    expect(entry).to_contain_text("Next steps: the owner buys a part")
+    assert in_view(entry.locator(".what"))
+    screenshot(page, "bench-06-saved-in-view")
+
+
+def test_a_corrected_intake_shows_in_the_history(page, live_server, team, screenshot):
+    sign_in(page, team.fixer)
+    open_today(page, team)
+    page.goto("/intake/")
+    page.get_by_text("Lamp", exact=True).click()
+    page.get_by_label("Brand").fill("Ikae")
+    page.get_by_label("Weight (kg, optional)").fill("4,9")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/intake/done/*")
+    code = page.locator("[data-code]").inner_text()
+    page.goto(f"/scan/?code={code}")
+    page.wait_for_url("**/bench/*")
+
+    page.get_by_text("Correct the intake details").click()
+    form = page.locator("[data-intake-correction]")
+    form.get_by_label("Category").select_option("kettle")
+    form.get_by_label("Brand").fill("Ikea")
+    form.get_by_label("Weight (kg, optional)").fill("0,49")
+    form.get_by_label("What was wrong").fill("Wrong tile and a misplaced comma")
+    form.get_by_role("button", name="Record the correction").click()
+
+    correction = page.locator("li.k-correction")
+    expect(correction).to_contain_text("Intake details corrected")
+    expect(correction.locator("del").first).to_have_text("Lamp")
+    expect(correction.locator("ins").first).to_have_text("Kettle")
+    expect(correction).to_contain_text("Wrong tile and a misplaced comma")
+    expect(page.locator("li.k-registered")).to_have_count(1)
+    expect(page.locator(".item-head h1")).to_have_text("Kettle")
+    assert in_view(page.locator("[data-saved]"))
+    screenshot(page, "bench-07-intake-corrected")
+    assert fits_the_width(page)
+

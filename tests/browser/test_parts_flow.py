@@ -15,7 +15,7 @@ from repaircafe.parts.services import stock
 from repaircafe.parts.services.stock import code_of
 from repaircafe.recycling.services import recycling
 from tests.browser.conftest import sign_in
-from tests.browser.tablet import fits_the_width, make_team
+from tests.browser.tablet import blank_labels, fits_the_width, make_team
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     assert fits_the_width(page)
     screenshot(page, "parts-01-harvest-form")
     page.get_by_role("button", name="Save parts").click()
-    assert page.get_by_text("2 parts taken and put in stock.").is_visible()
+    expect(page.get_by_text("2 parts taken and put in stock.")).to_be_visible()
     expect(page.locator(".lineage").get_by_text("Drive belt 5 mm")).to_be_visible()
     expect(page.locator(".f-stock").get_by_text("1.65 kg")).to_be_visible()
     screenshot(page, "parts-02-donor-harvested")
@@ -129,3 +129,72 @@ def test_harvest_install_and_recycle_at_tablet_size(page, live_server, shop, scr
     expect(page.locator(".chain").get_by_text("Philips FC8760")).to_be_visible()
     assert fits_the_width(page)
     screenshot(page, "parts-09-part-page")
+
+
+@pytest.fixture(scope="module")
+def bench_shop(live_server):
+    """A second donor and recipient for the bench flow, a bin with a label, blank labels."""
+    team = make_team(live_server, "Bench parts")
+    now = utc_now()
+    with live_server.session() as session:
+        from repaircafe.models import User
+        user = session.exec(select(User).where(User.username == team.fixer)).one()
+        who = accounts.actor_for(user)
+        today = repair_sessions.open_session(session, site_id=team.site_id, day=now.date(),
+                                             now=now)
+
+        def register(model, donor=False):
+            return intake.register_item(session, repair_session_id=today.id, category="vacuum",
+                                        brand="Vax", model=model, weight=5.0, is_donor=donor,
+                                        actor=who, now=now, key=new_key())
+
+        donor, recipient = register("U90", donor=True), register("U91")
+        repairs.record_repair_attempt(session, item_id=donor.id, outcome="end_of_life",
+                                      barrier=6, actor=who, now=now, key=new_key())
+        shelf = stock.create_bin(session, name="Shelf A", group_id=team.group_id,
+                                 site_id=team.site_id, actor=who, now=now)
+        shelf_code = code_of(session, bin_id=shelf.id)
+    return {"team": team, "donor": donor.id, "recipient": recipient.id,
+            "labels": blank_labels(live_server, team, 1), "shelf": shelf_code}
+
+
+def test_harvest_with_a_scanner_then_install_back_at_the_bench(page, live_server, bench_shop,
+                                                               screenshot):
+    sign_in(page, bench_shop["team"].fixer)
+    page.goto(f"/bench/{bench_shop['donor']}")
+    page.get_by_role("link", name="Harvest parts").click()
+    page.wait_for_url("**/parts/harvest/*")
+    part = page.locator("#part-0")
+    part.get_by_label("Name").fill("Brush roll")
+    part.get_by_label("Weight (kg)").fill("0,3")
+    label_field = part.get_by_label("Label (scan a blank one, or leave empty)")
+    label_field.click()
+    blank = bench_shop["labels"][0]
+    page.keyboard.type(blank.lower(), delay=12)        # a USB scanner: fast keys, then Enter
+    page.keyboard.press("Enter")
+    assert "/parts/harvest/" in page.url               # not sent half-filled
+    expect(label_field).to_have_value(f"{blank[:4]}-{blank[4:8]}-{blank[8:]}")
+    expect(part.locator("select[name^=bin_]")).to_be_focused()
+    bin_label = part.get_by_label("Bin label")
+    bin_label.click()
+    page.keyboard.type(bench_shop["shelf"], delay=12)
+    page.keyboard.press("Enter")
+    assert "/parts/harvest/" in page.url
+    expect(page.locator("#part-1").get_by_label("Name")).to_be_focused()
+    screenshot(page, "parts-10-harvest-scanned")
+    page.get_by_role("button", name="Save parts").click()
+    page.wait_for_url(f"**/bench/{bench_shop['donor']}*")
+    expect(page.get_by_text("1 parts taken and put in stock.")).to_be_visible()
+    expect(page.locator("#attempt, #note").first).to_be_attached()
+
+    page.goto(f"/bench/{bench_shop['recipient']}")
+    page.get_by_role("link", name="Install a part").click()
+    page.wait_for_url("**/parts/install/*")
+    page.locator("#part_code").click()
+    page.keyboard.type(blank, delay=12)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/bench/{bench_shop['recipient']}*")
+    expect(page.get_by_text("Part installed.")).to_be_visible()
+    expect(page.get_by_text("Save repair attempt", exact=True)).to_be_attached()
+    assert fits_the_width(page)
+    screenshot(page, "bench-08-after-install")
