@@ -200,3 +200,23 @@ def test_weights_with_commas_units_and_grams():
     assert sheet_mapping.parse_weight_cell(None) is None
     with pytest.raises(Refused):
         sheet_mapping.parse_weight_cell("heavy")
+
+
+def test_text_longer_than_its_column_is_cut_with_a_note_unless_required(session, world):
+    headers = ["Date", "Marque", "Panne", "Réparé"]
+    rows = [(2, ["01/06/2025", "M" * 150, "p" * 2500, "oui"])]
+    sheet = sheet_reading.Sheet("long.csv", headers, rows)
+    mapping = sheet_mapping.ColumnMapping(
+        {"date": "Date", "brand": "Marque", "problem": "Panne", "outcome": "Réparé"},
+        "", "dmy", world.site.id)
+    report = sheet_planning.plan_import(session, sheet, mapping, group_id=world.group.id,
+                                        today=NOW.date())
+    (planned,) = report.planned
+    assert (len(planned.brand), len(planned.problem)) == (120, 2000)
+    assert [str(n) for n in report.notes] == ["Brand cut to its first 120 characters.",
+                                              "Problem cut to its first 2,000 characters."]
+    mapping.required = ("brand",)
+    strict = sheet_planning.plan_import(session, sheet, mapping, group_id=world.group.id,
+                                        today=NOW.date())
+    assert [r.reason for r in strict.rejected] == [
+        "Brand is too long (150 characters, at most 120)."]
