@@ -13,6 +13,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from repaircafe.core import events as ev
+from repaircafe.core.transactions import write_transaction
 from repaircafe.domain.errors import NotFound, NotPermitted, OutOfScope, Refused
 from repaircafe.models import Item, LifecycleEvent, Photo
 from repaircafe.objects.services import items as item_service
@@ -318,3 +319,27 @@ def test_removing_a_photo_deletes_its_files_and_keeps_the_history(session, world
     listed = photos.item_photos(session, item_id=item.id, actor=world.actor())
     assert [(p.name, p.removed) for p in listed] == [(name, True)]
     assert photos.used_bytes(session, group_id=world.group.id) == 0
+
+
+def test_an_owners_details_can_be_scrubbed_from_captions(session, world, storage):
+    from repaircafe.domain import personal_data
+    from repaircafe.objects.services.intake import OwnerContact
+    owned = make_item(session, world, owner=OwnerContact(
+        name="Gwenllian Price", email="gwen@example.org", phone="029 2087 1234", consent=True))
+    event = add(session, storage, world, owned, picture("JPEG"),
+                caption="Gwenllian Price's kettle, call 029 2087 1234")
+    untouched = add(session, storage, world, item := make_item(session, world),
+                    picture("JPEG"), caption="Gwenllian Price's other kettle")
+    details = personal_data.owner_details("Gwenllian Price", "gwen@example.org",
+                                          "029 2087 1234")
+    with write_transaction(session):
+        photos.scrub_captions(session, item_ids=[owned.id], details=details)
+    session.rollback()
+    photo = session.get(Photo, event.payload["photo_id"])
+    assert "Gwenllian" not in photo.caption and "2087" not in photo.caption
+    assert "kettle" in photo.caption
+    stored = session.get(LifecycleEvent, event.id)
+    session.refresh(stored)
+    assert stored.payload["caption"] == photo.caption
+    assert session.get(Photo, untouched.payload["photo_id"]).caption.startswith("Gwenllian")
+    assert item.id != owned.id

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from repaircafe.core import access
 from repaircafe.core import events as ev
 from repaircafe.core.transactions import write_transaction
-from repaircafe.domain import codes, values
+from repaircafe.domain import codes, personal_data, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import CodeError, NotFound, Refused
 from repaircafe.domain.messages import N_
@@ -148,6 +148,31 @@ def remove_photo(session: Session, storage: Storage, *, item_id: int, name: str,
     for path in _paths(storage.folder, photo):
         path.unlink(missing_ok=True)
     return photo
+
+
+def scrub_captions(session: Session, *, item_ids: list[int], details: tuple[str, ...]) -> None:
+    """Take an owner's contact details out of their objects' photo captions.
+
+    For the owner's erasure, inside its transaction: a caption reaches the public page, and
+    once the owner's details are blanked they can no longer be recognised there. The caption
+    kept in each photo_added event goes the same way.
+    """
+    if not item_ids:
+        return
+    for photo in session.exec(select(Photo).where(col(Photo.item_id).in_(item_ids))).all():
+        clean = personal_data.scrub(photo.caption, details)
+        if clean != photo.caption:
+            photo.caption = clean
+            session.add(photo)
+    events = session.exec(select(LifecycleEvent).where(
+        col(LifecycleEvent.item_id).in_(item_ids), LifecycleEvent.kind == "photo_added")).all()
+    for event in events:
+        payload = dict(event.payload or {})
+        clean = personal_data.scrub(str(payload.get("caption") or ""), details)
+        if clean != (payload.get("caption") or ""):
+            payload["caption"] = clean
+            event.payload = payload
+            session.add(event)
 
 
 def _kept_photo(session: Session, item: Item, name: str, *, lock: bool = False) -> Photo:
