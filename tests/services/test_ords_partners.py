@@ -388,6 +388,9 @@ def test_records_imported_before_countries_were_kept_are_filled_in_unchanged(ses
             LifecycleEvent.kind == "repair_attempted")).all():
         event.payload = {k: v for k, v in event.payload.items() if k != "group_identifier"}
         session.add(event)
+    site = session.exec(select(Site)).one()
+    site.name = "Danforth Library"  # renamed by an admin since
+    session.add(site)
     session.commit()
     again = import_ords(session, write_csv(tmp_path / "g.csv", [
         row(id="p_1"), row(id="p_2", brand="Braun")]), group=None, now=NOW)

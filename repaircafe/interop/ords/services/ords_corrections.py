@@ -22,7 +22,7 @@ from repaircafe.interop.ords.services.ords_events import event_key
 from repaircafe.interop.ords.services.ords_impacts import CategoryInfo
 from repaircafe.interop.ords.services.ords_report import Reject
 from repaircafe.interop.ords.services.ords_rows import OrdsRecord
-from repaircafe.models import Item, LifecycleEvent, Site
+from repaircafe.models import Item, LifecycleEvent, RepairSession
 from repaircafe.reporting.services import impact as impact_service
 
 ITEM = Item.__table__  # type: ignore[attr-defined]
@@ -39,7 +39,6 @@ class Known(NamedTuple):
     product_age_years: float | None
     country: str | None
     partner_category: str | None
-    site_id: int | None
 
 
 class Corrections(NamedTuple):
@@ -83,7 +82,7 @@ class Corrector:
         rejects: list[Reject] = []
         updated = unchanged = 0
         filled: list[dict[str, Any]] = []
-        sites = self._site_names([existing[(r.provider, r.source_id)] for r in records])
+        titles = self._session_titles(list(targets.values()))
         for key, record in keys.items():
             row = existing[(record.provider, record.source_id)]
             target = targets.get(key)
@@ -93,7 +92,7 @@ class Corrector:
                                       "from ORDS; left as it is"))
                 continue
             current = _effective_payload(target, fixes.get(target.id or 0, []))
-            moved = self._moved(record, row, target, current, sites)
+            moved = self._moved(record, target, current, titles)
             if moved:
                 rejects.append(Reject(
                     record.line, record.source_id,
@@ -145,21 +144,24 @@ class Corrector:
                         partner_category=bindparam("fill_partner")), filled)
         return Corrections(updated, unchanged, rejects)
 
-    def _site_names(self, rows: list[Known]) -> dict[int, str]:
-        """Names of the sites the objects of a chunk are filed at (their group identifiers)."""
-        site_ids = sorted({r.site_id for r in rows if r.site_id is not None})
-        if not site_ids:
+    def _session_titles(self, targets: list[LifecycleEvent]) -> dict[int, str]:
+        """Titles of the café sessions imported attempts happened at: an import titles each
+        session it creates with the group identifier (or the provider, when a row has none)."""
+        session_ids = sorted({t.repair_session_id for t in targets
+                              if t.repair_session_id is not None})
+        if not session_ids:
             return {}
         found = self.session.execute(
-            select(col(Site.id), col(Site.name)).where(col(Site.id).in_(site_ids)))
-        return {site_id: name for site_id, name in found}
+            select(col(RepairSession.id), col(RepairSession.title))
+            .where(col(RepairSession.id).in_(session_ids)))
+        return {session_id: title for session_id, title in found}
 
-    def _moved(self, record: OrdsRecord, row: Known, target: LifecycleEvent,
-               current: dict[str, Any], sites: dict[int, str]) -> list[str]:
+    def _moved(self, record: OrdsRecord, target: LifecycleEvent, current: dict[str, Any],
+               titles: dict[int, str]) -> list[str]:
         """How a record's day and group differ from what was imported.
 
-        The group identifier is the one the imported attempt keeps; objects imported before it
-        kept one are compared by their site's name, which was the identifier then.
+        The group identifier is the one the imported attempt keeps; an object imported before
+        attempts kept one is compared by its café session's title, the identifier then.
         """
         moved = []
         held_on = target.occurred_at.astimezone(UTC).date()
@@ -167,8 +169,8 @@ class Corrector:
             moved.append(f"event_date {held_on.isoformat()} → {record.event_date.isoformat()}")
         stored = current.get("group_identifier")
         if stored is None:
-            stored = sites.get(row.site_id or 0, "")
-            wanted = record.group_identifier or record.provider[:120]
+            stored = titles.get(target.repair_session_id or 0, "")
+            wanted = (record.group_identifier or record.provider)[:200]
         else:
             wanted = record.group_identifier
         if stored != wanted:
