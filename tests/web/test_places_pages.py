@@ -4,6 +4,7 @@ own group's sites, and every refusal keeps what was typed beside its field."""
 from __future__ import annotations
 
 import io
+import re
 from html import unescape
 
 import pytest
@@ -174,3 +175,31 @@ def test_a_list_without_its_columns_is_refused_beside_the_field(client, world, l
     assert refused.status_code == 422
     page = _text(refused)
     assert "The first line must name the columns" in page and "zip,council" in page
+
+
+def _objects_received(page):
+    return int(re.search(r"Objects received</dt><dd>([\d,]+)</dd>", page).group(1).replace(",", ""))
+
+
+def test_a_viewers_dashboard_follows_a_site_moved_out_of_their_territory(
+        app, client, session, world, login_as):
+    """The municipality officer of Cardiff reads Cardiff's sites only, before and after a move."""
+    for _ in range(2):
+        make_item(session, world)
+    make_item(session, world, repair_session=world.other_session)
+    viewer = app.test_client()
+    viewer.post("/login", data={"username": "viewer", "password": "demo-pass"})
+    before = _text(viewer.get("/reports/", query_string={"period": "2025-06"}))
+    assert _objects_received(before) == 2
+    assert "Cathays Library" in before and "Swansea Hub" not in before
+    login_as("admin")
+    assert client.post(f"/places/sites/{world.site.id}/move",
+                       data={"territory_id": str(world.other_territory.id)}).status_code == 303
+    after = _text(viewer.get("/reports/", query_string={"period": "2025-06"}))
+    assert _objects_received(after) == 0
+    assert "Cathays Library" not in after
+    assert viewer.get("/reports/", query_string={
+        "scope": f"site:{world.site.id}", "period": "2025-06"}).status_code == 404
+    swansea = _text(client.get("/reports/", query_string={
+        "scope": f"territory:{world.other_territory.id}", "period": "2025-06"}))
+    assert _objects_received(swansea) == 3
