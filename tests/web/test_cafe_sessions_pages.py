@@ -241,3 +241,34 @@ def test_another_groups_session_is_not_found(session, world, login_as):
 def test_an_admin_sees_every_groups_sessions(session, world, login_as):
     page = login_as("admin").get("/sessions/").get_data(as_text=True)
     assert "Cathays Library" in page and "Swansea Hub" in page
+
+
+def test_a_planned_session_is_edited_then_cancelled_from_its_page(session, world, login_as):
+    planned = schedule.create_session(
+        session, site_id=world.site.id, actor=world.actor("coordinator"), now=NOW,
+        data=schedule.SessionInput(held_on=(TODAY + timedelta(days=3)).isoformat()))
+    client = login_as("coordinator")
+    form = client.get(f"/sessions/{planned.id}/edit").get_data(as_text=True)
+    assert 'value="2025-06-17"' in form
+    response = client.post(f"/sessions/{planned.id}/edit", data={
+        "held_on": "2025-06-18", "title": "Moved café", "opens_at": "09:30",
+        "closes_at": "12:00"})
+    assert response.status_code == 303
+    page = client.get(f"/sessions/{planned.id}").get_data(as_text=True)
+    assert "Moved café" in page and "09:30–12:00" in page and "data-cancel" in page
+    assert client.post(f"/sessions/{planned.id}/cancel").status_code == 303
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(RepairSession).where(
+        RepairSession.id == planned.id)).one() == 0
+
+
+def test_a_session_with_objects_is_not_cancelled(session, world, login_as):
+    make_item(session, world)
+    client = login_as("coordinator")
+    rs = world.repair_session
+    assert "data-cancel" not in client.get(f"/sessions/{rs.id}").get_data(as_text=True)
+    response = client.post(f"/sessions/{rs.id}/cancel", follow_redirects=True)
+    assert "so it cannot be cancelled" in response.get_data(as_text=True)
+    session.rollback()
+    session.expire_all()
+    assert session.get(RepairSession, rs.id) is not None
