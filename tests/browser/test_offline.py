@@ -31,7 +31,14 @@ from repaircafe.domain.errors import CheckCharacterError, CodeError
 from repaircafe.models import LifecycleEvent, Tag, User, utc_now
 from repaircafe.objects.services import intake, repairs
 from repaircafe.tags.services.tags import current_tag
-from tests.browser.conftest import LiveServer, new_context, save_screenshot, sign_in
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    LiveServer,
+    new_context,
+    save_screenshot,
+    sign_in,
+)
 from tests.browser.tablet import blank_labels, make_team, open_today
 from tests.conftest import app_config
 from tests.factories import build_world
@@ -107,6 +114,26 @@ def tablet(browser: Any, server: tuple[Server, LiveServer]) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def closable_tablet(playwright: Any, chromium_path: str, server: tuple[Server, LiveServer],
+                    tmp_path: Path) -> Iterator[Any]:
+    """`open()` gives a page in a browser keeping its profile on disk; it can be closed
+    entirely and opened again, as a tablet's browser is."""
+    opened: list[Any] = []
+
+    def open_browser() -> Any:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium_path, args=CHROMIUM_ARGS,
+            headless=True, viewport=VIEWPORT, locale="en-GB", base_url=server[1].url)
+        context.set_default_timeout(10_000)
+        opened.append(context)
+        return context.pages[0] if context.pages else context.new_page()
+
+    yield open_browser
+    for context in opened:
+        context.close()
+
+
 def _register(live: LiveServer, team: Any, session_id: int, problem: str) -> tuple[int, str]:
     with live.session() as session:
         item = intake.register_item(
@@ -141,11 +168,12 @@ def _events(live: LiveServer, **where: Any) -> list[LifecycleEvent]:
         return list(session.exec(query).all())
 
 
-def test_writes_made_offline_survive_a_reload_and_are_stored_once_in_order(tablet, server):
+def test_writes_made_offline_survive_a_reload_and_a_closed_browser_and_are_stored_once_in_order(closable_tablet,
+                                                                           server):
     running, live = server
     team = make_team(live, "Offline")
     blank = blank_labels(live, team, 1)[0]
-    page = tablet
+    page = closable_tablet()
     sign_in(page, team.fixer)
     open_today(page, team)
     session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
@@ -194,8 +222,34 @@ def test_writes_made_offline_survive_a_reload_and_are_stored_once_in_order(table
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert _events(live, item_id=item_id, kind="diagnosed") == []
 
+    # the browser is closed and opened again, still without a network
+    page.context.close()
+    page = closable_tablet()
+    page.goto(f"/bench/{item_id}")
+    badge = page.locator("[data-offline-badge]")
+    expect(page.locator("[data-offline-count]")).to_have_text("3")
+    # the form tokens typed with have long expired by the time the network is back
+    page.evaluate("""() => new Promise((resolve, reject) => {
+      const opened = indexedDB.open("repaircafe-offline");
+      opened.onsuccess = () => {
+        const tx = opened.result.transaction("queue", "readwrite");
+        const queue = tx.objectStore("queue");
+        queue.getAll().onsuccess = (e) => e.target.result.forEach((entry) => {
+          entry.fields = entry.fields.map(([k, v]) => [k, k === "csrf_token" ? "expired" : v]);
+          queue.put(entry);
+        });
+        tx.oncomplete = resolve;
+        tx.onerror = reject;
+      };
+    })""")
+
     back_at = datetime.now(UTC)
     running.start()
+    # closing the browser ended the sign-in: the queue waits for the volunteer to sign in again
+    expect(page.locator("[data-offline-queue]")).to_contain_text("Sign in again", timeout=30_000)
+    assert _events(live, item_id=item_id, kind="diagnosed") == []
+    sign_in(page, team.fixer)
+    badge = page.locator("[data-offline-badge]")
     expect(badge).to_be_hidden(timeout=30_000)
 
     with live.session() as session:
@@ -275,8 +329,9 @@ def test_writes_refused_after_sync_say_why_and_lead_back_to_the_object_or_the_fo
     expect(form.locator('textarea[name="problem"]')).to_have_value("Will not start")
     expect(form.locator("[data-offline-notice=error]")).not_to_be_empty()
 
-    for _entry in range(2):
+    for left in (1, 0):
         page.locator("[data-offline-dismiss]").first.click()
+        expect(page.locator("[data-offline-entry=failed]")).to_have_count(left)
     expect(page.locator("[data-offline-queue]")).to_be_hidden()
     expect(page.locator("[data-offline-badge]")).to_be_hidden()
 
