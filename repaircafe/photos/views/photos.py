@@ -32,8 +32,7 @@ from repaircafe.models import utc_now
 from repaircafe.photos.services import photos
 from repaircafe.web.access import actor, refusal_text, requires
 
-bp = Blueprint("photos", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/photos/static")
+bp = Blueprint("photos", __name__, template_folder="../templates")
 
 # A browser may keep a private photo for a day; the files never change under a name.
 PRIVATE_CACHE = "private, max-age=86400"
