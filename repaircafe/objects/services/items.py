@@ -160,3 +160,16 @@ def latest_event_id(session: Session, *, item_id: int) -> int | None:
     return session.exec(
         select(func.max(LifecycleEvent.id)).where(LifecycleEvent.item_id == item_id)
     ).one()
+
+
+def waiting_since(session: Session, *, item_ids: list[int]) -> dict[int, Any]:
+    """When each object's current visit began (registered or checked in): how long it waits."""
+    if not item_ids:
+        return {}
+    rows = session.exec(
+        select(LifecycleEvent.item_id, func.max(LifecycleEvent.occurred_at))
+        .where(col(LifecycleEvent.item_id).in_(item_ids),
+               col(LifecycleEvent.kind).in_(("registered", "checked_in")))
+        .group_by(col(LifecycleEvent.item_id))
+    ).all()
+    return {item_id: since for item_id, since in rows if item_id is not None}

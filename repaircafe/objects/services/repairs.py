@@ -140,6 +140,29 @@ def record_diagnosis(
     return ev.once(session, key, "diagnosed", act)
 
 
+def take_to_bench(
+    session: Session, *, item_id: int, actor: Actor, now: datetime, key: str,
+) -> LifecycleEvent:
+    """A fixer takes a waiting object from the queue: it moves to "at a bench" in their name.
+
+    Recorded as the start of a diagnosis with nothing found yet, so the lifecycle and reports
+    read it like any diagnosis; the history says who took it.
+    """
+
+    def act() -> LifecycleEvent:
+        with write_transaction(session):
+            item = locked_item(session, item_id, actor)
+            if item.state == "in_repair":
+                raise Refused("Someone has already taken this object to a bench.")
+            if item.state != "registered":
+                raise Refused("Only a waiting object can be taken to a bench.")
+            return ev.item_event(session, item, kind="diagnosed",
+                                 payload={"diagnosis": "", "taken": True}, actor=actor,
+                                 now=now, key=key)
+
+    return ev.once(session, key, "diagnosed", act)
+
+
 def record_repair_attempt(
     session: Session,
     *,

@@ -49,7 +49,7 @@ DONE = {
     "handover": _l("Hand-over recorded."), "note": _l("Note saved."),
     "label": _l("New label linked; the old one is retired."),
     "checkin": _l("Checked in for today."), "correct": _l("Correction recorded."),
-    "intake": _l("Correction recorded."),
+    "intake": _l("Correction recorded."), "take": _l("Taken to your bench."),
 }
 
 
@@ -168,6 +168,22 @@ def diagnosis(item_id: int) -> ResponseReturnValue:
     """Record what the fixer found."""
     return _act(item_id, repairs.record_diagnosis, "diagnosis",
                 item_id=item_id, diagnosis=request.form.get("diagnosis", ""))
+
+
+@bp.route("/<int:item_id>/take", methods=["POST"])
+@requires("record_repairs")
+def take(item_id: int) -> ResponseReturnValue:
+    """From the board's queue: this fixer takes the object to their bench."""
+    try:
+        repairs.take_to_bench(get_session(), item_id=item_id, actor=actor(), now=utc_now(),
+                              key=request.form.get("key") or uuid.uuid4().hex)
+    except Refused as exc:
+        get_session().rollback()
+        flash(refusal_text(exc), "error")
+        return redirect(url_for("board.choose"), code=303)
+    return redirect(url_for("bench.show", item_id=item_id, done="take",
+                            saved=item_service.latest_event_id(get_session(), item_id=item_id),
+                            _anchor="history"), code=303)
 
 
 @bp.route("/<int:item_id>/attempt", methods=["POST"])

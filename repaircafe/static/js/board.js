@@ -1,5 +1,6 @@
 /* The live board: asks for the board's state every 2.5 s (a 304 while nothing changed) and
- * redraws the columns. Text only goes in through textContent, never as HTML. */
+ * redraws the columns, the waiting queue oldest first with its waiting time and an "I'm taking
+ * this one" button. Text only goes in through textContent, never as HTML. */
 (function () {
   "use strict";
   var POLL_MS = 2500;
@@ -24,7 +25,25 @@
     a.append(el("span", "code", c.code), el("strong", "", c.category),
              el("span", "muted", (c.brand + " " + c.model).trim()),
              el("span", "state s-" + c.state, c.state_label));
+    if (c.waited) {
+      var waited = el("span", "waited", c.waited);
+      waited.setAttribute("data-waited", "");
+      a.append(waited);
+    }
     li.append(a);
+    if (c.take_url) {
+      var form = el("form", "take");
+      form.method = "post";
+      form.action = c.take_url;
+      var token = el("input");
+      token.type = "hidden";
+      token.name = "csrf_token";
+      token.value = board.getAttribute("data-csrf");
+      var button = el("button", "btn small-btn", board.getAttribute("data-take-label"));
+      button.type = "submit";
+      form.append(token, button);
+      li.append(form);
+    }
     return li;
   }
 
