@@ -272,3 +272,13 @@ def test_a_session_with_objects_is_not_cancelled(session, world, login_as):
     session.rollback()
     session.expire_all()
     assert session.get(RepairSession, rs.id) is not None
+
+
+def test_the_schedule_shows_which_past_sessions_lack_attendance(session, world, login_as):
+    counted = _past(session, world, days=7)
+    _past(session, world, days=14)
+    client = login_as("coordinator")
+    client.post(f"/sessions/{counted.id}/attendance", data={"visitors": "1"})
+    past = client.get("/sessions/").get_data(as_text=True).split("Past")[1]
+    assert "1 visitor" in past and "1 visitors" not in past
+    assert past.count("attendance not recorded") == 1

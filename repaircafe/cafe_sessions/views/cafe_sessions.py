@@ -195,6 +195,7 @@ def _sheet(session_id: int, results: list[paper_sheets.RowResult], *, error: str
         results=[(r, refusal_text(r.refusal) if r.refusal else None) for r in results],
         top=[c for c in categories if c[2]][:8],
         categories=sorted(categories, key=lambda c: _(c[1]).lower()),
+        category_names={slug: name for slug, name, _n in categories},
         outcomes=lifecycle.OUTCOMES, barriers=sorted(lifecycle.BARRIERS.items()),
     ), status
 
