@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from labels import label_positions, load_layout
 from repaircafe.models import LabelBatch, PrinterProfile, Tag
-from repaircafe.tags.services.tags import current_tag
-from tests.factories import make_item
+from repaircafe.tags.services.tags import current_tag, issue_tags
+from tests.factories import NOW, make_item
 from tests.labels.support import decode_label, rasterise
 
 PAYLOAD = "HTTPS://RC.EXAMPLE.ORG/I/"
@@ -150,3 +150,19 @@ def test_printer_pages_and_calibration(client, session, world, login_as):
     client.post("/logout")
     login_as("fixer")
     assert client.get("/printers/").status_code == 403
+
+
+def test_a_refused_reprint_lists_every_bad_code_and_keeps_the_list(client, session, world,
+                                                                   login_as):
+    mine = make_item(session, world)
+    other = make_item(session, world, repair_session=world.other_session)
+    blank = issue_tags(session, count=1, group_id=world.group.id, now=NOW)[0]
+    typed = "\n".join([current_tag(session, item_id=mine.id).code,
+                       current_tag(session, item_id=other.id).code, blank.code])
+    login_as("coordinator")
+    response = client.post("/labels/reprint", data={"codes": typed, "layout": "avery_l7160",
+                                                     "key": "r-bad"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "belongs to another group" in page and "is blank" in page
+    assert f">{typed}</textarea>" in page

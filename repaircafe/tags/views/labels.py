@@ -74,11 +74,31 @@ def _png(data: bytes) -> Response:
 @requires("manage_labels")
 def index() -> ResponseReturnValue:
     """The label sheets page: blank labels and reprints."""
+    return _index_page()
+
+
+def _index_page(reprint_errors: list[str] | None = None) -> ResponseReturnValue:
+    """The page, with a refused reprint's codes kept and every bad one listed."""
     options = label_options.sheet_options(get_session(), actor=actor(), extra_dirs=_dirs())
     return render_template(
         "labels/index.html", options=options, key=uuid.uuid4().hex,
         default_layout=get_settings(current_app).labels.default_layout,
-    )
+        reprint_errors=reprint_errors or [],
+        reprint_codes=request.form.get("codes", "") if reprint_errors else "",
+    ), 422 if reprint_errors else 200
+
+
+def _bad_codes(lines: list[str]) -> list[str]:
+    """Every typed code that cannot be reprinted, each with its reason, so one pass fixes all."""
+    session, who = get_session(), actor()
+    problems = []
+    for line in lines:
+        try:
+            label_tags.tags_for_codes(session, actor=who, texts=[line])
+        except Refused as exc:
+            session.rollback()
+            problems.append(refusal_text(exc))
+    return problems
 
 
 @bp.route("/blank", methods=["POST"])
@@ -106,14 +126,16 @@ def blank() -> ResponseReturnValue:
 def reprint() -> ResponseReturnValue:
     """Reprint the current labels of typed codes, a café session's objects, or bins."""
     session, who = get_session(), actor()
+    lines = request.form.get("codes", "").replace(",", "\n").splitlines()
+    problems = _bad_codes(lines)
+    if problems:
+        return _index_page(problems)
     try:
         how = layouts.calibration(
             session, actor=who, layout_name=request.form.get("layout") or None,
             profile_id=_int("profile"), start_at=_int("start", 1) or 1, extra_dirs=_dirs(),
         )
-        tags = label_tags.tags_for_codes(
-            session, actor=who, texts=request.form.get("codes", "").replace(",", "\n").splitlines()
-        )
+        tags = label_tags.tags_for_codes(session, actor=who, texts=lines)
         repair_session_id = _int("session")
         if repair_session_id:
             tags += label_tags.tags_for_session(
