@@ -329,3 +329,12 @@ def test_the_photo_pages_work_in_french(login_as, item):
     page = client.get(f"/bench/{item.id}").get_data(as_text=True)
     assert "Prendre une photo" in page and "Ajouter des photos" in page
     assert "Ce fichier n'est pas une photo" in page.replace("&#39;", "'")
+
+
+def test_a_refused_files_long_name_is_shortened_in_the_message(login_as, item):
+    client = login_as("fixer")
+    long_name = "holiday/" + "k" * 200 + ".txt"
+    upload(client, item.id, (picture("JPEG"), "good.jpg"), (b"nope", long_name))
+    page = client.get(f"/bench/{item.id}").get_data(as_text=True)
+    assert "k" * 57 + "...: That file is not a photo" in page
+    assert "k" * 58 not in page and "holiday/" not in page

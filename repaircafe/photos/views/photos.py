@@ -81,7 +81,7 @@ def upload(item_id: int) -> ResponseReturnValue:
                              key=f"{key}-{index}")
         except Refused as exc:
             text = refusal_text(exc)
-            refusals.append(f"{file.filename}: {text}" if len(files) > 1 else text)
+            refusals.append(f"{_shown_name(file.filename)}: {text}" if len(files) > 1 else text)
         else:
             added += 1
     if added:
@@ -91,6 +91,12 @@ def upload(item_id: int) -> ResponseReturnValue:
     if refusals and not added:
         session[KEPT_CAPTION] = caption
     return _back(item_id, "history" if added else "photos")
+
+
+def _shown_name(filename: str | None) -> str:
+    """The uploaded file's name as a refusal names it: short, since it travels in the cookie."""
+    name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return name if len(name) <= 60 else name[:57] + "..."
 
 
 @bp.post("/items/<int:item_id>/photos/<name>/public")
