@@ -52,7 +52,13 @@ harvested and as reused (with its weight and CO2e) in the month it was installed
 ``meta`` - :class:`ReportMeta`: title, scope and period labels, period start/end (inclusive),
 language (``en``/``fr``), central and conservative factor-set names, version, displacements,
 the list of sources for the appendix, ``generated_at`` and an optional "recomputed under set X"
-label, and :class:`Names`: the English names of outcomes, barriers and materials.
+label, and :class:`Names`: the English names of outcomes, barriers and materials. What the
+report discloses beside its figures is plain data too: the central set's weight policy and
+per-kg ratios (for the methodology), :class:`CategoryAssumption` rows (categories scored through
+another category's row; the report keeps those present and computes their share of the CO2e),
+the credited objects by the weight they rest on, :class:`DoubtfulWeight` rows, the providers of
+imported Open Repair Data Standard records (CC BY-SA 4.0 attribution) and the flows the area
+records at all (a flow it never records reads "Not recorded", not 0).
 Records and recycling frames are expected to be already filtered to scope and period;
 the monthly trend shows every month from ``period_start`` to ``period_end``.
 

@@ -464,6 +464,8 @@ def _categories(report: Report) -> list[Flowable]:
             long=True,
         )
     )
+    story.append(Paragraph(co2(_("Success = fixed objects / objects with a known outcome.")
+                               + " " + success_note(report) + "."), SMALL))
     return story
 
 
@@ -500,6 +502,8 @@ def _sites(report: Report) -> list[Flowable]:
     story.append(
         _table(rows, [48 * mm, 18 * mm, 18 * mm, 18 * mm, 26 * mm, 26 * mm, 20 * mm], long=True)
     )
+    story.append(Paragraph(co2(_("Success = fixed objects / objects with a known outcome.")
+                               + " " + success_note(report) + "."), SMALL))
     return story
 
 
