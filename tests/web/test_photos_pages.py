@@ -190,6 +190,9 @@ def test_a_private_photo_is_not_served_to_another_group_or_to_anonymous(
     for variant in ("photo.jpg", "thumb.jpg"):
         response = fetch(anonymous, f"/items/{other_item.id}/photos/{name}/{variant}")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+        # and the public address does not serve a private photo
+        public = f"/I/{current_tag(session, item_id=other_item.id).code}/photos/{name}/{variant}"
+        assert fetch(anonymous, public).status_code == 404
     for role in ("coordinator", "fixer", "viewer"):
         signed = app.test_client()
         signed.post("/login", data={"username": role, "password": "demo-pass"})
