@@ -19,6 +19,7 @@ import reports
 from repaircafe.domain import codes
 from repaircafe.domain import factor_sets as factor_set_files
 from repaircafe.domain import impact as impact_rules
+from repaircafe.domain.messages import N_
 from repaircafe.domain.periods import Period, Scope
 from repaircafe.domain.plausibility import doubtful_weight
 from repaircafe.models import Category, ImpactRecord, Item, ReportFlow, ReportVisit, Tag
@@ -30,6 +31,9 @@ from repaircafe.reporting.services.scopes import scope_sites
 SHEET_PROVIDER_PREFIX = "sheet:"
 # More than this many doubtful weights in one report are counted but not all looked up.
 MAX_DOUBTS = 500
+# Factor-set rows that stand in for one of our categories without being a category name
+# themselves (the others are): marked here so that a French report names them in French.
+STAND_IN_ROWS = (N_("Laptop medium"), N_("Flat screen 22-24\""))
 
 
 @dataclass(frozen=True)
