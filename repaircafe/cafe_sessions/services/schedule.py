@@ -7,6 +7,7 @@ Fixers read the schedule; coordinators (and admins) change it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -90,15 +91,6 @@ def _hours(data: SessionInput) -> tuple[time | None, time | None]:
     return opens, closes
 
 
-def visit_count(session: Session, repair_session_id: int) -> int:
-    """How many objects were received at the session (registered or checked in there)."""
-    return session.exec(
-        select(func.count(func.distinct(LifecycleEvent.item_id))).where(
-            LifecycleEvent.repair_session_id == repair_session_id,
-            col(LifecycleEvent.kind).in_(VISIT_KINDS))
-    ).one()
-
-
 def has_objects(session: Session, repair_session_id: int) -> bool:
     """Whether anything was recorded at the session (an event, or an object now in it)."""
     event = session.exec(select(LifecycleEvent.id).where(
@@ -121,30 +113,37 @@ def sites_to_read(session: Session, *, actor: Actor) -> list[Site]:
 
 
 def schedule(session: Session, *, actor: Actor, today: date, site_id: int | None = None,
-             past_limit: int = 50) -> Schedule:
-    """Sessions from today on (soonest first) and before today (latest first), per site."""
+             limit: int = 100) -> Schedule:
+    """Sessions from today on (soonest first) and before today (latest first), per site.
+
+    Objects are counted only for the sessions listed, so the page costs the same however long
+    the history grows.
+    """
     access.require(actor, READ)
-    visits = (select(col(LifecycleEvent.repair_session_id).label("sid"),
-                     func.count(func.distinct(LifecycleEvent.item_id)).label("n"))
-              .where(col(LifecycleEvent.kind).in_(VISIT_KINDS))
-              .group_by(col(LifecycleEvent.repair_session_id)).subquery())
-    stmt = (select(RepairSession, Site.name, visits.c.n)
+    stmt = (select(RepairSession, Site.name)
             .join(Site, col(Site.id) == RepairSession.site_id)
-            .join(visits, visits.c.sid == RepairSession.id, isouter=True)
             .where(access.scope_filter(actor, RepairSession)))
     if site_id is not None:
         stmt = stmt.where(RepairSession.site_id == site_id)
+    ahead = session.exec(stmt.where(col(RepairSession.held_on) >= today)
+                         .order_by(col(RepairSession.held_on), col(Site.name)).limit(limit)).all()
+    before = session.exec(stmt.where(col(RepairSession.held_on) < today)
+                          .order_by(col(RepairSession.held_on).desc(), col(Site.name))
+                          .limit(limit)).all()
+    ids = [rs.id for rs, _name in (*ahead, *before)]
+    counts = dict(session.exec(
+        select(LifecycleEvent.repair_session_id, func.count(func.distinct(LifecycleEvent.item_id)))
+        .where(col(LifecycleEvent.repair_session_id).in_(ids),
+               col(LifecycleEvent.kind).in_(VISIT_KINDS))
+        .group_by(col(LifecycleEvent.repair_session_id))
+    ).all()) if ids else {}
 
-    def rows(query: object) -> list[SessionRow]:
+    def rows(found: Sequence[tuple[RepairSession, str]]) -> list[SessionRow]:
         return [SessionRow(rs.id or 0, rs.site_id, name, rs.held_on, rs.title, rs.opens_at,
-                           rs.closes_at, int(n or 0), rs.visitors)
-                for rs, name, n in session.exec(query).all()]  # type: ignore[call-overload]
+                           rs.closes_at, counts.get(rs.id, 0), rs.visitors)
+                for rs, name in found]
 
-    upcoming = rows(stmt.where(col(RepairSession.held_on) >= today)
-                    .order_by(col(RepairSession.held_on), col(Site.name)))
-    past = rows(stmt.where(col(RepairSession.held_on) < today)
-                .order_by(col(RepairSession.held_on).desc(), col(Site.name)).limit(past_limit))
-    return Schedule(upcoming, past)
+    return Schedule(rows(ahead), rows(before))
 
 
 def create_session(session: Session, *, site_id: int | None, data: SessionInput,
