@@ -67,6 +67,7 @@ ACCESS: dict[str, Access] = {
     "api.list_parts": TOKEN_ONLY,
     "api.list_sessions": TOKEN_ONLY,
     "api.record_attempt": TOKEN_ONLY,
+    "api.correct_item": TOKEN_ONLY,
     "api.register_item": TOKEN_ONLY,
     "api.scan": TOKEN_ONLY,
     "home.index": Access(STAFF),
@@ -88,6 +89,8 @@ ACCESS: dict[str, Access] = {
     "bench.attempt": Access(BENCH),
     "bench.checkin": Access(BENCH),
     "bench.correct": Access(BENCH),
+    "bench.correct_intake": Access(BENCH),
+    "bench.take": Access(BENCH),
     "bench.diagnosis": Access(BENCH),
     "bench.handover": Access(BENCH),
     "bench.label": Access(BENCH),
@@ -215,7 +218,8 @@ def _rules(app: Any) -> list[Rule]:
 
 
 def _method(rule: Rule) -> str:
-    return "GET" if "GET" in (rule.methods or ()) else "POST"
+    methods = rule.methods or ()
+    return "GET" if "GET" in methods else "PATCH" if "PATCH" in methods else "POST"
 
 
 def _url(app: Any, rule: Rule, things: Things) -> str:
@@ -278,7 +282,7 @@ def test_role_route_matrix(app, client, things, role):
     """Anonymous: sign-in page (public pages 200); no right: 403; the right: the page itself."""
     rules = [r for r in _rules(app) if r.endpoint in ACCESS]
     # Reads first, as a POST may change what later pages show; signing out comes last.
-    rules.sort(key=lambda r: (ACCESS[r.endpoint].signs_out, _method(r) == "POST"))
+    rules.sort(key=lambda r: (ACCESS[r.endpoint].signs_out, _method(r) != "GET"))
     _sign_in(client, role)
     failures = []
     for rule in rules:
