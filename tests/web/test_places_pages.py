@@ -203,3 +203,20 @@ def test_a_viewers_dashboard_follows_a_site_moved_out_of_their_territory(
     swansea = _text(client.get("/reports/", query_string={
         "scope": f"territory:{world.other_territory.id}", "period": "2025-06"}))
     assert _objects_received(swansea) == 3
+
+
+def test_the_places_and_accounts_pages_speak_french(client, session, world, login_as):
+    _unassigned_site(session, world)
+    login_as("admin")
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    index = _text(client.get("/places/", headers=french))
+    assert "1 lieu attend un territoire" in index and "Placer des lieux" in index
+    refused = _text(client.post("/places/territories/new", headers=french,
+                                data={"name": "Cardiff", "country": "BE"}))
+    assert "Un territoire nommé « Cardiff » existe déjà." in refused
+    preview = _text(client.post("/places/assign", headers=french,
+                                data={"text": "postcode,territory\nCF11 7JQ,Cardiff\n"}))
+    assert "1 lieu va changer de territoire" in preview
+    assert "Inviter quelqu’un" in _text(client.get("/users/", headers=french))
+    invite = _text(client.post("/users/invite", headers=french, data={"role": "fixer"}))
+    assert "Donnez un nom d’utilisateur au compte." in invite
