@@ -198,8 +198,9 @@ def _shown(value: object) -> str:
 def _assumptions_sheet(report: Report) -> pd.DataFrame:
     """Stand-in categories with their share of the CO2e, then recorded weights to check (by
     object code)."""
-    rows = [("stand_in", r.category, r.category_name, r.kind, r.scored_as, r.co2e_avoided_kg,
-             r.share_of_co2e, None) for r in report.assumptions.itertuples()]
+    rows: list[tuple[object, ...]] = [
+        ("stand_in", r.category, r.category_name, r.kind, r.scored_as, r.co2e_avoided_kg,
+         r.share_of_co2e, None) for r in report.assumptions.itertuples()]
     rows += [("weight_to_check", d.code, d.category_name, d.kind, "", None, None, d.weight_kg)
              for d in report.meta.doubtful_weights]
     return pd.DataFrame(rows, columns=["what", "key", "category_name", "kind", "scored_as",
