@@ -150,6 +150,8 @@ def test_a_bad_period_is_explained_on_the_form(session, world, login_as, frozen_
     assert response.status_code == 200
     assert "data-period-error" in page and "Unknown period" in page
     assert 'value="2025-13"' in page and "Last 12 months, ending today" in page
+    assert login_as("viewer").get("/reports/download?format=pdf&period=2025-13").status_code \
+        == 400
 
 
 def test_quarters_can_be_typed_the_french_way(session, world, login_as):

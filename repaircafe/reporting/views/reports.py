@@ -57,6 +57,8 @@ def download() -> ResponseReturnValue:
         get_session(), actor=actor(), scope=request.args.get("scope") or None,
         period=request.args.get("period") or None, category=request.args.get("category"),
         language=_language(), now=utc_now())
+    if view.period_error is not None:
+        raise view.period_error  # a file is never made for another period than the one asked
     data = reporting.render(view.report, fmt)
     name = reporting.file_name(view.scope, view.period, fmt)
     return Response(data, mimetype=reporting.MEDIA_TYPES[fmt],
