@@ -131,6 +131,10 @@ def test_admin_invites_a_fixer_who_sets_a_password_with_the_link(
     assert "/users/welcome?t=" in link
     check_tablet_layout(page)
     screenshot(page, "users-02-link")
+    page.get_by_role("link", name="See the account").click()
+    expect(page.get_by_label("Role")).to_have_value("fixer")
+    check_tablet_layout(page)
+    screenshot(page, "users-03-account")
 
     newcomer = new_context(browser, live_server).new_page()
     newcomer.goto(link)
