@@ -374,11 +374,17 @@ def test_a_code_scanned_offline_is_checked_on_the_tablet(tablet, server):
         page.goto(f"/board/{session_id}")
         expect(page.locator("[data-offline-badge] [data-offline-status]")).to_be_visible()
         assert page.locator("main").inner_text().strip()
+        # a fixer takes the object from the board's queue while offline
+        page.locator(f'form[action$="/bench/{item_id}/take"] button').click()
+        expect(page.locator("[data-offline-count]")).to_have_text("1")
         response = page.goto("/items/")
         assert response is not None and response.status == 503
         expect(page.locator("main")).to_contain_text("not on this tablet yet")
     finally:
         running.start()
+    page.goto("/scan/")
+    expect(page.locator("[data-offline-badge]")).to_be_hidden(timeout=30_000)
+    assert [e.kind for e in _events(live, item_id=item_id)] == ["registered", "diagnosed"]
 
     # signing out takes the kept pages, with owners' details, off the tablet
     page.goto("/scan/")

@@ -295,6 +295,14 @@
   }
 
   // Forms: online and nothing waiting, a form is sent as usual; otherwise it joins the queue.
+  // A form opts in itself (data-offline), or through a container whose forms are redrawn by
+  // its own script (data-offline-forms, the board's cards).
+  function offlineKind(form) {
+    if (form.hasAttribute("data-offline")) { return form.getAttribute("data-offline"); }
+    var box = form.method === "post" ? form.closest("[data-offline-forms]") : null;
+    return box ? box.getAttribute("data-offline-forms") : null;
+  }
+
   function notice(form, kind, text) {
     var old = document.querySelector("[data-offline-notice]");
     if (old) { old.remove(); }
@@ -326,7 +334,7 @@
     var input = form.elements[name];
     var value = input.value;
     if (!value.trim()) {
-      return form.getAttribute("data-offline") === "intake" ? say("label_needed") : say("new_label_needed");
+      return offlineKind(form) === "intake" ? say("label_needed") : say("new_label_needed");
     }
     var parsed = parse(value);
     if (parsed.error) { return say("code_" + parsed.error, { text: value.trim(), bad: parsed.bad, count: parsed.count, code: parsed.code }); }
@@ -354,13 +362,17 @@
     });
     var occurredAt = new Date().toISOString();
     fields.push(["occurred_at", occurredAt]);
+    // Each write is recorded once under its key; a form without one gets one here.
+    if (!data.get("key")) { fields.push(["key", newKey()]); }
     var label = form.getAttribute("data-offline-label");
     var code = label ? parse(form.elements[label].value).code : null;
     var button = submitter || form.querySelector("button[type=submit]");
-    var kind = form.getAttribute("data-offline");
-    var place = kind === "intake" ? null : window.location.pathname;
+    var kind = offlineKind(form);
+    // The object's page: the action's address without its last step (/bench/7/diagnosis).
+    var place = kind === "intake" ? null : new URL(form.action).pathname.replace(/\/[^/]+\/?$/, "");
     var entry = {
-      kind: kind, action: form.action, fields: fields, key: data.get("key") || "",
+      kind: kind, action: form.action, fields: fields,
+      key: fields.filter(function (pair) { return pair[0] === "key"; })[0][1],
       title: document.title.split(" · ")[0] + " — " + (button ? button.textContent.trim() : "") +
         (code ? " (" + display(code) + ")" : ""),
       place: place, occurredAt: occurredAt, user: me, status: "pending", message: ""
@@ -391,7 +403,7 @@
   // Listening on the document, after the page's own handlers: a submit they stopped stays stopped.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !form.hasAttribute("data-offline")) { return; }
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !offlineKind(form)) { return; }
     event.preventDefault();
     var submitter = event.submitter;
     mustQueue().then(function (queue) {
