@@ -1,5 +1,6 @@
-"""`repaircafe places list|assign` and `places territory|group|site ...`: the places an admin
-manages, without editing the database."""
+"""`repaircafe places list|assign`, `places territory list|add|edit`, `places group
+list|add|rename` and `places site add|edit|move`: the places an admin manages, without
+editing the database."""
 
 from __future__ import annotations
 
@@ -62,6 +63,19 @@ def territory() -> None:
     """Add or change territories (municipalities)."""
 
 
+@territory.command("list")
+@with_appcontext
+def territory_list() -> None:
+    """Every territory with its country and number of sites."""
+    from repaircafe.models import Site
+    from repaircafe.places.services import sites, territories
+
+    with session_scope(engine()) as session:
+        counts = sites.site_counts(session, Site.territory_id)
+        for found in territories.all_territories(session, actor=ADMIN):
+            click.echo(f"{found.name}\t{found.country}\t{counts.get(found.id or 0, 0)} site(s)")
+
+
 @territory.command("add")
 @click.argument("name")
 @click.option("--country", required=True, help="ISO 3166-1 alpha-3 code, e.g. BEL or GBR.")
@@ -97,6 +111,19 @@ def territory_edit(name: str, new_name: str | None, country: str | None) -> None
 @places.group()
 def group() -> None:
     """Add or rename repair groups."""
+
+
+@group.command("list")
+@with_appcontext
+def group_list() -> None:
+    """Every repair group with its number of sites."""
+    from repaircafe.models import Site
+    from repaircafe.places.services import groups, sites
+
+    with session_scope(engine()) as session:
+        counts = sites.site_counts(session, Site.group_id)
+        for found in groups.all_groups(session, actor=ADMIN):
+            click.echo(f"{found.name}\t{counts.get(found.id or 0, 0)} site(s)")
 
 
 @group.command("add")

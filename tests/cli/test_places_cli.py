@@ -52,6 +52,8 @@ def test_group_add_and_rename(runner, session, world):
     assert result.exit_code == 0, result.output
     _fresh(session)
     assert session.exec(select(RepairGroup).where(RepairGroup.name == "Newport Repair Café")).one()
+    assert "Newport Repair Café\t0 site(s)" in _run(runner, "group", "list").output
+    assert "Swansea\tGBR\t1 site(s)" in _run(runner, "territory", "list").output
 
 
 def test_site_add_edit_move_and_list(runner, session, world):
