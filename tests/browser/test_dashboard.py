@@ -72,3 +72,27 @@ def test_viewer_dashboard_at_tablet_size(page, reported, login, screenshot):
         page.get_by_role("link", name="PDF", exact=True).click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert blocked == []
+
+
+def test_dashboard_explains_a_bad_period_and_what_figures_rest_on(page, reported, login,
+                                                                  screenshot):
+    login(page, "viewer")
+    page.goto(f"{reported.url}/reports/?period=2025-13")
+    error = page.locator("[data-period-error]")
+    expect(error).to_be_visible()
+    assert "Unknown period" in error.inner_text()
+    assert page.input_value("input[name=period]") == "2025-13"
+    assert page.get_attribute("input[name=period]", "aria-invalid") == "true"
+    page.fill("input[name=period]", "2025-T2")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**period=2025-T2**")
+    expect(page.locator("[data-period-error]")).to_have_count(0)
+    rests_on = page.locator("#disclosures")
+    expect(rests_on.get_by_text("Laptop assumed to be Laptop medium")).to_be_visible()
+    summary = rests_on.locator("summary")
+    assert summary.bounding_box()["height"] >= 44
+    summary.click()
+    expect(rests_on.get_by_text("even when a weight was measured or estimated")).to_be_visible()
+    assert "of known outcomes" in page.locator("dl.figures").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "dashboard-03-disclosures")
