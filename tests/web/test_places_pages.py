@@ -175,6 +175,9 @@ def test_a_list_without_its_columns_is_refused_beside_the_field(client, world, l
     assert refused.status_code == 422
     page = _text(refused)
     assert "The first line must name the columns" in page and "zip,council" in page
+    uploaded = client.post("/places/assign", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"zip;council\nCF10;Cardiff\n"), "council.csv")})
+    assert uploaded.status_code == 422 and "zip;council" in _text(uploaded)
 
 
 def _objects_received(page):

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
@@ -49,7 +49,7 @@ def account_for(session: Session, *, token: str, secret: str, now: datetime) -> 
                        "7 days) or the account changed. Ask for a new one.")
     try:
         user_id, issued, fingerprint = URLSafeSerializer(secret, salt=_SALT).loads(token)
-    except (BadSignature, ValueError, TypeError):
+    except (BadData, ValueError, TypeError):
         raise invalid from None
     if not (isinstance(user_id, int) and isinstance(issued, int)):
         raise invalid

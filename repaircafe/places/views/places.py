@@ -187,9 +187,10 @@ def assign() -> ResponseReturnValue:
         return render_template("places/assign.html", plan=None, text="", error=None)
     session, who = get_session(), actor()
     upload = request.files.get("file")
+    text = request.form.get("text", "")
     try:
-        text = (assignments.decode(upload.read()) if upload and upload.filename
-                else request.form.get("text", ""))
+        if upload and upload.filename:
+            text = assignments.decode(upload.read())
         if request.form.get("apply") == "yes":
             plan = assignments.apply_assignment(session, text=text, actor=who)
             flash(ngettext("%(num)d site moved to its territory.",
@@ -197,7 +198,8 @@ def assign() -> ResponseReturnValue:
             return redirect(url_for("places.index"), code=303)
         plan = assignments.plan_assignment(session, text=text, actor=who)
     except Refused as exc:
-        return render_template("places/assign.html", plan=None, text=request.form.get(
-            "text", ""), error=refusal_text(exc)), 422
+        # An uploaded list comes back as text in the box, so it can be corrected there.
+        return render_template("places/assign.html", plan=None, text=text,
+                               error=refusal_text(exc)), 422
     return render_template("places/assign.html", plan=plan, text=text, error=None,
                            refusal=refusal_text)
