@@ -236,3 +236,22 @@ def test_user_cli_lists_invites_links_and_reactivates(runner, client, session, w
     assert _user(session, "fixer").is_active
     fresh = runner.invoke(cli, ["user", "link", "fixer"])
     assert fresh.exit_code == 0 and "/users/welcome?t=" in fresh.output
+
+
+def test_closing_an_account_or_changing_its_role_voids_its_links(session, world):
+    admin = world.actor("admin")
+    for change in ("close", "role"):
+        made = user_admin.invite_user(session, actor=admin, username=f"link-{change}",
+                                      display_name="", wanted=user_admin.RoleInput(
+                                          "fixer", group_id=world.group.id))
+        token = links.password_token(made, secret="s", now=NOW)
+        if change == "close":
+            user_admin.set_active(session, actor=admin, user_id=made.id, active=False)
+            user_admin.set_active(session, actor=admin, user_id=made.id, active=True)
+        else:
+            user_admin.change_role(session, actor=admin, user_id=made.id,
+                                   wanted=user_admin.RoleInput("coordinator",
+                                                               group_id=world.group.id))
+        with pytest.raises(NotFound):
+            links.set_password(session, token=token, password="new-password-1",
+                               confirm="new-password-1", secret="s", now=NOW)
