@@ -377,10 +377,12 @@ def _monthly(report: Report) -> list[Flowable]:
                 n(r.co2e_avoided_conservative_kg, 1),
             ]
         )
+    widths = [22 * mm, 20 * mm, 20 * mm, 20 * mm, 32 * mm, 30 * mm, 30 * mm]
+    if m.central_is_conservative:  # the two CO2e columns would be the same figures
+        rows = [row[:-1] for row in rows]
+        widths = [22 * mm, 20 * mm, 20 * mm, 20 * mm, 44 * mm, 48 * mm]
     story.append(Spacer(1, 6))
-    story.append(
-        _table(rows, [22 * mm, 20 * mm, 20 * mm, 20 * mm, 32 * mm, 30 * mm, 30 * mm], long=True)
-    )
+    story.append(_table(rows, widths, long=True))
     story.append(Paragraph(co2(_("Success = fixed objects / objects with a known outcome.")
                                + " " + success_note(report) + "."), SMALL))
     return story
