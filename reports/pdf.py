@@ -153,10 +153,11 @@ def co2e_label(report: Report) -> str:
 
 
 def co2e_head(report: Report) -> str:
-    """Table heading of the main CO2e column, in kg."""
+    """Table heading of the main CO2e column, in kg: "central" only for the published set (a
+    recomputed report names its set at the top and at the foot of every page)."""
     m, _ = report.meta, report.words
     if m.recomputed_label:
-        return _("CO2e %(set)s (kg)", set=m.factor_set_name)
+        return _("CO2e (kg)")
     return _("CO2e central (kg)")
 
 

@@ -149,7 +149,8 @@ def test_a_report_recomputed_under_the_conservative_set_shows_no_range(records, 
     assert "(central)" not in first and "lies between" not in first
     assert "under the conservative factor set conservative-2021" in first
     text = "\n".join(pdf_pages(render_pdf(build_report(records, None, None, meta))))
-    assert "CO2e conservative-2021 (kg)" in text and "CO2e conservative (kg)" not in text
+    assert "CO2e (kg)" in text and "CO2e conservative (kg)" not in text
+    assert "CO2e central" not in text
 
 
 @pytest.mark.parametrize(("start", "end", "unit", "buckets"), [
