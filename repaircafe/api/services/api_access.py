@@ -127,7 +127,7 @@ def register_item(session: Session, *, repair_session_id: int, actor: Actor, now
 
 
 def correct_intake(session: Session, *, item_id: int, actor: Actor, now: datetime, key: str,
-                   **fields: Any) -> LifecycleEvent:
+                   **fields: Any) -> LifecycleEvent | None:
     """Intake details corrected through the API: only on an object in the actor's scope."""
     access.require(actor, "record_repairs")
     return corrections.correct_intake(session, item_id=item_id, actor=actor, now=now, key=key,

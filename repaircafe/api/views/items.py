@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from repaircafe.api.services import api_access
 from repaircafe.api.views import api_actor, bp, object_id, page_meta
 from repaircafe.api.views.models import (
@@ -19,8 +21,9 @@ from repaircafe.api.views.models import (
     ItemSummary,
     PartOut,
 )
-from repaircafe.api.views.spec import api_spec, responses
+from repaircafe.api.views.spec import api_spec, problem, responses
 from repaircafe.db import get_session
+from repaircafe.domain.errors import Refused
 from repaircafe.models import Item, LifecycleEvent, Part, utc_now
 from repaircafe.objects.services import intake as intake_service
 from repaircafe.objects.services import items as item_service
@@ -81,8 +84,8 @@ def register_item(json: IntakeIn, headers: IdempotencyHeaders) -> Any:
     item: Item = api_access.register_item(
         get_session(), repair_session_id=json.repair_session_id, category=json.category,
         brand=json.brand, model=json.model, problem=json.problem, weight=json.weight_kg,
-        tag_code=json.tag_code, product_age=json.product_age_years, require_description=True,
-        actor=actor, now=utc_now(), key=f"api:{actor.id}:{headers.idempotency_key}")
+        tag_code=json.tag_code, actor=actor, now=utc_now(),
+        key=f"api:{actor.id}:{headers.idempotency_key}")
     return _item_out(item.id or 0).model_dump(mode="json"), 201
 
 
@@ -92,18 +95,26 @@ def correct_item(item_id: str, json: CorrectionIn, headers: IdempotencyHeaders) 
     """Correct intake details typed wrong: category, brand, model, problem, weight, age, owner.
 
     The object's history gains a `correction` entry naming each replaced field with its old
-    and new value; the `registered` entry is never changed. Only the fields sent are corrected.
-    Owner contact details are kept only with consent and never written into the history.
+    and new value; the `registered` entry is never changed. Only the fields sent are corrected;
+    sending the values already recorded changes nothing and adds no entry. Owner contact
+    details are kept only with consent and never written into the history. A correction that
+    would leave the object with no category, brand, model or problem conflicts with keeping it
+    findable: 409.
     """
     actor = api_actor()
     owner = None
     if json.owner is not None:
         owner = intake_service.OwnerContact(name=json.owner.name, email=json.owner.email,
                                             phone=json.owner.phone, consent=json.owner.consent)
-    api_access.correct_intake(
-        get_session(), item_id=object_id(item_id), changes=json.changes(), owner=owner,
-        reason=json.reason, actor=actor, now=utc_now(),
-        key=f"api:{actor.id}:{headers.idempotency_key}")
+    try:
+        api_access.correct_intake(
+            get_session(), item_id=object_id(item_id), changes=json.changes(), owner=owner,
+            reason=json.reason, actor=actor, now=utc_now(), unchanged_is_fine=True,
+            key=f"api:{actor.id}:{headers.idempotency_key}")
+    except Refused as exc:
+        if exc.template != intake_service.UNDESCRIBED:
+            raise
+        return problem(409, _("Not possible now"), exc.translated(_))
     return _item_out(object_id(item_id)).model_dump(mode="json"), 200
 
 

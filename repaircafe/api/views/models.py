@@ -165,16 +165,22 @@ class IntakeIn(BaseModel):
     problem: str = Field("", max_length=2000)
     weight_kg: float | None = Field(None, gt=0, le=500)
     tag_code: str | None = Field(None, max_length=40, description="A blank label to claim.")
-    product_age_years: float | None = Field(None, ge=0, le=150,
-                                            description="The object's age in years.")
+
+
+TEXT = r"^[^\x00]*$"  # no NUL character: no text column can hold one
 
 
 class OwnerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Details are kept only with consent: without it the schema allows none.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"consent": {"const": False}}},
+        "then": {"properties": {"name": {"maxLength": 0}, "email": {"maxLength": 0},
+                                "phone": {"maxLength": 0}}},
+    })
 
-    name: str = Field("", max_length=120)
-    email: str = Field("", max_length=200)
-    phone: str = Field("", max_length=40)
+    name: str = Field("", max_length=120, pattern=TEXT)
+    email: str = Field("", max_length=200, pattern=TEXT)
+    phone: str = Field("", max_length=40, pattern=TEXT)
     consent: bool = Field(False, description="The owner agrees that these details are kept.")
 
 
@@ -183,11 +189,13 @@ class CorrectionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000, description="What was wrong.")
-    category: str | None = Field(None, max_length=60, description="Category slug.")
-    brand: str | None = Field(None, max_length=120)
-    model: str | None = Field(None, max_length=120)
-    problem: str | None = Field(None, max_length=2000)
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$",
+                        description="What was wrong.")
+    category: str | None = Field(None, max_length=60, pattern=TEXT,
+                                 description="Category slug.")
+    brand: str | None = Field(None, max_length=120, pattern=TEXT)
+    model: str | None = Field(None, max_length=120, pattern=TEXT)
+    problem: str | None = Field(None, max_length=2000, pattern=TEXT)
     weight_kg: float | None = Field(None, gt=0, le=500)
     product_age_years: float | None = Field(None, ge=0, le=150)
     owner: OwnerIn | None = Field(None, description="Owner contact, replaced as a whole; kept "

@@ -18,7 +18,7 @@ from repaircafe.core import events as ev
 from repaircafe.core.transactions import write_transaction
 from repaircafe.domain import lifecycle, values
 from repaircafe.domain.actors import Actor
-from repaircafe.domain.errors import Refused
+from repaircafe.domain.errors import NotFound, Refused
 from repaircafe.domain.messages import N_
 from repaircafe.models import Category, ImpactRecord, Item, LifecycleEvent, Owner
 from repaircafe.objects.services import intake
@@ -48,7 +48,10 @@ def parse_changes(session: Session, changes: Mapping[str, Any], *, now: datetime
     parsed: dict[str, Any] = {}
     for name, raw in changes.items():
         if name == "category":
-            category = intake.category_by_slug(session, raw or None)
+            try:
+                category = intake.category_by_slug(session, raw or None)
+            except Refused:
+                raise NotFound("Unknown category “%(slug)s”.", slug=str(raw)[:60]) from None
             parsed[name] = category.slug if category else None
         elif name == "weight_kg":
             parsed[name] = values.parse_weight(raw)
@@ -65,12 +68,14 @@ def parse_changes(session: Session, changes: Mapping[str, Any], *, now: datetime
 def correct_intake(
     session: Session, *, item_id: int, changes: Mapping[str, Any] | None = None,
     owner: intake.OwnerContact | None = None, reason: str, actor: Actor, now: datetime,
-    key: str,
-) -> LifecycleEvent:
+    key: str, unchanged_is_fine: bool = False,
+) -> LifecycleEvent | None:
     """Replace intake fields (and owner contact) that were typed wrong; the original stays.
 
     Only the fields whose value really changes are recorded. A fixed repair's saved kilograms
-    and CO2e follow a corrected category or weight: its impact is recomputed.
+    and CO2e follow a corrected category or weight: its impact is recomputed. Values that are
+    already the recorded ones are refused, unless `unchanged_is_fine` (an API client sending
+    the object's state again): then nothing is written and None is returned.
     """
     reason = values.clean_text(reason, limit=1000, field=N_("Reason"))
     if not reason:
@@ -86,6 +91,8 @@ def correct_intake(
             replace = {k: v for k, v in wanted.items() if v != before[k]}
             owner_changed = owner is not None and _owner_differs(session, item, owner)
             if not replace and not owner_changed:
+                if unchanged_is_fine:
+                    raise _Unchanged
                 raise Refused("Nothing to correct: the values are the ones already recorded.")
             if {"brand", "model", "problem", "category"} & set(replace):
                 intake.check_described(
@@ -113,7 +120,14 @@ def correct_intake(
                 _recompute_repairs(session, item, now=now)
             return event
 
-    return ev.once(session, key, "correction", act)
+    try:
+        return ev.once(session, key, "correction", act)
+    except _Unchanged:
+        return None
+
+
+class _Unchanged(Exception):
+    """Nothing differs from what is recorded, and the caller accepts that."""
 
 
 def apply_fields(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
