@@ -143,7 +143,9 @@ def test_age_or_year_made_is_kept_with_the_object(client, session, world, login_
     client.post("/intake/", data=_form(world, product_age=str(year), key="k-age"))
     session.rollback()
     session.expire_all()
-    assert session.exec(select(Item.product_age_years)).one() == 6.0
+    item = session.exec(select(Item)).one()
+    assert item.product_age_years == 6.0
+    assert "Registered · 6 years" in client.get(f"/bench/{item.id}").get_data(as_text=True)
     refused = client.post("/intake/", data=_form(world, product_age="ancient", key="k-age2"))
     assert refused.status_code == 422
     assert 'id="error-product_age"' in refused.get_data(as_text=True)
