@@ -98,7 +98,7 @@ def test_refused_weight_keeps_the_form_and_suggestions_help(page, live_server, t
     screenshot(page, "intake-04-more-categories")
 
 
-# Paced like a volunteer (the figures of the tablet review): a decision and a tap 1.2 s, a key
+# Paced like a volunteer: a decision and a tap 1.2 s, a key
 # 0.3 s (the on-screen keyboard's Next key included), pulling the scanner's trigger 1.5 s.
 TAP_S, KEY_S, SCAN_S = 1.2, 0.3, 1.5
 
