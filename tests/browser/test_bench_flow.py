@@ -155,7 +155,8 @@ def test_a_corrected_intake_shows_in_the_history(page, live_server, team, screen
     page.goto(f"/scan/?code={code}")
     page.wait_for_url("**/bench/*")
 
-    page.get_by_text("Correct the intake details").click()
+    page.get_by_role("link", name="Correct the intake details").click()
+    page.wait_for_url("**/intake")
     form = page.locator("[data-intake-correction]")
     form.get_by_label("Category").select_option("kettle")
     form.get_by_label("Brand").fill("Ikea")

@@ -30,7 +30,7 @@ HANDOVER_LABELS = {
     "owner": _l("back to its owner"), "new_owner": _l("to a new owner"), "sold": _l("sold"),
     "donated": _l("donated"), "lent": _l("lent"),
 }
-FORMS = ("diagnosis", "attempt", "handover", "note", "label", "checkin", "correct", "intake")
+FORMS = ("diagnosis", "attempt", "handover", "note", "label", "checkin", "correct")
 # The fields of each form, in page order: a refusal is shown beside the one it concerns.
 FORM_FIELDS = {
     "diagnosis": ("diagnosis",),
@@ -125,7 +125,6 @@ def _page(item_id: int, *, status: int = 200, failed: str | None = None,
         part_sources=repairs.PART_SOURCES, next_steps=repairs.NEXT_STEPS,
         failed=failed, values=request.form.to_dict() if failed else {}, error=error,
         error_field=error_field, saved=saved, done=done,
-        categories=item_service.categories(session),
     ), status
 
 
@@ -145,14 +144,15 @@ def _act(page: int, action: Callable[..., Any], form_name: str, /,
          **fields: Any) -> ResponseReturnValue:
     """Run one service call. A refusal comes back on the same page with everything typed, the
     panel open and the message beside its field; nothing was written."""
+    refused_page = _intake_page if form_name == "intake" else _page
     try:
         action(get_session(), actor=actor(), now=utc_now(),
                key=request.form.get("key") or uuid.uuid4().hex, **fields, **sent_at_for(action))
     except Refused as exc:
         get_session().rollback()
         name = form_name.split("-")[0]
-        return _page(page, status=422, failed=form_name, error=refusal_text(exc),
-                     error_field=field_for(exc, FORM_FIELDS[name]))
+        return refused_page(page, status=422, failed=form_name, error=refusal_text(exc),
+                            error_field=field_for(exc, FORM_FIELDS[name]))
     latest = item_service.latest_event_id(get_session(), item_id=page)
     back = request.form.get("back")
     if back == "item":
@@ -257,10 +257,25 @@ def correct(item_id: int, event_id: int) -> ResponseReturnValue:
                 reason=form.get("reason", ""), require_barrier=True)
 
 
-@bp.route("/<int:item_id>/intake", methods=["POST"])
+def _intake_page(item_id: int, *, status: int = 200, failed: str | None = None,
+                 error: str | None = None, error_field: str | None = None
+                 ) -> ResponseReturnValue:
+    session = get_session()
+    return render_template(
+        "bench/intake_correction.html",
+        d=item_service.item_detail(session, item_id=item_id, actor=actor()),
+        categories=item_service.categories(session), key=uuid.uuid4().hex,
+        back_to=request.values.get("back"), failed=failed,
+        values=request.form.to_dict() if failed else {}, error=error, error_field=error_field,
+    ), status
+
+
+@bp.route("/<int:item_id>/intake", methods=["GET", "POST"])
 @requires("record_repairs")
 def correct_intake(item_id: int) -> ResponseReturnValue:
     """Correct what was typed at intake; the registered entry stays as it was recorded."""
+    if request.method == "GET":
+        return _intake_page(item_id)
     form = request.form
     changes = {"category": form.get("category", ""), "brand": form.get("brand", ""),
                "model": form.get("model", ""), "problem": form.get("problem", ""),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -41,8 +39,6 @@ def show(item_id: int) -> ResponseReturnValue:
     session = get_session()
     detail = item_service.item_detail(session, item_id=item_id, actor=actor())
     return render_template("items/show.html", d=detail, barriers=lifecycle.BARRIERS,
-                           categories=item_service.categories(session),
-                           keys={"intake": uuid.uuid4().hex}, failed=None, values={},
                            back_to="item")
 
 
