@@ -170,6 +170,7 @@ def test_a_corrected_intake_shows_in_the_history(page, live_server, team, screen
     expect(correction.locator("ins").first).to_have_text("Kettle")
     expect(correction).to_contain_text("Wrong tile and a misplaced comma")
     expect(page.locator("li.k-registered")).to_have_count(1)
+    expect(page.locator("li.k-registered.corrected")).to_have_count(0)  # not struck through
     expect(page.locator(".item-head h1")).to_have_text("Kettle")
     assert in_view(page.locator("[data-saved]"))
     screenshot(page, "bench-07-intake-corrected")
