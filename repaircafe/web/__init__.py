@@ -51,8 +51,8 @@ def init_app(app: Flask) -> None:
     from repaircafe.objects.views import bench, intake, items, owners, public
     from repaircafe.offline.views import worker
     from repaircafe.parts.views import parts, stock
-    from repaircafe.places.views import places
     from repaircafe.photos.views import photos
+    from repaircafe.places.views import places
     from repaircafe.recycling.views import recycling
     from repaircafe.reporting.views import reports
     from repaircafe.tags.views import labels, printers, scan
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, health, home, items, language, public, scan, intake, bench, board,
                    owners, labels, printers, parts, stock, recycling, reports, worker):
         app.register_blueprint(module.bp)
-    for module in (api, exports, imports, tokens, places, users, followups, cafe_sessions, photos):
+    for module in (api, exports, imports, tokens, places, users, followups, photos, cafe_sessions):
         app.register_blueprint(module.bp)
     rate_limits.init_app(app)
     app.before_request(refuse_nul_characters)

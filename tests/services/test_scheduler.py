@@ -64,7 +64,7 @@ def test_scheduler_jobs_follow_the_subscription_rows(session, world, app, tmp_pa
     sub = _subscribe(session, world)
     context = jobs.JobContext(app.extensions["repaircafe.engine"], settings, "test")
     scheduler = jobs.build_scheduler(context, BackgroundScheduler)
-    standing = sorted([jobs.SYNC_JOB, jobs.UPLOADS_JOB])
+    standing = sorted([jobs.SYNC_JOB, jobs.UPLOADS_JOB, jobs.FOLLOW_UPS_JOB])
     assert sorted(j.id for j in scheduler.get_jobs()) == standing
     jobs.sync_subscriptions(context, scheduler)
     assert sorted(j.id for j in scheduler.get_jobs()) == sorted(

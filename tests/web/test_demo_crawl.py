@@ -29,10 +29,13 @@ from repaircafe.models import (
     Part,
     PrinterProfile,
     RecyclingBatch,
+    RepairGroup,
     RepairSession,
     ReportRun,
+    Site,
     StockBin,
     Tag,
+    Territory,
     User,
     utc_now,
 )
@@ -97,6 +100,11 @@ def _samples(session: Session) -> dict[str, list[Any]]:
         "factor_name": _first(session, FactorSet.name, limit=3),
         "runs": [(run.id, entry.get("format")) for run in runs for entry in run.files or []]
         + [(runs[0].id if runs else 1, "nonsense")],
+        "territory_id": _first(session, Territory.id, limit=3),
+        "group_id": _first(session, RepairGroup.id, limit=2),
+        "site_id": _first(session, Site.id, limit=3),
+        "user_id": _first(session, User.id, limit=3),
+        "session_id": _first(session, RepairSession.id, limit=3),
         "labels": [("item", i) for i in item_ids[:2]] + [("part", p) for p in part_ids[:2]]
         + [("bin", b) for b in bin_ids[:1]] + [("nonsense", 1)],
     }
@@ -137,6 +145,13 @@ def _route_urls(app: Any, s: dict[str, list[Any]]) -> list[str]:
         elif args == {"run_id", "fmt"}:
             urls += [path.replace("<int:run_id>", str(r)).replace("<fmt>", f)
                      for r, f in s["runs"]]
+        elif len(args) == 1 and next(iter(args)) in ("territory_id", "group_id", "site_id",
+                                                       "user_id", "session_id"):
+            name = next(iter(args))
+            urls += [path.replace(f"<int:{name}>", str(i)) for i in s[name]]
+        elif args in ({"item_id", "name"}, {"code", "name"}):  # photos: the demo has none
+            urls += [path.replace("<int:item_id>", str(s["item_id"][0]))
+                     .replace("<code>", s["code"][0]).replace("<name>", "no-such-photo")]
         elif args == {"lang"}:  # the public pages' switch; English again last
             urls += [path.replace("<lang>", lang) + "?next=/items/" for lang in ("fr", "xx", "en")]
         elif args == {"kind", "object_id"}:

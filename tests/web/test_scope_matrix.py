@@ -50,9 +50,11 @@ from tests.factories import NOW, World, make_item
 
 MARK = "Zforeign"
 ROLES = ("coordinator", "fixer", "viewer")
-# Routes that touch no group's records: signing in and out, the language, public pages.
+# Routes that touch no group's records: signing in and out, the language, public pages (the
+# "still working?" answers are open to whoever holds the object or its owner's link).
 UNSCOPED = {"static", "auth.login", "auth.logout", "health.healthz", "language.choose",
             "public.passport", "public.data_licence", "owners.show", "owners.erase",
+            "followups.on_label", "followups.owner_link", "followups.stop",
             "api.docs", "api.openapi", "scan.decode"}
 
 

@@ -190,12 +190,14 @@ def answer_on_label_page(session: Session, item_id: int, *, works: bool, now: da
     return ev.once(session, key, "follow_up_answered", act)
 
 
-def answer_at_the_cafe(session: Session, item_id: int, *, works: bool, comment: str,
+def answer_at_the_cafe(session: Session, item_id: int, *, works: bool | None, comment: str,
                        actor: Actor, now: datetime, key: str) -> LifecycleEvent:
     """A volunteer writes down what the owner said when the object came back."""
     def act() -> LifecycleEvent:
         with write_transaction(session):
             item = access.load(session, Item, item_id, actor, write=True, lock=True)
+            if works is None:
+                raise Refused("Tap “Still works” or “Broke again”.")
             if not _was_handed_back_fixed(session, item_id):
                 raise Refused("This object has not gone home repaired, so there is nothing "
                               "to follow up yet.")
@@ -237,10 +239,11 @@ def handovers_after_repair(session: Session, item_ids: Sequence[int]) -> dict[in
 
 
 def due_ids(session: Session, today: date) -> list[int]:
-    return list(session.exec(
+    found = session.exec(
         select(FollowUp.id).where(col(FollowUp.status) == "pending",
                                   col(FollowUp.due_on) <= today).order_by(col(FollowUp.due_on))
-    ).all())
+    ).all()
+    return [i for i in found if i is not None]
 
 
 @dataclass(frozen=True)

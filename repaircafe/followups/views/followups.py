@@ -96,17 +96,12 @@ def on_label(code: str) -> ResponseReturnValue:
 @requires("record_repairs")
 def at_the_cafe(item_id: int) -> ResponseReturnValue:
     """A volunteer notes what the owner said when they came back to the café."""
-    works = _works()
-    if works is None:
-        flash(_("Tap “Still works” or “Broke again”."), "error")
+    try:
+        followups.answer_at_the_cafe(get_session(), item_id, works=_works(),
+                                     comment=request.form.get("comment", ""), actor=actor(),
+                                     now=utc_now(), key=request.form.get("key") or uuid.uuid4().hex)
+    except Refused as exc:
+        flash(refusal_text(exc), "error")
     else:
-        try:
-            followups.answer_at_the_cafe(get_session(), item_id, works=works,
-                                         comment=request.form.get("comment", ""), actor=actor(),
-                                         now=utc_now(),
-                                         key=request.form.get("key") or uuid.uuid4().hex)
-        except Refused as exc:
-            flash(refusal_text(exc), "error")
-        else:
-            flash(_("Answer recorded."), "success")
+        flash(_("Answer recorded."), "success")
     return redirect(url_for("bench.show", item_id=item_id, _anchor="history"), code=303)

@@ -19,6 +19,7 @@ from repaircafe.domain import personal_data
 from repaircafe.domain.errors import NotFound
 from repaircafe.followups.services import followups
 from repaircafe.models import Category, Item, LifecycleEvent, Owner, Tag
+from repaircafe.photos.services import photos
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,5 @@ def _scrub_objects(session: Session, owner: Owner) -> None:
             event.public_note = personal_data.scrub(event.public_note, details)
             event.internal_note = personal_data.scrub(event.internal_note, details)
             session.add(event)
+    photos.scrub_captions(session, item_ids=[i.id for i in objects if i.id is not None],
+                          details=details)

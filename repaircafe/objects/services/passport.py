@@ -55,6 +55,9 @@ class PublicEntry:
     public_note: str
 
 
+_UNLISTED = ("photo_added", "follow_up_answered")
+
+
 @dataclass(frozen=True)
 class Passport:
     code: str
@@ -99,7 +102,9 @@ def passport(session: Session, *, text: str) -> Passport:
     entries = []
     for r in events:
         fact = kept.get(r.event_id)
-        if fact is None or (r.kind == "note" and not r.public_note):
+        # Photos show in their own section only when made public; answers to "still working?"
+        # are the owner's and stay with the café.
+        if fact is None or (r.kind == "note" and not r.public_note) or r.kind in _UNLISTED:
             continue
         entries.append(PublicEntry(
             kind=r.kind,

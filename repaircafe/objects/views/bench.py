@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from repaircafe import get_settings
 from repaircafe.board.views.board import current_session_id
 from repaircafe.db import get_session
 from repaircafe.domain import lifecycle, permissions
@@ -211,7 +212,8 @@ def handover(item_id: int) -> ResponseReturnValue:
     return _act(item_id, repairs.hand_over, "handover",
                 item_id=item_id, to=request.form.get("to", "owner"),
                 return_due_on=request.form.get("return_due_on") or None,
-                public_note=request.form.get("public_note", ""))
+                public_note=request.form.get("public_note", ""),
+                follow_up_months=get_settings(current_app).follow_ups.schedule)
 
 
 @bp.route("/<int:item_id>/note", methods=["POST"])

@@ -149,7 +149,8 @@ def create() -> ResponseReturnValue:
             weight=form.get("weight", ""), tag_code=form.get("tag_code", "").strip() or None,
             owner=intake_service.OwnerContact(
                 name=form.get("owner_name", ""), email=form.get("owner_email", ""),
-                phone=form.get("owner_phone", ""), consent=form.get("consent") == "yes"),
+                phone=form.get("owner_phone", ""), consent=form.get("consent") == "yes",
+                follow_ups=form.get("follow_ups") == "yes"),
             is_donor=form.get("is_donor") == "yes", product_age=form.get("product_age", ""),
             require_description=True,
             actor=actor(), now=utc_now(), key=form.get("key") or uuid.uuid4().hex,
