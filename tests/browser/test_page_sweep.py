@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.tags.services.tags import current_tag
 from tests.browser.conftest import sign_in
 from tests.factories import make_item
 
@@ -75,8 +76,6 @@ def test_no_page_scrolls_sideways_and_every_target_is_big_enough(browser, live_s
     with live_server.session() as session:
         item = make_item(session, live_server.world, brand="Morphy Richards Accents Collection",
                          model="43777-XL-LongModelName", owner=LONG)
-        from repaircafe.tags.services.tags import current_tag
-
         code = current_tag(session, item_id=item.id).code
     context = browser.new_context(base_url=live_server.url,
                                   viewport={"width": width, "height": 1024})
