@@ -41,10 +41,14 @@ def test_every_numeric_path_segment_refuses_bad_numbers(app, admin):
     assert len(rules) > 30
     for rule in rules:
         method = "GET" if "GET" in (rule.methods or ()) else "POST"
+        # Where one path has a GET rule and a POST rule, Werkzeug answers a path it cannot
+        # convert with 405 for the method the first rule lacks: refused all the same.
+        shared = any(r.rule == rule.rule and r is not rule for r in rules)
+        refusals = (404, 405) if shared and method == "POST" else (404,)
         for bad in (HUGE, "9" * 400, str(2**63), str(2**31), "٣", "²", "１"):
             url = re.sub(r"<[^>]+>", lambda m, b=bad: b if m.group(0).startswith("<int:") else "item", rule.rule)  # noqa: E501
             response = admin.open(url, method=method)
-            assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+            assert response.status_code in refusals, f"{method} {url}: {response.status_code}"
 
 
 def test_the_largest_id_is_still_a_plain_not_found(admin):
