@@ -148,7 +148,7 @@ def _actor(session: Session, username: str) -> Actor:
 
 def _online_and_kept(page: Any, paths: list[str]) -> None:
     """Wait until the service worker controls the page, then visit the pages it should keep."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     for path in paths:
         page.goto(path)
         expect(page.locator("[data-offline-badge]")).to_be_attached()

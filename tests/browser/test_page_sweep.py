@@ -74,7 +74,8 @@ def _pages(live_server: Any, item_id: int, code: str) -> list[str]:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_page_scrolls_sideways_and_every_target_is_big_enough(browser, live_server, width):
     with live_server.session() as session:
-        item = make_item(session, live_server.world, brand="Morphy Richards Accents Collection",
+        item = make_item(session, live_server.world, repair_session=live_server.world.other_session,
+                         actor="admin", brand="Morphy Richards Accents Collection",
                          model="43777-XL-LongModelName", owner=LONG)
         code = current_tag(session, item_id=item.id).code
     context = browser.new_context(base_url=live_server.url,
