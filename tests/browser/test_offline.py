@@ -148,7 +148,10 @@ def _actor(session: Session, username: str) -> Actor:
 
 def _online_and_kept(page: Any, paths: list[str]) -> None:
     """Wait until the service worker controls the page, then visit the pages it should keep."""
-    page.wait_for_function("() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()  # a worker that became active after the page loaded controls the next load
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     for path in paths:
         page.goto(path)
         expect(page.locator("[data-offline-badge]")).to_be_attached()
