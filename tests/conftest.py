@@ -25,6 +25,9 @@ from repaircafe.core.setup import seed_reference_data
 from repaircafe.db import make_engine, normalise_url
 from tests.factories import World, build_world
 
+# The captured SMTP server (`inbox`) for every mail test.
+pytest_plugins = ["tests.mail_server"]
+
 POSTGRES_URL = os.environ.get("REPAIRCAFE_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REPAIRCAFE_REQUIRE_POSTGRES") == "1"
 KEEP = {"alembic_version", "category"}

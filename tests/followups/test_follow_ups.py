@@ -1,12 +1,9 @@
 """"Still working?" follow-ups: planned at hand-over, mailed once, answered as lifecycle events."""
 
 import dataclasses
-import email
-import socket
 from datetime import date, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from repaircafe import get_settings, jobs
@@ -16,32 +13,9 @@ from repaircafe.models import FollowUp, LifecycleEvent, Owner, Tag
 from repaircafe.objects.services import owners, repairs
 from repaircafe.objects.services.intake import OwnerContact
 from tests.factories import NOW, make_item
+from tests.mail_server import free_port
 
 MONTHS = (3, 6, 12)
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 def mailing_settings(app, port):
@@ -126,7 +100,7 @@ def test_the_scheduler_sends_them_every_hour(app, session, world, inbox):
 
 
 def test_a_mail_server_that_refuses_leaves_the_question_for_the_next_pass(session, world, app):
-    settings = mailing_settings(app, _free_port())  # nobody listens there
+    settings = mailing_settings(app, free_port())  # nobody listens there
     item = went_home(session, world)
     result = mails.send_due_mails(session, settings, now=NOW + timedelta(days=100))
     assert (result.sent, result.failed) == (0, 1)

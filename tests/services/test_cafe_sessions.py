@@ -23,7 +23,6 @@ from repaircafe.reporting.services import impact as impact_service
 from repaircafe.tags.services import tags
 from tests.factories import NOW, make_item
 from tests.services.parts_support import harvest, make_bin, make_donor
-from tests.services.test_mailer import inbox  # noqa: F401 - the captured SMTP server fixture
 
 TODAY = NOW.date()
 

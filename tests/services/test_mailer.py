@@ -1,13 +1,10 @@
 """Reports e-mailed through a real SMTP server (aiosmtpd on 127.0.0.1)."""
 
 import dataclasses
-import email
 import logging
-import socket
 from datetime import date, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
@@ -20,30 +17,7 @@ from repaircafe.models import ReportRun
 from repaircafe.objects.services import repairs
 from repaircafe.reporting.services import mailer, subscriptions
 from tests.factories import NOW, make_item
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+from tests.mail_server import free_port
 
 
 def test_report_is_mailed_in_the_subscription_language(session, world, app, tmp_path, inbox):
@@ -78,7 +52,7 @@ def test_smtp_failure_fails_the_run_for_a_retry(session, world, app, tmp_path):
     base = get_settings(app)
     settings = dataclasses.replace(
         base, reports=dataclasses.replace(base.reports, folder=str(tmp_path)),
-        smtp=dataclasses.replace(base.smtp, host="127.0.0.1", port=_free_port()))
+        smtp=dataclasses.replace(base.smtp, host="127.0.0.1", port=free_port()))
     sub = subscriptions.create_subscription(
         session, name="Monthly", scope="territory:Cardiff", period_kind="month", formats="csv",
         recipients="council@example.org", starts_on=date(2025, 6, 1),
@@ -235,7 +209,7 @@ def test_a_refused_mail_is_sent_by_the_retry_and_recorded(session, world, app, t
                                                           inbox, monkeypatch):
     handler, port = inbox
     sub = _monthly(session, world)
-    closed = _mail_settings(app, tmp_path, _free_port())
+    closed = _mail_settings(app, tmp_path, free_port())
     [failed] = subscriptions.run_due_periods(session, sub.id, now=LATER, worker="a",
                                              settings=closed)
     assert (failed.status, failed.mail_status, failed.mail_claimed_at) == ("failed", "", None)

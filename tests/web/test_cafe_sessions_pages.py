@@ -13,7 +13,6 @@ from repaircafe.cafe_sessions.services import paper_sheets, schedule
 from repaircafe.core.events import new_key
 from repaircafe.models import Item, LifecycleEvent, RepairSession
 from tests.factories import NOW, make_item
-from tests.services.test_mailer import inbox  # noqa: F401 - the captured SMTP server fixture
 
 TODAY = NOW.date()
 
