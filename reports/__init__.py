@@ -62,6 +62,11 @@ records at all (a flow it never records reads "Not recorded", not 0).
 Records and recycling frames are expected to be already filtered to scope and period;
 the monthly trend shows every month from ``period_start`` to ``period_end``.
 
+``lasting`` (optional) - :class:`reports.survival.Lasting`: how long repairs last, a
+Kaplan–Meier table per category from owners' "still working?" answers, with counts at risk, the
+objects censored and those never heard of. It follows objects from their hand-over up to its
+``known_at`` day, so it is not cut to the period.
+
 ``catalogue`` - the translations of ``meta.language`` (anything with ``gettext``: the
 application's catalogue, see :mod:`reports.i18n`). Every text of a report, and every English
 name given as data (``category_name``, :class:`Names`), goes through it; without one the report
@@ -82,12 +87,16 @@ from reports.impact import (
     success_rate,
 )
 from reports.pdf import render_pdf
+from reports.survival import Followed, Lasting, lasting
 from reports.tables import SHEETS, render_csv, render_xlsx
 
 __all__ = [
     "CategoryAssumption",
     "Coverage",
     "DoubtfulWeight",
+    "Followed",
+    "Lasting",
+    "lasting",
     "SuccessRate",
     "success_rate",
     "Headline",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reports.i18n import N_, Catalogue, English, Words, check_language
+from reports.survival import Lasting
 
 OUTCOMES = ("fixed", "repairable", "end_of_life", "unknown")
 # The five product groups of Commission Implementing Decision (EU) 2021/19, in report order.
@@ -226,6 +227,8 @@ class Report:
     trend_unit: str = "month"
     # Categories of this report scored through another category's row, with their share.
     assumptions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # How long repairs last, from owners' follow-up answers; None: not asked for.
+    lasting: Lasting | None = None
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -405,11 +408,13 @@ def build_report(
     recycling: pd.DataFrame | None,
     meta: ReportMeta,
     catalogue: Catalogue | None = None,
+    lasting: Lasting | None = None,
 ) -> Report:
     """Aggregate the three frames into every figure and table a report shows.
 
     `catalogue` translates into the report's language (see :mod:`reports.i18n`); without one
-    the report is in English.
+    the report is in English. `lasting` (see :mod:`reports.survival`) is shown as it is: it
+    follows objects from their hand-over, not within the period.
     """
     words = Words(check_language(meta.language), catalogue or English())
     _ = words
@@ -615,6 +620,7 @@ def build_report(
         trend=_trend(monthly, unit, words),
         trend_unit=unit,
         assumptions=_assumptions(by_category, meta, headline.co2e_avoided_kg, words),
+        lasting=lasting,
     )
 
 

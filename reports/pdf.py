@@ -28,7 +28,13 @@ from reportlab.platypus import (
 from reports import charts
 from reports.i18n import N_
 from reports.impact import OUTCOMES, Report
-from reports.tables import methodology_lines
+from reports.tables import (
+    lasting_cell,
+    lasting_heading,
+    lasting_lines,
+    lasting_row_name,
+    methodology_lines,
+)
 
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
@@ -472,6 +478,29 @@ def _categories(report: Report) -> list[Flowable]:
     return story
 
 
+def _lasting(report: Report) -> list[Flowable]:
+    """How long repairs last: the survival table per category, with what it rests on."""
+    table = report.lasting
+    if table is None:
+        return []
+    _ = report.words
+    story: list[Flowable] = [CondPageBreak(50 * mm),
+                             Paragraph(co2(_("How long repairs last")), H2)]
+    if table.rows:
+        rows = [[_("Category"), _("Followed"), _("Broke again"), _("Censored")]
+                + [lasting_heading(report, m) for m in table.checkpoints]]
+        for row in table.rows:
+            rows.append([lasting_row_name(report, row),
+                         _.number(row.followed), _.number(row.broke), _.number(row.censored)]
+                        + [lasting_cell(report, c) for c in row.checkpoints])
+        rest = (PAGE_W - 2 * MARGIN - 44 * mm - 3 * 19 * mm) / max(len(table.checkpoints), 1)
+        story.append(_table(rows, [44 * mm] + [19 * mm] * 3 + [rest] * len(table.checkpoints),
+                            long=True))
+    for line in lasting_lines(report):
+        story.append(Paragraph(co2(line), SMALL))
+    return story
+
+
 def _sites(report: Report) -> list[Flowable]:
     """The table of sites."""
     m = report.meta
@@ -677,6 +706,7 @@ SECTIONS: tuple[Callable[[Report], list[Flowable]], ...] = (
     _monthly,
     _outcomes_and_barriers,
     _categories,
+    _lasting,
     _sites,
     _hierarchy,
     _recycling,

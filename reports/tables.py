@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.cells import safe_frame
 from reports.impact import Report
+from reports.survival import POOL_BELOW, Checkpoint, SurvivalRow, survival_frame
 
 SHEETS = (
     "Summary",
@@ -25,6 +26,7 @@ SHEETS = (
     "Waste hierarchy",
     "Recycling",
     "EU re-use",
+    "Lasting repairs",
     "Coverage",
     "Assumptions",
     "Data",
@@ -90,15 +92,15 @@ def summary_rows(report: Report) -> list[tuple[str, object, str | None]]:
 def column_format(name: str) -> str | None:
     """The number format of a report column, by its name: shares as percentages, masses with
     two decimals (tonnes with three), counts with thousands separators."""
-    if name.startswith("share") or name == "success_rate":
+    if name.startswith(("share", "still_working")) or name == "success_rate":
         return SHARE
     if name.endswith("tonnes"):
         return TONNES
     if name.endswith("_kg") or name == "kg":
         return KG
     if name in ("objects", "fixed", "repairable", "end_of_life", "unknown", "parts",
-                "parts_reused", "objects_with_weight", "back_in_use_objects") or name.startswith(
-                    "with_"):
+                "parts_reused", "objects_with_weight", "back_in_use_objects", "followed",
+                "broke_again", "censored") or name.startswith(("with_", "at_risk")):
         return COUNT
     return None
 
@@ -136,6 +138,62 @@ def methodology_lines(report: Report) -> list[str]:
     if m.recomputed_label:
         lines.append(_("Figures recomputed under factor set %(label)s", label=m.recomputed_label))
     return lines
+
+
+def lasting_lines(report: Report) -> list[str]:
+    """What the survival table rests on: who was followed, who was never heard of, and how the
+    estimate treats both (PDF, XLSX and the dashboard)."""
+    table, _ = report.lasting, report.words
+    if table is None:
+        return []
+    day, silent = table.known_at.isoformat(), _.number(table.not_followed)
+    if table.followed:
+        rows = table.rows[-1]
+        first = _("%(followed)s objects handed back fixed were followed through their owners' "
+                  "answers up to %(day)s: %(broke)s broke again and %(censored)s still worked at "
+                  "their latest answer. %(silent)s more went home fixed to owners who agreed to be "
+                  "asked, and have not answered: they are not counted as working.", followed=_.number(rows.followed),
+                  day=day, broke=_.number(rows.broke), censored=_.number(rows.censored),
+                  silent=silent)
+    else:
+        first = _("No owner has answered a follow-up in this scope up to %(day)s; %(silent)s "
+                  "objects went home fixed to owners who agreed to be asked.", day=day,
+                  silent=silent)
+    return [first, _(
+        "Share still working so many months after hand-over: a Kaplan-Meier estimate. In "
+        "brackets, the objects still followed at that point (at risk). An object whose answers "
+        "all say it still works is censored at its latest answer: it counts as working up to "
+        "then and no further. A breakdown reported in answer to a follow-up question counts at "
+        "that question's month, one reported on the label page or at the café on "
+        "the day it was reported; it may have happened earlier, so the estimate may lean "
+        "optimistic by up to one follow-up interval. A dash: nobody has been followed that "
+        "long yet. Objects handed back before the period are followed too.")]
+
+
+def lasting_heading(report: Report, months: float) -> str:
+    _ = report.words
+    return _("Still working at %(months)s", months=lasting_months(report, months))
+
+
+def lasting_months(report: Report, months: float) -> str:
+    _ = report.words
+    return _("%(count)s months", count=_.number(months, 0 if months.is_integer() else 1))
+
+
+def lasting_row_name(report: Report, row: SurvivalRow) -> str:
+    """A category's name, or what a pooled row or the row of every object stands for."""
+    _ = report.words
+    if row.kind == "all":
+        return _("All objects")
+    if row.kind == "other":
+        return _("Other categories (fewer than %(count)s followed each)", count=POOL_BELOW)
+    return _.name(row.category) or _("No category")
+
+
+def lasting_cell(report: Report, checkpoint: Checkpoint) -> str:
+    """"92% (25)": the share still working, and how many objects were still followed."""
+    _ = report.words
+    return f"{_.percent(checkpoint.survival, 0)} ({_.number(checkpoint.at_risk)})"
 
 
 def weight_lines(report: Report) -> list[str]:
@@ -207,6 +265,13 @@ def _assumptions_sheet(report: Report) -> pd.DataFrame:
                                        "co2e_avoided_kg", "share_of_co2e", "weight_kg"])
 
 
+def _lasting_sheet(report: Report) -> pd.DataFrame:
+    """The survival table: one row per category, then all objects."""
+    if report.lasting is None:
+        return pd.DataFrame(columns=["category_name", "followed", "broke_again", "censored"])
+    return survival_frame(report.lasting, lambda row: lasting_row_name(report, row))
+
+
 def _formats(sheet: Worksheet, frame: pd.DataFrame, row_formats: list[str | None] | None
              ) -> None:
     """Give number cells their format: by column, or (summary sheets) by row."""
@@ -242,10 +307,13 @@ def render_xlsx(report: Report) -> bytes:
         ("share_known_outcome", report.headline.success.known_share, SHARE),
         ("doubtful_weights", len(report.meta.doubtful_weights), COUNT),
     ]
+    if report.lasting is not None:
+        coverage_rows += [("followed_after_repair", report.lasting.followed, COUNT),
+                          ("never_heard_of_after_repair", report.lasting.not_followed, COUNT)]
     coverage = pd.DataFrame([(k, v) for k, v, _f in coverage_rows], columns=["measure", "value"])
     method = pd.DataFrame(
-        {"text": methodology_lines(report) + [report.words("Sources") + ":"]
-         + list(report.meta.sources)}
+        {"text": methodology_lines(report) + lasting_lines(report)
+         + [report.words("Sources") + ":"] + list(report.meta.sources)}
     )
     frames = {
         "Summary": summary,
@@ -257,6 +325,7 @@ def render_xlsx(report: Report) -> bytes:
         "Waste hierarchy": report.hierarchy.astype({"objects": "object"}),
         "Recycling": report.recycling_by_material,
         "EU re-use": report.eu_reuse,
+        "Lasting repairs": _lasting_sheet(report),
         "Coverage": coverage,
         "Assumptions": _assumptions_sheet(report),
         "Data": report.tidy,

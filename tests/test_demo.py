@@ -103,10 +103,10 @@ def test_demo_build(built, engine):
         select(LifecycleEvent).where(LifecycleEvent.kind == "follow_up_answered")))
     assert answers[True] > 50 and answers[False] > 0
     assert count(session, FollowUp, FollowUp.status == "pending") > 50
-    rows, not_followed = lasting.table(session, site_ids=None, until=NOW)
-    assert 50 < rows[-1].followed <= answers[True] + answers[False]
-    assert rows[-1].broke == answers[False]  # an object breaks again at most once in the demo
-    assert not_followed > 0
+    table = lasting.table(session, site_ids=None, until=NOW)
+    assert 50 < table.followed <= answers[True] + answers[False]
+    assert table.rows[-1].broke == answers[False]  # an object breaks again at most once here
+    assert table.not_followed > 0
     # states are the replay of the events: `repaircafe db check` finds nothing
     assert check(session) == []
     # and a second build into the same database is refused

@@ -78,6 +78,27 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has fewer days."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def months_between(start: date, end: date) -> float:
+    """Calendar months from `start` to `end`, the days past the last whole month as a fraction.
+
+    Counted as `add_months` counts, so something planned "12 months after" a day is 12 months
+    after it on the day it falls due (365 days are not 11.99 months here)."""
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    while whole > 0 and add_months(start, whole) > end:
+        whole -= 1
+    return whole + (end - add_months(start, whole)).days / DAYS_PER_MONTH
+
+
 def period_of(kind: str, day: date) -> Period:
     """The month, quarter or year that contains a day."""
     if kind == "month":

@@ -97,3 +97,22 @@ def test_the_last_twelve_months_end_today(today, start):
     assert (period.start, period.end) == (start, today)
     assert period != parse_period(str(today.year))
     assert (period.end - period.start).days in (364, 365)
+
+
+def test_months_are_added_by_the_calendar():
+    assert periods.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
+    assert periods.add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
+    assert periods.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+       st.integers(min_value=0, max_value=36))
+def test_a_day_planned_months_later_is_that_many_months_later(start, months):
+    assert periods.months_between(start, periods.add_months(start, months)) == months
+
+
+def test_months_between_counts_the_days_past_the_last_whole_month():
+    assert periods.months_between(date(2025, 1, 15), date(2026, 1, 14)) < 12
+    assert periods.months_between(date(2025, 1, 15), date(2025, 1, 15)) == 0
+    assert periods.months_between(date(2025, 1, 31), date(2025, 3, 3)) == pytest.approx(
+        1 + 3 / periods.DAYS_PER_MONTH)

@@ -10,34 +10,16 @@ from repaircafe import get_settings, jobs
 from repaircafe.core.events import new_key
 from repaircafe.followups.services import followups, lasting, mails
 from repaircafe.models import FollowUp, LifecycleEvent, Owner, Tag
-from repaircafe.objects.services import owners, repairs
-from repaircafe.objects.services.intake import OwnerContact
+from repaircafe.objects.services import owners
 from tests.factories import NOW, make_item
+from tests.followups.helpers import planned, went_home
 from tests.mail_server import free_port
-
-MONTHS = (3, 6, 12)
 
 
 def mailing_settings(app, port):
     base = get_settings(app)
     return dataclasses.replace(base, smtp=dataclasses.replace(
         base.smtp, host="127.0.0.1", port=port, from_address="cafe@repair.example"))
-
-
-def went_home(session, world, *, outcome="fixed", consent=True, email="owner@example.org"):
-    item = make_item(session, world, owner=OwnerContact(name="Sian Hughes", email=email,
-                                                        consent=True, follow_ups=consent))
-    repairs.record_repair_attempt(session, item_id=item.id, outcome=outcome,
-                                  barrier=6 if outcome == "end_of_life" else None,
-                                  actor=world.actor(), now=NOW, key=new_key())
-    repairs.hand_over(session, item_id=item.id, to="owner", actor=world.actor(), now=NOW,
-                      key=new_key(), follow_up_months=MONTHS)
-    return item
-
-
-def planned(session, item):
-    return session.exec(select(FollowUp).where(FollowUp.item_id == item.id)
-                        .order_by(FollowUp.months)).all()
 
 
 def test_a_fixed_object_going_home_gets_its_follow_ups(session, world):
@@ -52,12 +34,6 @@ def test_no_follow_up_without_consent_an_address_or_a_repair(session, world):
     assert planned(session, went_home(session, world, consent=False)) == []
     assert planned(session, went_home(session, world, email="")) == []
     assert planned(session, went_home(session, world, outcome="end_of_life")) == []
-
-
-def test_months_are_added_by_the_calendar():
-    assert followups.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
-    assert followups.add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
-    assert followups.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
 
 
 def test_due_questions_are_mailed_exactly_once(session, world, app, inbox):
@@ -143,19 +119,33 @@ def test_survival_comes_from_the_answers_and_silence_is_not_success(session, wor
     followups.answer_by_link(session, planned(session, lasted)[2].id, works=True, comment="",
                              now=NOW + timedelta(days=370), key=new_key())
     followups.answer_by_link(session, planned(session, broke)[0].id, works=False, comment="",
-                             now=NOW + timedelta(days=92), key=new_key())
-    rows, not_followed = lasting.table(session, site_ids=None, until=NOW + timedelta(days=400))
-    assert not_followed == 1
-    everything = rows[-1]
+                             now=NOW + timedelta(days=100), key=new_key())
+    table = lasting.table(session, site_ids=None, until=NOW + timedelta(days=400))
+    assert table.not_followed == 1
+    everything = table.rows[-1]
     assert (everything.followed, everything.broke, everything.censored) == (2, 1, 1)
     at_3, at_6, at_12 = everything.checkpoints
-    # The failure was heard of at 3.0 months and a bit: nothing had failed yet at 3 months.
-    assert at_3.survival == 1.0
+    # "Broke again", answered a few days late to the three-month question, counts at 3 months.
+    assert at_3.survival == pytest.approx(0.5)
     assert at_6.survival == pytest.approx(0.5) and at_12.survival == pytest.approx(0.5)
-    assert at_12.at_risk == 1
+    assert (at_3.at_risk, at_12.at_risk) == (2, 1)
+    # The answer to the twelve-month question, given on the day it fell due, counts at 12 months.
+    on_the_day = went_home(session, world)
+    due = planned(session, on_the_day)[2]
+    followups.answer_by_link(session, due.id, works=True, comment="",
+                             now=NOW.replace(year=NOW.year + 1), key=new_key())
+    table = lasting.table(session, site_ids=None, until=NOW + timedelta(days=400))
+    assert table.rows[-1].checkpoints[2].at_risk == 2
+    # A breakdown told on the label page counts on the day it was told (3 months and 8 days).
+    told = went_home(session, world)
+    followups.answer_on_label_page(session, told.id, works=False,
+                                   now=NOW + timedelta(days=100), key=new_key())
+    table = lasting.table(session, site_ids=None, until=NOW + timedelta(days=400))
+    assert (table.followed, table.rows[-1].broke) == (4, 2)
+    assert table.rows[-1].checkpoints[0].survival == pytest.approx(3 / 4)
     # A report for an earlier period knows only what was said by then.
-    rows, not_followed = lasting.table(session, site_ids=None, until=NOW + timedelta(days=200))
-    assert rows[-1].followed == 1 and not_followed == 2
+    table = lasting.table(session, site_ids=None, until=NOW + timedelta(days=200))
+    assert table.followed == 2 and table.not_followed == 3
 
 
 def test_owner_link_page_takes_one_tap(client, session, world, app):

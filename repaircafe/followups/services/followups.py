@@ -12,7 +12,6 @@ mailed link, whoever scans the label at home, or a volunteer when the object com
 
 from __future__ import annotations
 
-import calendar
 import smtplib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,17 +27,11 @@ from repaircafe.domain import codes, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import CodeError, NotFound, Refused
 from repaircafe.domain.messages import N_
+from repaircafe.domain.periods import add_months
 from repaircafe.models import Category, FollowUp, Item, LifecycleEvent, Owner, Tag
 
 SOURCES = ("owner_link", "public_page", "volunteer")
 _SALT = "still-working"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it has fewer days."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def token_for(secret: str, follow_up_id: int) -> str:

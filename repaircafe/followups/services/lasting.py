@@ -8,51 +8,71 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from repaircafe.domain.survival import Followed, SurvivalRow, follow, survival_table
+from repaircafe.domain.periods import months_between
 from repaircafe.followups.services.followups import handovers_after_repair
-from repaircafe.models import Category, Item, LifecycleEvent
+from repaircafe.models import Category, FollowUp, Item, LifecycleEvent
+from reports.survival import Followed, Lasting, follow, lasting
 
-DAYS_PER_MONTH = 365.25 / 12
 
+def observations(session: Session, *, site_ids: Collection[int] | None, until: datetime,
+                 category: str | None = None) -> tuple[list[Followed], int]:
+    """Followed objects, and how many went home repaired to an owner who agreed to be asked and
+    have not been heard of (not followed).
 
-def observations(session: Session, *, site_ids: Collection[int] | None,
-                 until: datetime) -> tuple[list[Followed], int]:
-    """Followed objects, and how many went home repaired with no answer yet (not followed)."""
-    answers = select(LifecycleEvent.item_id, LifecycleEvent.payload, LifecycleEvent.occurred_at)\
-        .join(Item, col(Item.id) == LifecycleEvent.item_id)\
+    Only objects with answers or planned questions are read, so a report costs the same however
+    long the history. `category` (a slug) keeps one product category."""
+    def in_scope(stmt: Any) -> Any:
+        if site_ids is not None:
+            stmt = stmt.where(col(Item.site_id).in_(site_ids))
+        if category is not None:
+            stmt = stmt.where(col(Item.category_id).in_(
+                select(Category.id).where(col(Category.slug) == category)))
+        return stmt
+
+    answers = in_scope(
+        select(LifecycleEvent.item_id, LifecycleEvent.payload, LifecycleEvent.occurred_at)
+        .join(Item, col(Item.id) == LifecycleEvent.item_id)
         .where(col(LifecycleEvent.kind) == "follow_up_answered",
-               col(LifecycleEvent.occurred_at) <= until)
-    if site_ids is not None:
-        answers = answers.where(col(Item.site_id).in_(site_ids))
-    said: dict[int, list[tuple[datetime, bool]]] = {}
+               col(LifecycleEvent.occurred_at) <= until))
+    said: dict[int, list[tuple[datetime, bool, int | None]]] = {}
     for item_id, payload, occurred_at in session.exec(answers).all():
         if item_id is not None:
             said.setdefault(item_id, []).append(
-                (occurred_at, bool((payload or {}).get("still_works"))))
-    repaired = select(Item.id).join(LifecycleEvent, col(LifecycleEvent.item_id) == Item.id)\
-        .where(col(LifecycleEvent.kind) == "handed_over", col(LifecycleEvent.occurred_at) <= until)
-    if site_ids is not None:
-        repaired = repaired.where(col(Item.site_id).in_(site_ids))
-    candidates = sorted({i for i in session.exec(repaired.distinct()).all() if i is not None})
-    handovers = _in_chunks(session, candidates, until)
+                (occurred_at, bool((payload or {}).get("still_works")),
+                 (payload or {}).get("months")))
+    asked = set(session.exec(in_scope(
+        select(FollowUp.item_id, LifecycleEvent.occurred_at)
+        .join(LifecycleEvent, col(LifecycleEvent.id) == FollowUp.handover_event_id)
+        .join(Item, col(Item.id) == FollowUp.item_id)
+        .where(col(LifecycleEvent.occurred_at) <= until)).distinct()).all())
     names = dict(session.exec(
         select(Item.id, Category.name).join(Category, col(Category.id) == Item.category_id)
         .where(col(Item.id).in_(list(said)))).all()) if said else {}
     followed: list[Followed] = []
-    for item_id, times in handovers.items():
+    heard_of: set[tuple[int, datetime]] = set()
+    for item_id, times in _in_chunks(session, sorted(said), until).items():
         for position, handed in enumerate(times):
             ends = times[position + 1] if position + 1 < len(times) else None
-            heard = [((when - handed).days / DAYS_PER_MONTH, works)
-                     for when, works in said.get(item_id, [])
+            heard = [(_when(handed, when, works, question), works)
+                     for when, works, question in said[item_id]
                      if when >= handed and (ends is None or when < ends)]
             found = follow(names.get(item_id) or "", heard)
             if found is not None:
                 followed.append(found)
-    not_followed = sum(len(t) for t in handovers.values()) - len(followed)
-    return followed, not_followed
+                heard_of.add((item_id, handed))
+    return followed, len(asked - heard_of)
+
+
+def _when(handed: datetime, answered: datetime, works: bool, asked: int | None) -> float:
+    """Months after hand-over an answer speaks for. "Still works" holds on the day it is said;
+    "broke again" in answer to the n-month question counts at n months even when it is
+    answered late, so a late answer never makes a repair look longer-lived."""
+    elapsed = months_between(handed.date(), answered.date())
+    return elapsed if works or not asked else min(float(asked), elapsed)
 
 
 def _in_chunks(session: Session, ids: list[int], until: datetime) -> dict[int, list[datetime]]:
@@ -65,8 +85,10 @@ def _in_chunks(session: Session, ids: list[int], until: datetime) -> dict[int, l
     return found
 
 
-def table(session: Session, *, site_ids: Collection[int] | None,
-          until: datetime) -> tuple[list[SurvivalRow], int]:
-    """The survival rows of a scope, and the objects that went home repaired but were not heard of."""
-    followed, not_followed = observations(session, site_ids=site_ids, until=until)
-    return survival_table(followed), not_followed
+def table(session: Session, *, site_ids: Collection[int] | None, until: datetime,
+          category: str | None = None) -> Lasting:
+    """The survival table of a scope as known at `until`, with the objects that went home
+    repaired but were never heard of."""
+    followed, not_followed = observations(session, site_ids=site_ids, until=until,
+                                          category=category)
+    return lasting(followed, not_followed=not_followed, known_at=until.date())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session
 
@@ -23,10 +23,11 @@ from repaircafe.domain.periods import Scope as Scope
 from repaircafe.domain.periods import parse_period as parse_period
 from repaircafe.domain.periods import period_of as period_of
 from repaircafe.domain.periods import previous_period as previous_period
+from repaircafe.followups.services import lasting
 from repaircafe.reporting.services import disclosures, factor_sets, rollup
 from repaircafe.reporting.services import impact as impact_service
 from repaircafe.reporting.services.report_data import Frames, report_frames
-from repaircafe.reporting.services.scopes import scope_label
+from repaircafe.reporting.services.scopes import scope_label, scope_sites
 
 FORMATS = ("pdf", "csv", "xlsx")
 MEDIA_TYPES = {
@@ -117,9 +118,12 @@ def make_report(
                        conservative=impact_service.factor_set(impact_service.CONSERVATIVE_SET),
                        recomputed=recompute, title=title, frames=frames, notes=notes,
                        period_label=period_label)
+    known_at = min(datetime.combine(period.end, time.max, tzinfo=UTC), now)
+    lasted = lasting.table(session, site_ids=scope_sites(session, scope), until=known_at,
+                           category=category)
     session.rollback()  # release the read snapshot
     return reports.build_report(frames.records, frames.parts, frames.recycling, meta,
-                                i18n.translations(language))
+                                i18n.translations(language), lasting=lasted)
 
 
 def render(report: reports.Report, fmt: str) -> bytes:

@@ -23,8 +23,8 @@ from repaircafe.domain.errors import Refused
 from repaircafe.models import utc_now
 from repaircafe.reporting.services import dashboard, factor_sets, reporting, scopes, subscriptions
 from repaircafe.web.access import actor, refusal_text, requires
+from reports import tables
 from reports.pdf import attribution
-from reports.tables import methodology_lines
 
 bp = Blueprint("reports", __name__, template_folder="../templates", url_prefix="/reports")
 
@@ -45,7 +45,8 @@ def index() -> ResponseReturnValue:
     error = refusal_text(view.period_error) if view.period_error else None
     return render_template("reports/index.html", d=view, r=view.report,
                            formats=reporting.FORMATS, period_error=error,
-                           attribution=attribution, methodology=methodology_lines)
+                           attribution=attribution, methodology=tables.methodology_lines,
+                           lasting=tables)
 
 
 @bp.route("/download")

@@ -1,6 +1,6 @@
 import pytest
 
-from repaircafe.domain.survival import Followed, follow, kaplan_meier, survival_at, survival_table
+from reports.survival import Followed, follow, kaplan_meier, survival_at, survival_table
 
 
 def test_kaplan_meier_matches_a_hand_computed_example() -> None:
@@ -32,7 +32,15 @@ def test_the_table_has_a_row_per_category_and_one_for_all() -> None:
     data = [Followed("Toaster", 3, True), Followed("Toaster", 12, False),
             Followed("Lamp", 6, False)]
     rows = survival_table(data)
-    assert [(r.category, r.followed, r.broke, r.censored) for r in rows] == [
-        ("Toaster", 2, 1, 1), ("Lamp", 1, 0, 1), ("", 3, 1, 2)]
+    assert [(r.category, r.kind, r.followed, r.broke, r.censored) for r in rows] == [
+        ("Toaster", "category", 2, 1, 1), ("Lamp", "category", 1, 0, 1), ("", "all", 3, 1, 2)]
     toaster = rows[0].checkpoints
     assert [c.survival for c in toaster] == [pytest.approx(0.5)] * 3
+
+
+def test_categories_too_small_to_read_alone_are_pooled() -> None:
+    data = [Followed("Toaster", 3, True), Followed("Toaster", 12, False),
+            Followed("Lamp", 6, False), Followed("Kettle", 6, True)]
+    rows = survival_table(data, pool_below=2)
+    assert [(r.category, r.kind, r.followed, r.broke) for r in rows] == [
+        ("Toaster", "category", 2, 1), ("", "other", 2, 1), ("", "all", 4, 2)]
