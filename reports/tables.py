@@ -151,13 +151,13 @@ def lasting_lines(report: Report) -> list[str]:
         rows = table.rows[-1]
         first = _("%(followed)s objects handed back fixed were followed through their owners' "
                   "answers up to %(day)s: %(broke)s broke again and %(censored)s still worked at "
-                  "their latest answer. %(silent)s more went home fixed to owners who agreed to be "
-                  "asked, and have not answered: they are not counted as working.", followed=_.number(rows.followed),
+                  "their latest answer. %(silent)s more went home fixed and their owners, asked, "
+                  "have not answered: they are not counted as working.", followed=_.number(rows.followed),
                   day=day, broke=_.number(rows.broke), censored=_.number(rows.censored),
                   silent=silent)
     else:
-        first = _("No owner has answered a follow-up in this scope up to %(day)s; %(silent)s "
-                  "objects went home fixed to owners who agreed to be asked.", day=day,
+        first = _("No owner has answered a follow-up in this scope up to %(day)s; the owners "
+                  "of %(silent)s objects that went home fixed were asked.", day=day,
                   silent=silent)
     return [first, _(
         "Share still working so many months after hand-over: a Kaplan-Meier estimate. In "

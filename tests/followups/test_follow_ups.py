@@ -194,3 +194,15 @@ def test_a_volunteer_records_the_answer_when_the_object_comes_back(client, sessi
     event = session.exec(select(LifecycleEvent).where(
         LifecycleEvent.kind == "follow_up_answered")).one()
     assert event.payload["source"] == "volunteer" and event.actor_name == "Fixer"
+
+
+def test_the_object_is_named_without_repeating_its_category():
+    asked = followups.Question(
+        follow_up_id=1, item_id=1, months=3, category="Lamp", brand="Lamp", model="lamp ",
+        code=None, handed_over_on=date(2025, 6, 14), status="sent", answered_at=None,
+        still_works=None, owner_id=None)
+    assert asked.what(str) == "Lamp"
+    assert dataclasses.replace(asked, brand="Anglepoise", model="Type 75").what(str) == (
+        "Lamp Anglepoise Type 75")
+    assert dataclasses.replace(asked, category=None, brand="Dyson").what(
+        lambda text: {"Object": "Objet"}.get(text, text)) == "Objet Dyson lamp"

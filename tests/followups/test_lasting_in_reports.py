@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from repaircafe.core.events import new_key
+from repaircafe.domain.actors import Actor
 from repaircafe.followups.services import followups
+from repaircafe.interop.ords.services import ords_export
 from repaircafe.reporting.services import reporting, scopes
 from reports.tables import lasting_lines, lasting_row_name
 from tests.followups.helpers import planned, went_home
@@ -73,6 +75,14 @@ def test_a_category_report_and_an_earlier_period_know_less(session, world, answe
     assert table.rows[0].checkpoints[1].at_risk == 0  # nobody was six months out yet
 
 
+def test_before_the_first_question_falls_due_nobody_counts_as_silent(session, world, answered):
+    report = cardiff_report(session, period="2025-08")  # the first questions fall due in Sept.
+    assert report.lasting.rows == () and report.lasting.not_followed == 0
+    assert lasting_lines(report)[0].startswith("No owner has answered a follow-up in this scope")
+    book = load_workbook(io.BytesIO(reporting.render(report, "xlsx")))
+    assert book["Lasting repairs"].max_row == 1  # the header alone
+
+
 def test_the_pdf_and_the_workbook_show_the_table(session, world, answered, tmp_path):
     report = cardiff_report(session)
     path = tmp_path / "report.pdf"
@@ -82,7 +92,7 @@ def test_the_pdf_and_the_workbook_show_the_table(session, world, answered, tmp_p
     assert "How long repairs last" in text
     assert "Toaster 6 1 5 83% (6) 83% (5) – (0)" in text
     assert "All objects 7 1 6" in text
-    assert "1 more went home fixed to owners who agreed to be asked, and have not answered" in text
+    assert "1 more went home fixed and their owners, asked, have not answered" in text
     assert "Kaplan-Meier" in text and "censored" in text
 
     book = load_workbook(io.BytesIO(reporting.render(report, "xlsx")))
@@ -112,3 +122,17 @@ def test_the_dashboard_shows_the_table_of_the_viewers_territory(client, login_as
     assert "How long repairs last" in page and "data-survival" in page
     assert "83% (6)" in page
     assert 'data-survival-row="all"' in page
+
+
+def test_follow_up_answers_leave_the_ords_export_unchanged(session, world, tmp_path):
+    def exported(name: str) -> bytes:
+        result = ords_export.export_ords(session, tmp_path / name, actor=Actor.system("test"))
+        assert result.rows == 2
+        return result.records.read_bytes()
+
+    kept, broke = went_home(session, world), went_home(session, world)
+    before = exported("before.csv")
+    answer(session, kept, 3, True, datetime(2025, 9, 15, 9, tzinfo=UTC))
+    answer(session, broke, 3, False, datetime(2025, 9, 15, 9, tzinfo=UTC))
+    followups.answer_on_label_page(session, kept.id, works=True, now=LATER, key=new_key())
+    assert exported("after.csv") == before

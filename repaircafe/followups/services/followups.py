@@ -103,6 +103,15 @@ class Question:
     still_works: bool | None
     owner_id: int | None
 
+    def what(self, gettext: Callable[[str], str]) -> str:
+        """How the object is named to whoever answers: its category, then brand and model as
+        typed, leaving out words that only repeat the category (no "Lamp Lamp")."""
+        named = gettext(self.category) if self.category else gettext("Object")
+        repeats = {named.lower(), (self.category or "").lower()}
+        extra = [w for w in dict.fromkeys((self.brand.strip(), self.model.strip()))
+                 if w and w.lower() not in repeats]
+        return " ".join([named, *extra])
+
 
 def question(session: Session, follow_up_id: int) -> Question:
     found = session.get(FollowUp, follow_up_id)

@@ -10,6 +10,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from repaircafe.domain.periods import months_between
@@ -20,8 +21,8 @@ from reports.survival import Followed, Lasting, follow, lasting
 
 def observations(session: Session, *, site_ids: Collection[int] | None, until: datetime,
                  category: str | None = None) -> tuple[list[Followed], int]:
-    """Followed objects, and how many went home repaired to an owner who agreed to be asked and
-    have not been heard of (not followed).
+    """Followed objects, and how many went home repaired to an owner who was asked (a question
+    fell due) and have not been heard of (not followed).
 
     Only objects with answers or planned questions are read, so a report costs the same however
     long the history. `category` (a slug) keeps one product category."""
@@ -44,11 +45,15 @@ def observations(session: Session, *, site_ids: Collection[int] | None, until: d
             said.setdefault(item_id, []).append(
                 (occurred_at, bool((payload or {}).get("still_works")),
                  (payload or {}).get("months")))
+    # Asked: a question has fallen due by `until` (one stopped before it was ever sent, by
+    # erasure, was not asked). A hand-over whose first question is still ahead is not counted.
     asked = set(session.exec(in_scope(
         select(FollowUp.item_id, LifecycleEvent.occurred_at)
         .join(LifecycleEvent, col(LifecycleEvent.id) == FollowUp.handover_event_id)
         .join(Item, col(Item.id) == FollowUp.item_id)
-        .where(col(LifecycleEvent.occurred_at) <= until)).distinct()).all())
+        .where(col(LifecycleEvent.occurred_at) <= until, col(FollowUp.due_on) <= until.date(),
+               or_(col(FollowUp.status) != "stopped", col(FollowUp.sent_at).is_not(None))))
+        .distinct()).all())
     names = dict(session.exec(
         select(Item.id, Category.name).join(Category, col(Category.id) == Item.category_id)
         .where(col(Item.id).in_(list(said)))).all()) if said else {}

@@ -20,9 +20,7 @@ from repaircafe.reporting.services.mailer import one_line
 def build_message(asked: Question, *, recipient: str, sender: str, language: str,
                   answer_link: str) -> EmailMessage:
     _ = translations(language).gettext
-    what = " ".join(p for p in (_(asked.category) if asked.category else _("Object"),
-                                asked.brand, asked.model) if p)
-    names = {"what": what, "months": asked.months,
+    names = {"what": asked.what(_), "months": asked.months,
              "day": asked.handed_over_on.strftime("%d/%m/%Y")}
     message = EmailMessage()
     message["Subject"] = one_line(_("Is your %(what)s still working?") % names)

@@ -52,7 +52,7 @@ def owner_link(token: str) -> ResponseReturnValue:
         asked = followups.question(session, follow_up)
     except NotFound:
         abort(404)
-    return render_template("followups/owner_link.html", q=asked, token=token,
+    return render_template("followups/owner_link.html", q=asked, what=asked.what(_), token=token,
                            key=uuid.uuid4().hex, comment=request.form.get("comment", ""))
 
 
@@ -88,7 +88,8 @@ def on_label(code: str) -> ResponseReturnValue:
                 flash(refusal_text(exc), "error")
             else:
                 answered = True
-    return render_template("followups/on_label.html", q=asked, code=code, answered=answered,
+    return render_template("followups/on_label.html", q=asked, what=asked.what(_), code=code,
+                           answered=answered,
                            key=uuid.uuid4().hex)
 
 
