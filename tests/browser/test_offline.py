@@ -33,6 +33,7 @@ from repaircafe.objects.services import intake, repairs
 from repaircafe.tags.services.tags import current_tag
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
+    SCREENSHOTS,
     VIEWPORT,
     LiveServer,
     new_context,
@@ -42,8 +43,6 @@ from tests.browser.conftest import (
 from tests.browser.tablet import blank_labels, make_team, open_today
 from tests.conftest import app_config
 from tests.factories import build_world
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 class Server:
@@ -220,8 +219,8 @@ def test_writes_made_offline_survive_a_reload_and_a_closed_browser_and_are_store
     expect(badge.locator("[data-offline-status]")).to_be_visible()
     expect(page.locator("[data-offline-entry=pending]")).to_have_count(3)
     page.set_viewport_size({"width": 768, "height": 1024})
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "offline-01-queued.png"), full_page=False)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "offline-01-queued.png"), full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert _events(live, item_id=item_id, kind="diagnosed") == []
 
