@@ -85,10 +85,11 @@ def _check(session: Session, data: SiteInput, *, group_id: int,
 
 
 def unassigned_territory(session: Session, *, create: bool = False) -> Territory | None:
-    """The territory of sites nobody has placed yet (made on first need when `create`)."""
+    """The territory of sites nobody has placed yet (made on first need when `create`). It has
+    no country, as when an import makes it: its sites may be anywhere."""
     found = session.exec(select(Territory).where(Territory.name == UNASSIGNED_TERRITORY)).first()
     if found is None and create:
-        found = Territory(name=UNASSIGNED_TERRITORY)
+        found = Territory(name=UNASSIGNED_TERRITORY, country="")
         session.add(found)
         session.flush()
     return found

@@ -6,14 +6,12 @@ figures count, so a coordinator could otherwise hand their sites to another coun
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from repaircafe.core import access
 from repaircafe.core.transactions import write_transaction
-from repaircafe.domain import values
+from repaircafe.domain import countries, values
 from repaircafe.domain.actors import Actor
 from repaircafe.domain.errors import Refused
 from repaircafe.domain.messages import N_
@@ -21,13 +19,12 @@ from repaircafe.domain.places import UNASSIGNED_TERRITORY
 from repaircafe.models import Territory
 from repaircafe.places.services.fields import Checks
 
-_COUNTRY = re.compile(r"[A-Z]{3}")
-
 
 def clean_country(text: str | None) -> str:
-    """An ISO 3166-1 alpha-3 country code ("bel" reads as BEL), as ORDS records countries."""
-    code = (text or "").strip().upper()
-    if not _COUNTRY.fullmatch(code):
+    """An ISO 3166-1 alpha-3 country code ("bel" reads as BEL), as ORDS records countries: the
+    same list an import checks, so a territory never carries a country an export would drop."""
+    code = countries.alpha3(text or "")
+    if code is None:
         raise Refused("“%(text)s” is not a country code: use the three letters of ISO 3166-1, "
                       "for example BEL or GBR.", text=(text or "").strip()[:20])
     return code
