@@ -13,6 +13,7 @@ from repaircafe.core.events import new_key
 from repaircafe.models import LifecycleEvent
 from repaircafe.offline import client_time
 from repaircafe.tags.services import tags
+from repaircafe.tags.services.tags import current_tag
 from tests.factories import NOW, make_item
 
 
@@ -162,3 +163,27 @@ def test_two_tablets_writing_to_one_object_both_stay_in_the_history_with_their_t
         LifecycleEvent.item_id == item.id, LifecycleEvent.kind == "note")).all()
     assert sorted((n.occurred_at, n.internal_note) for n in notes) == [
         (offline_tablet[1], offline_tablet[2]), (online_tablet[1], online_tablet[2])]
+
+
+def test_a_note_sent_late_from_another_tablet_shows_where_it_happened(client, session, world,
+                                                                      login_as):
+    """Two tablets, one without network: both notes are kept, and the bench and the public page
+    list them in the order they were written, not the order they arrived."""
+    item = make_item(session, world)
+    code = current_tag(session, item_id=item.id).code
+    login_as("fixer")
+    now = datetime.now(UTC).replace(microsecond=0)
+    for text, minutes in (("Online tablet: cleaned the contacts", 10),
+                          ("Offline tablet: opened the case", 30)):
+        response = client.post(f"/bench/{item.id}/note", data={
+            "key": new_key(), "public_note": text,
+            "occurred_at": (now - timedelta(minutes=minutes)).isoformat()})
+        assert response.status_code == 303
+    session.rollback()
+    recorded = session.exec(select(LifecycleEvent.public_note).where(
+        LifecycleEvent.item_id == item.id, LifecycleEvent.kind == "note")
+        .order_by(LifecycleEvent.id)).all()
+    assert recorded == ["Online tablet: cleaned the contacts", "Offline tablet: opened the case"]
+    for page in (client.get(f"/bench/{item.id}"), client.get(f"/I/{code}")):
+        text = page.get_data(as_text=True)
+        assert text.index("opened the case") < text.index("cleaned the contacts")

@@ -112,7 +112,9 @@ def item_detail(session: Session, *, item_id: int, actor: Actor) -> ItemDetail:
         .join(RepairSession, col(RepairSession.id) == LifecycleEvent.repair_session_id,
               isouter=True)
         .where(LifecycleEvent.item_id == item.id)
-        .order_by(col(LifecycleEvent.id))
+        # In the order things happened: an entry saved on a tablet without network arrives
+        # later than it happened, and shows where it happened.
+        .order_by(col(LifecycleEvent.occurred_at), col(LifecycleEvent.id))
     ).all()
     corrected: dict[int, list[int]] = {}
     for event, _ in rows:

@@ -36,7 +36,7 @@ _STORY = (
     .join(RepairSession, col(RepairSession.id) == _E.c.repair_session_id, isouter=True)
     .join(Site, col(Site.id) == col(RepairSession.site_id), isouter=True)
     .where(col(Tag.code) == bindparam("code"))
-    .order_by(_E.c.id)
+    .order_by(_E.c.occurred_at, _E.c.id)  # as things happened, even when sent later (offline)
 )
 _PARTS = (
     select(col(Part.name), col(Part.donor_item_id))
