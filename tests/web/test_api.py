@@ -10,6 +10,7 @@ from repaircafe.accounts.services import api_tokens
 from repaircafe.core.events import new_key
 from repaircafe.models import ImpactRecord
 from repaircafe.objects.services import repairs
+from repaircafe.reporting.services import dashboard
 from tests.conftest import app_config
 from tests.factories import NOW, make_item
 
@@ -160,6 +161,22 @@ def test_sessions_parts_and_aggregates(client, session, world, tokens):
     assert totals["waste_prevented_kg"] == pytest.approx(central.waste_prevented_kg)
     later = call(client, "GET", "/api/v1/aggregates?start=2030-01-01", tokens["viewer"]).get_json()
     assert later["by_outcome"] == {} and later["co2e_avoided_kg"] == 0
+    assert later["success_rate"] is None
+
+
+def test_the_api_success_rate_is_the_reports_one(client, session, world, tokens):
+    """Objects, not attempts: an object fixed at its second attempt is one success, and an
+    object with no outcome yet is left out of the rate and shown in its coverage."""
+    second_time_lucky = make_item(session, world)
+    for outcome in ("repairable", "fixed"):
+        repairs.record_repair_attempt(session, item_id=second_time_lucky.id, outcome=outcome,
+                                      actor=world.actor(), now=NOW, key=new_key())
+    make_item(session, world)  # still waiting: no outcome
+    totals = call(client, "GET", "/api/v1/aggregates", tokens["viewer"]).get_json()
+    assert totals["repair_attempts"] == 2 and totals["fixed"] == 1
+    assert totals["success_rate"] == 1.0 and totals["outcome_known_share"] == 0.5
+    home = dashboard.figures(session, actor=world.actor("viewer"))
+    assert (home.success.rate, home.success.known_share) == (1.0, 0.5)
 
 
 def test_openapi_document_and_docs_page(client):

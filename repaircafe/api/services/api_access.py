@@ -10,10 +10,21 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+import reports
 from repaircafe.core import access
 from repaircafe.domain.actors import Actor
-from repaircafe.models import ImpactRecord, Item, LifecycleEvent, Part, RepairSession, Site
+from repaircafe.domain.periods import Period
+from repaircafe.models import (
+    ImpactRecord,
+    Item,
+    LifecycleEvent,
+    Part,
+    RepairSession,
+    Site,
+    utc_now,
+)
 from repaircafe.objects.services import corrections, intake, repairs
+from repaircafe.reporting.services import dashboard
 from repaircafe.reporting.services.impact import CENTRAL_SET
 from repaircafe.tags.services import scanning
 from repaircafe.tags.services import tags as tag_service
@@ -80,10 +91,13 @@ def outcome_counts(session: Session, *, actor: Actor, start: date | None,
 @dataclass(frozen=True)
 class Totals:
     objects: int
-    by_outcome: dict[str, int]
+    by_outcome: dict[str, int]  # repair attempts, by their outcome
     co2e_avoided_kg: float
     waste_prevented_kg: float
     factor_set: str
+    # The one success rate (fixed objects / objects with a known outcome), read as the reports
+    # and dashboards read it; None for a token whose account has no scope.
+    success: reports.SuccessRate | None = None
 
     @property
     def repair_attempts(self) -> int:
@@ -95,7 +109,11 @@ class Totals:
 
     @property
     def success_rate(self) -> float | None:
-        return self.fixed / self.repair_attempts if self.repair_attempts else None
+        return self.success.rate if self.success is not None else None
+
+    @property
+    def outcome_known_share(self) -> float | None:
+        return self.success.known_share if self.success is not None else None
 
 
 def totals(session: Session, *, actor: Actor, start: date | None, end: date | None) -> Totals:
@@ -114,8 +132,13 @@ def totals(session: Session, *, actor: Actor, start: date | None, end: date | No
         .where(col(ImpactRecord.is_void).is_(False), ImpactRecord.factor_set == CENTRAL_SET,
                scope), start, end)
     ).one()
+    period = None
+    if start or end:
+        period = Period("range", start or date.min, end or utc_now().date())
+    figures = dashboard.figures(session, actor=actor, period=period)
     return Totals(objects, outcome_counts(session, actor=actor, start=start, end=end),
-                  float(co2e), float(waste), CENTRAL_SET)
+                  float(co2e), float(waste), CENTRAL_SET,
+                  figures.success if figures is not None else None)
 
 
 def register_item(session: Session, *, repair_session_id: int, actor: Actor, now: datetime,

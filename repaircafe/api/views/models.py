@@ -132,8 +132,12 @@ class SessionPage(BaseModel):
 class Aggregates(BaseModel):
     objects: int
     repair_attempts: int
-    fixed: int
-    success_rate: float | None
+    fixed: int = Field(description="Repair attempts that fixed the object.")
+    success_rate: float | None = Field(description=(
+        "Fixed objects / objects with a known outcome (the outcome of each visit's latest repair "
+        "attempt, by the day the object was received), as reports and dashboards compute it."))
+    outcome_known_share: float | None = Field(description=(
+        "The share of objects received whose outcome is known: what the success rate rests on."))
     co2e_avoided_kg: float
     waste_prevented_kg: float
     factor_set: str = Field(description="The factor set the savings figures come from.")

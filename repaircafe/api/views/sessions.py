@@ -51,6 +51,7 @@ def aggregates(query: PeriodQuery) -> Any:
                               end=query.end)
     return Aggregates(objects=found.objects, repair_attempts=found.repair_attempts,
                       fixed=found.fixed, success_rate=found.success_rate,
+                      outcome_known_share=found.outcome_known_share,
                       co2e_avoided_kg=found.co2e_avoided_kg,
                       waste_prevented_kg=found.waste_prevented_kg,
                       factor_set=found.factor_set, by_outcome=found.by_outcome).model_dump(mode="json")
