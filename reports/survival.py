@@ -6,9 +6,8 @@ answers and a report shows the table with its counts at risk and what was censor
 Each object handed back fixed is followed from its hand-over. Its first "broke again" answer is
 the event, dated at the question it answers or when it was given (the repair failed some time
 before that, so the estimate leans optimistic by up to one follow-up interval: the report says
-so). An object whose
-answers so far are all "still works" is censored at its latest answer: it is known to have lasted
-at least that long, and no more is claimed. Objects with no answer at all are not followed and
+so). An object whose answers so far are all "still works" is censored at its latest answer: it
+is known to have lasted at least that long, and no more is claimed. Objects with no answer at all are not followed and
 are counted apart, so the table never treats silence as success.
 """
 
@@ -71,11 +70,14 @@ def kaplan_meier(observations: Sequence[Followed]) -> list[tuple[float, int, int
     return steps
 
 
-def survival_at(observations: Sequence[Followed], months: float) -> Checkpoint:
-    """The share still working `months` after hand-over, with how many were still followed."""
+def survival_at(observations: Sequence[Followed], months: float,
+                steps: Sequence[tuple[float, int, int, float]] | None = None) -> Checkpoint:
+    """The share still working `months` after hand-over, with how many were still followed.
+    `steps` are the observations' `kaplan_meier` steps when already computed."""
     at_risk = sum(1 for o in observations if o.months >= months)
     survival = 1.0
-    for when, _at_risk, _failures, after in kaplan_meier(observations):
+    for when, _at_risk, _failures, after in (kaplan_meier(observations) if steps is None
+                                              else steps):
         if when <= months:
             survival = after
     longest = max((o.months for o in observations), default=0.0)
@@ -87,8 +89,9 @@ def survival_at(observations: Sequence[Followed], months: float) -> Checkpoint:
 def _row(category: str, observations: Sequence[Followed], checkpoints: Iterable[float],
          kind: str = "category") -> SurvivalRow:
     broke = sum(1 for o in observations if o.broke)
+    steps = kaplan_meier(observations)
     return SurvivalRow(category, len(observations), broke, len(observations) - broke,
-                       tuple(survival_at(observations, m) for m in checkpoints), kind)
+                       tuple(survival_at(observations, m, steps) for m in checkpoints), kind)
 
 
 # A category with fewer objects followed than this is pooled with the other small ones: an

@@ -148,12 +148,13 @@ def lasting_lines(report: Report) -> list[str]:
         return []
     day, silent = table.known_at.isoformat(), _.number(table.not_followed)
     if table.followed:
-        rows = table.rows[-1]
+        everything = table.rows[-1]
         first = _("%(followed)s objects handed back fixed were followed through their owners' "
                   "answers up to %(day)s: %(broke)s broke again and %(censored)s still worked at "
                   "their latest answer. %(silent)s more went home fixed and their owners, asked, "
-                  "have not answered: they are not counted as working.", followed=_.number(rows.followed),
-                  day=day, broke=_.number(rows.broke), censored=_.number(rows.censored),
+                  "have not answered: they are not counted as working.",
+                  followed=_.number(everything.followed), day=day,
+                  broke=_.number(everything.broke), censored=_.number(everything.censored),
                   silent=silent)
     else:
         first = _("No owner has answered a follow-up in this scope up to %(day)s; the owners "

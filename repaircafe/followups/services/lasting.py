@@ -93,7 +93,7 @@ def _in_chunks(session: Session, ids: list[int], until: datetime) -> dict[int, l
 def table(session: Session, *, site_ids: Collection[int] | None, until: datetime,
           category: str | None = None) -> Lasting:
     """The survival table of a scope as known at `until`, with the objects that went home
-    repaired but were never heard of."""
+    repaired whose owners were asked and never answered."""
     followed, not_followed = observations(session, site_ids=site_ids, until=until,
                                           category=category)
     return lasting(followed, not_followed=not_followed, known_at=until.date())

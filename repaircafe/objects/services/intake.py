@@ -99,13 +99,13 @@ def weight_doubt(category: str | None, weight: str | float | None) -> WeightDoub
     return doubtful_weight(kg, average_weight(category))
 
 
-UNDESCRIBED = "Choose a category or write the brand, model or problem before saving."
+UNDESCRIBED = N_("Choose a category or write the brand, model or problem before saving.")
 
 
 def check_described(category: str | None, brand: str, model: str, problem: str) -> None:
     """An object nobody described cannot be found again, and lowers the report's coverage."""
     if not (category or brand.strip() or model.strip() or problem.strip()):
-        raise Refused("Choose a category or write the brand, model or problem before saving.")
+        raise Refused(UNDESCRIBED)
 
 
 def register_item(

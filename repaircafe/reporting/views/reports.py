@@ -45,8 +45,7 @@ def index() -> ResponseReturnValue:
     error = refusal_text(view.period_error) if view.period_error else None
     return render_template("reports/index.html", d=view, r=view.report,
                            formats=reporting.FORMATS, period_error=error,
-                           attribution=attribution, methodology=tables.methodology_lines,
-                           lasting=tables)
+                           attribution=attribution, tables=tables)
 
 
 @bp.route("/download")
