@@ -275,3 +275,14 @@ def test_intake_details_corrected_from_the_bench_and_the_object_page(client, ses
     session.rollback()
     session.expire_all()
     assert session.get(Item, item.id).weight_kg == 1.2
+
+
+def test_the_object_page_tells_the_history_in_the_benchs_words(client, session, world, login_as):
+    item = make_item(session, world)
+    repairs.record_repair_attempt(session, item_id=item.id, outcome="fixed", actor=world.actor(),
+                                  now=NOW, key=new_key())
+    repairs.hand_over(session, item_id=item.id, to="owner", actor=world.actor(), now=NOW,
+                      key=new_key())
+    login_as("fixer")
+    for page in (f"/bench/{item.id}", f"/items/{item.id}"):
+        assert "Handed over: back to its owner" in client.get(page).get_data(as_text=True), page

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from repaircafe.db import get_session
 from repaircafe.domain import lifecycle
 from repaircafe.objects.services import items as item_service
+from repaircafe.objects.views.bench import HANDOVER_LABELS
 from repaircafe.web.access import actor, requires
 from repaircafe.web.forms import page_number
 
@@ -39,7 +40,7 @@ def show(item_id: int) -> ResponseReturnValue:
     session = get_session()
     detail = item_service.item_detail(session, item_id=item_id, actor=actor())
     return render_template("items/show.html", d=detail, barriers=lifecycle.BARRIERS,
-                           back_to="item")
+                           handover_labels=HANDOVER_LABELS, back_to="item")
 
 
 @bp.route("/code/<code>")
